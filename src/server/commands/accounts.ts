@@ -1,0 +1,95 @@
+import { randomUUID } from "node:crypto";
+import type { Account, User } from "../../shared/api.js";
+import type { Mode } from "../../shared/model.js";
+import { assertModeChangeAllowed, assertWebChatSwitchAllowed } from "../domain/portals.js";
+import { findAccount, insertAccount, listAccounts, updateAccountRow } from "../store/accounts.js";
+import { listPortals } from "../store/portals.js";
+import { accountFor, requireOperator } from "./access.js";
+import type { Actor, Deps } from "./context.js";
+import { insertNewUser } from "./users.js";
+
+export interface NewAccount {
+  name: string;
+  mode: Mode;
+  webChatEnabled?: boolean;
+  upgradeEnabled?: boolean;
+  admin: { email: string; displayName: string; password?: string };
+}
+
+export interface CreatedAccount {
+  account: Account;
+  admin: User;
+  generatedPassword: string | null;
+}
+
+/** Creates an account with its first admin in one transaction (API for operators, CLI, first start). */
+export async function insertNewAccount(deps: Deps, input: NewAccount): Promise<CreatedAccount> {
+  const now = deps.now();
+  const account: Account = {
+    id: randomUUID(),
+    name: input.name.trim(),
+    mode: input.mode,
+    webChatEnabled: input.webChatEnabled ?? true,
+    upgradeEnabled: input.upgradeEnabled ?? true,
+    createdAt: now,
+  };
+  return deps.db.kysely.transaction().execute(async (trx) => {
+    await insertAccount(trx, account);
+    const created = await insertNewUser(trx, account.id, { ...input.admin, role: "admin" }, now);
+    return { account, admin: created.user, generatedPassword: created.generatedPassword };
+  });
+}
+
+export async function createAccount(deps: Deps, actor: Actor, input: NewAccount): Promise<CreatedAccount> {
+  requireOperator(actor);
+  return insertNewAccount(deps, input);
+}
+
+/** Operators see every account; everyone else sees their own. */
+export async function accountsOf(deps: Deps, actor: Actor): Promise<Account[]> {
+  if (actor.user.role === "operator") return listAccounts(deps.db.kysely);
+  if (!actor.user.accountId) return [];
+  const own = await findAccount(deps.db.kysely, actor.user.accountId);
+  return own ? [own] : [];
+}
+
+export async function getAccount(deps: Deps, actor: Actor, accountId: string): Promise<Account> {
+  return accountFor(deps, actor, accountId, "agent");
+}
+
+export interface AccountPatch {
+  name?: string;
+  mode?: Mode;
+  webChatEnabled?: boolean;
+  upgradeEnabled?: boolean;
+}
+
+export async function updateAccount(
+  deps: Deps,
+  actor: Actor,
+  accountId: string,
+  patch: AccountPatch,
+): Promise<Account> {
+  await accountFor(deps, actor, accountId, "admin");
+  return deps.db.kysely.transaction().execute(async (trx) => {
+    const current = await findAccount(trx, accountId);
+    if (!current) throw new Error("account vanished inside its own transaction");
+    const next: Account = {
+      ...current,
+      name: patch.name?.trim() ?? current.name,
+      mode: patch.mode ?? current.mode,
+      webChatEnabled: patch.webChatEnabled ?? current.webChatEnabled,
+      upgradeEnabled: patch.upgradeEnabled ?? current.upgradeEnabled,
+    };
+    const portals = await listPortals(trx, accountId);
+    if (next.mode !== current.mode) assertModeChangeAllowed(next.mode, portals);
+    if (!next.webChatEnabled && current.webChatEnabled) {
+      assertWebChatSwitchAllowed(
+        false,
+        portals.filter((p) => p.connectionMode === "chat-first").map((p) => p.slug),
+      );
+    }
+    await updateAccountRow(trx, next);
+    return next;
+  });
+}

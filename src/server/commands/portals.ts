@@ -1,0 +1,193 @@
+import { randomUUID } from "node:crypto";
+import type { Kysely } from "kysely";
+import type { Account, Portal } from "../../shared/api.js";
+import { type ConnectionMode, defaultFields, type Language, type PortalType } from "../../shared/model.js";
+import { isUniqueViolation } from "../db/database.js";
+import type { Database } from "../db/schema.js";
+import { fieldError, notFound } from "../domain/errors.js";
+import {
+  assertConnectionModeAllowed,
+  assertPortalTypeAllowed,
+  type FieldInput,
+  normaliseFields,
+} from "../domain/portals.js";
+import {
+  findPortal,
+  findPortalBySlug,
+  insertPortal,
+  listPortals,
+  type PortalRow,
+  setPortalAgents,
+  updatePortalRow,
+} from "../store/portals.js";
+import { listUsers } from "../store/users.js";
+import { accountFor } from "./access.js";
+import type { Actor, Deps } from "./context.js";
+
+export interface PortalInput {
+  slug: string;
+  type: PortalType;
+  name: string;
+  title?: string;
+  welcomeText?: string;
+  language?: Language;
+  primaryColor?: string;
+  logoUrl?: string | null;
+  fields?: FieldInput[];
+  connectionMode?: ConnectionMode;
+  enabled?: boolean;
+  agentIds?: string[];
+}
+
+export type PortalPatch = Partial<Omit<PortalInput, "type">> & { type?: PortalType };
+
+export const DEFAULT_COLOR = "#1f6feb";
+
+export function portalUrl(publicUrl: string, slug: string): string {
+  return `${publicUrl}/p/${slug}`;
+}
+
+export function withUrl(deps: Deps, p: PortalRow): Portal {
+  return { ...p, url: portalUrl(deps.config.publicUrl, p.slug) };
+}
+
+const duplicateSlug = (slug: string) =>
+  fieldError(409, "slug", "duplicate", `The address /p/${slug} is taken; choose another slug.`, { slug });
+
+async function assertAgentsInAccount(
+  db: Kysely<Database>,
+  accountId: string,
+  agentIds: string[],
+): Promise<void> {
+  const users = new Set((await listUsers(db, accountId)).map((u) => u.id));
+  if (agentIds.some((id) => !users.has(id))) {
+    throw fieldError(
+      400,
+      "agentIds",
+      "unknown_agent",
+      "One of the chosen agents is not a user of this account.",
+    );
+  }
+}
+
+async function save(trx: Kysely<Database>, row: PortalRow, isNew: boolean): Promise<void> {
+  const holder = await findPortalBySlug(trx, row.slug);
+  if (holder && holder.id !== row.id) throw duplicateSlug(row.slug);
+  try {
+    if (isNew) await insertPortal(trx, row);
+    else await updatePortalRow(trx, row);
+  } catch (err) {
+    if (isUniqueViolation(err)) throw duplicateSlug(row.slug);
+    throw err;
+  }
+}
+
+/** Inserts a portal after checking every domain rule; shared by the API and first start. */
+export async function insertNewPortal(
+  trx: Kysely<Database>,
+  account: Account,
+  input: PortalInput,
+  now: number,
+): Promise<PortalRow> {
+  assertPortalTypeAllowed(account.mode, input.type);
+  const connectionMode = input.connectionMode ?? (account.webChatEnabled ? "chat-first" : "direct");
+  assertConnectionModeAllowed(connectionMode, account.webChatEnabled);
+  const agentIds = [...new Set(input.agentIds ?? [])].sort();
+  await assertAgentsInAccount(trx, account.id, agentIds);
+  const name = input.name.trim();
+  const row: PortalRow = {
+    id: randomUUID(),
+    accountId: account.id,
+    slug: input.slug,
+    type: input.type,
+    name,
+    title: input.title?.trim() || name,
+    welcomeText: input.welcomeText ?? "",
+    language: input.language ?? "en",
+    primaryColor: input.primaryColor ?? DEFAULT_COLOR,
+    logoUrl: input.logoUrl ?? null,
+    fields: input.fields ? normaliseFields(input.fields) : defaultFields(input.type),
+    connectionMode,
+    enabled: input.enabled ?? true,
+    agentIds,
+    createdAt: now,
+    updatedAt: now,
+  };
+  await save(trx, row, true);
+  await setPortalAgents(trx, account.id, row.id, agentIds);
+  return row;
+}
+
+export async function createPortal(
+  deps: Deps,
+  actor: Actor,
+  accountId: string,
+  input: PortalInput,
+): Promise<Portal> {
+  const account = await accountFor(deps, actor, accountId, "admin");
+  const row = await deps.db.kysely
+    .transaction()
+    .execute((trx) => insertNewPortal(trx, account, input, deps.now()));
+  return withUrl(deps, row);
+}
+
+export async function updatePortal(
+  deps: Deps,
+  actor: Actor,
+  accountId: string,
+  portalId: string,
+  patch: PortalPatch,
+): Promise<Portal> {
+  const account = await accountFor(deps, actor, accountId, "admin");
+  const row = await deps.db.kysely.transaction().execute(async (trx) => {
+    const current = await findPortal(trx, accountId, portalId);
+    if (!current) throw notFound("Portal");
+    const type = patch.type ?? current.type;
+    if (patch.type !== undefined) assertPortalTypeAllowed(account.mode, type);
+    const connectionMode = patch.connectionMode ?? current.connectionMode;
+    if (patch.connectionMode !== undefined)
+      assertConnectionModeAllowed(connectionMode, account.webChatEnabled);
+    const next: PortalRow = {
+      ...current,
+      slug: patch.slug ?? current.slug,
+      type,
+      name: patch.name?.trim() ?? current.name,
+      title:
+        patch.title !== undefined ? patch.title.trim() || (patch.name ?? current.name).trim() : current.title,
+      welcomeText: patch.welcomeText ?? current.welcomeText,
+      language: patch.language ?? current.language,
+      primaryColor: patch.primaryColor ?? current.primaryColor,
+      logoUrl: patch.logoUrl !== undefined ? patch.logoUrl : current.logoUrl,
+      fields: patch.fields ? normaliseFields(patch.fields) : current.fields,
+      connectionMode,
+      enabled: patch.enabled ?? current.enabled,
+      updatedAt: deps.now(),
+    };
+    await save(trx, next, false);
+    if (patch.agentIds !== undefined) {
+      const agentIds = [...new Set(patch.agentIds)].sort();
+      await assertAgentsInAccount(trx, accountId, agentIds);
+      await setPortalAgents(trx, accountId, portalId, agentIds);
+      next.agentIds = agentIds;
+    }
+    return next;
+  });
+  return withUrl(deps, row);
+}
+
+export async function listAccountPortals(deps: Deps, actor: Actor, accountId: string): Promise<Portal[]> {
+  await accountFor(deps, actor, accountId, "agent");
+  return (await listPortals(deps.db.kysely, accountId)).map((p) => withUrl(deps, p));
+}
+
+export async function getPortal(
+  deps: Deps,
+  actor: Actor,
+  accountId: string,
+  portalId: string,
+): Promise<Portal> {
+  await accountFor(deps, actor, accountId, "agent");
+  const p = await findPortal(deps.db.kysely, accountId, portalId);
+  if (!p) throw notFound("Portal");
+  return withUrl(deps, p);
+}

@@ -1,0 +1,93 @@
+import path from "node:path";
+
+/** Everything Helpgate reads from its environment, each with a safe default. */
+export interface Config {
+  port: number;
+  host: string;
+  publicUrl: string;
+  databaseUrl: string;
+  redisUrl: string | null;
+  iceServers: RTCIceServerConfig[];
+  logLevel: string;
+  dataDir: string;
+  adminEmail: string | null;
+  adminPassword: string | null;
+  demo: boolean;
+  trustProxy: boolean;
+}
+
+export interface RTCIceServerConfig {
+  urls: string | string[];
+  username?: string;
+  credential?: string;
+}
+
+export class ConfigError extends Error {}
+
+const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"];
+
+function parsePort(raw: string | undefined): number {
+  if (raw === undefined || raw === "") return 3000;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 0 || n > 65535)
+    throw new ConfigError(`PORT must be a number 0–65535, got "${raw}"`);
+  return n;
+}
+
+function parseIceServers(raw: string | undefined): RTCIceServerConfig[] {
+  if (raw === undefined || raw.trim() === "") return [];
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    throw new ConfigError('ICE_SERVERS must be JSON, e.g. [{"urls":"stun:stun.example.org:3478"}]');
+  }
+  if (!Array.isArray(parsed))
+    throw new ConfigError("ICE_SERVERS must be a JSON array of {urls, username?, credential?}");
+  for (const s of parsed) {
+    const urls = (s as { urls?: unknown } | null)?.urls;
+    const ok = typeof urls === "string" || (Array.isArray(urls) && urls.every((u) => typeof u === "string"));
+    if (!ok) throw new ConfigError("every ICE_SERVERS entry needs urls: a string or an array of strings");
+  }
+  return parsed as RTCIceServerConfig[];
+}
+
+function parseBool(raw: string | undefined, fallback: boolean): boolean {
+  if (raw === undefined || raw === "") return fallback;
+  return !["0", "false", "no", "off"].includes(raw.toLowerCase());
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: string[] = []): Config {
+  const port = parsePort(env.PORT);
+  const host = env.HOST || "0.0.0.0";
+  const dataDir = path.resolve(env.HELPGATE_DATA_DIR || "data");
+  const publicUrl = (env.PUBLIC_URL || `http://localhost:${port}`).replace(/\/+$/, "");
+  try {
+    new URL(publicUrl);
+  } catch {
+    throw new ConfigError(
+      `PUBLIC_URL must be an absolute URL such as https://help.example.com, got "${publicUrl}"`,
+    );
+  }
+  const databaseUrl = env.DATABASE_URL || `sqlite:${path.join(dataDir, "helpgate.sqlite")}`;
+  if (!/^(postgres(ql)?:\/\/|sqlite:)/.test(databaseUrl)) {
+    throw new ConfigError('DATABASE_URL must start with "postgres://" or "sqlite:" (a file path)');
+  }
+  const logLevel = env.LOG_LEVEL || "info";
+  if (!LOG_LEVELS.includes(logLevel))
+    throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(", ")}`);
+  return {
+    port,
+    host,
+    publicUrl,
+    databaseUrl,
+    redisUrl: env.REDIS_URL || null,
+    iceServers: parseIceServers(env.ICE_SERVERS),
+    logLevel,
+    dataDir,
+    adminEmail: env.HELPGATE_ADMIN_EMAIL || null,
+    adminPassword: env.HELPGATE_ADMIN_PASSWORD || null,
+    trustProxy: parseBool(env.TRUST_PROXY, false),
+    demo: !argv.includes("--no-demo") && parseBool(env.HELPGATE_DEMO, true),
+  };
+}

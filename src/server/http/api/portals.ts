@@ -1,0 +1,74 @@
+import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
+import { Type } from "typebox";
+import type { Deps } from "../../commands/context.js";
+import { createPortal, getPortal, listAccountPortals, updatePortal } from "../../commands/portals.js";
+import {
+  AccountParams,
+  ErrorSchema,
+  NewPortalBody,
+  PortalParams,
+  PortalPatchBody,
+  PortalSchema,
+} from "../schemas.js";
+import { requireActor } from "../session.js";
+
+const errors = { 400: ErrorSchema, 401: ErrorSchema, 403: ErrorSchema, 404: ErrorSchema, 409: ErrorSchema };
+
+export const portalRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (app, { deps }) => {
+  app.get(
+    "/accounts/:accountId/portals",
+    {
+      schema: {
+        tags: ["portals"],
+        params: AccountParams,
+        response: { 200: Type.Array(PortalSchema), ...errors },
+      },
+    },
+    async (request) => listAccountPortals(deps, requireActor(request), request.params.accountId),
+  );
+
+  app.post(
+    "/accounts/:accountId/portals",
+    {
+      schema: {
+        tags: ["portals"],
+        summary: "Create a portal; its type must be one the account's mode allows",
+        params: AccountParams,
+        body: NewPortalBody,
+        response: { 201: PortalSchema, ...errors },
+      },
+    },
+    async (request, reply) => {
+      const portal = await createPortal(deps, requireActor(request), request.params.accountId, request.body);
+      return reply.code(201).send(portal);
+    },
+  );
+
+  app.get(
+    "/accounts/:accountId/portals/:portalId",
+    { schema: { tags: ["portals"], params: PortalParams, response: { 200: PortalSchema, ...errors } } },
+    async (request) =>
+      getPortal(deps, requireActor(request), request.params.accountId, request.params.portalId),
+  );
+
+  app.patch(
+    "/accounts/:accountId/portals/:portalId",
+    {
+      schema: {
+        tags: ["portals"],
+        summary: "Change a portal, enable or disable it, assign agents",
+        params: PortalParams,
+        body: PortalPatchBody,
+        response: { 200: PortalSchema, ...errors },
+      },
+    },
+    async (request) =>
+      updatePortal(
+        deps,
+        requireActor(request),
+        request.params.accountId,
+        request.params.portalId,
+        request.body,
+      ),
+  );
+};

@@ -1,0 +1,138 @@
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import type { ApiError, ApiFieldProblem } from "../../shared/api.js";
+import { DomainError } from "../domain/errors.js";
+
+interface AjvIssue {
+  instancePath: string;
+  keyword: string;
+  params: Record<string, unknown>;
+  message?: string;
+}
+
+/** Messages for pattern checks, by the field's last path segment. */
+const PATTERN_MESSAGES: Record<string, string> = {
+  slug: "use 3–64 lowercase letters, digits and dashes, starting and ending with a letter or digit",
+  email: "must be an email address such as name@example.com",
+  primaryColor: "must be a colour like #1f6feb",
+  logoUrl: "must start with https://, http:// or /",
+  avatarUrl: "must start with https://, http:// or /",
+};
+
+function fieldOf(issue: AjvIssue): string {
+  const path = issue.instancePath.replace(/^\//, "").replace(/\//g, ".");
+  if (issue.keyword === "required") {
+    const missing = String(issue.params.missingProperty ?? "");
+    return path ? `${path}.${missing}` : missing;
+  }
+  if (issue.keyword === "additionalProperties") {
+    const extra = String(issue.params.additionalProperty ?? "");
+    return path ? `${path}.${extra}` : extra;
+  }
+  return path;
+}
+
+function problemOf(issue: AjvIssue, field: string): ApiFieldProblem {
+  const p = issue.params;
+  const last = field.split(".").pop() ?? field;
+  switch (issue.keyword) {
+    case "required":
+      return { code: "required", message: "is required" };
+    case "maxLength":
+      return {
+        code: "too_long",
+        message: `must be at most ${p.limit} characters`,
+        params: { limit: Number(p.limit) },
+      };
+    case "minLength":
+      return Number(p.limit) === 1
+        ? { code: "required", message: "must not be empty" }
+        : {
+            code: "too_short",
+            message: `must be at least ${p.limit} characters`,
+            params: { limit: Number(p.limit) },
+          };
+    case "maxItems":
+      return {
+        code: "too_many",
+        message: `must have at most ${p.limit} entries`,
+        params: { limit: Number(p.limit) },
+      };
+    case "minimum":
+      return {
+        code: "too_small",
+        message: `must be at least ${p.limit}`,
+        params: { limit: Number(p.limit) },
+      };
+    case "maximum":
+      return { code: "too_large", message: `must be at most ${p.limit}`, params: { limit: Number(p.limit) } };
+    case "enum":
+      return {
+        code: "not_allowed",
+        message: `must be one of: ${(p.allowedValues as unknown[]).join(", ")}`,
+        params: { allowed: (p.allowedValues as unknown[]).join(", ") },
+      };
+    case "pattern":
+      return { code: "invalid", message: PATTERN_MESSAGES[last] ?? "has the wrong format" };
+    case "type":
+      return { code: "wrong_type", message: `must be a ${String(p.type).replace(",", " or ")}` };
+    case "additionalProperties":
+      return { code: "unknown_field", message: "is not a known field" };
+    default:
+      return { code: "invalid", message: issue.message ?? "is invalid" };
+  }
+}
+
+/** Turns schema validation issues into one message and a per-field map the forms can show. */
+export function validationBody(issues: AjvIssue[], context: string | undefined): ApiError {
+  const fields: Record<string, ApiFieldProblem> = {};
+  for (const issue of issues) {
+    if (issue.keyword === "anyOf" || issue.keyword === "if") continue;
+    const field = fieldOf(issue);
+    if (fields[field] === undefined) fields[field] = problemOf(issue, field);
+  }
+  const entries = Object.entries(fields);
+  const where = context === "body" || context === undefined ? "" : ` (${context})`;
+  const message =
+    entries.length === 0
+      ? `The request${where} is invalid.`
+      : entries.map(([f, p]) => (f ? `${f} ${p.message}` : p.message)).join("; ");
+  return { error: "validation", message: `${message.charAt(0).toUpperCase() + message.slice(1)}.`, fields };
+}
+
+export function sendError(reply: FastifyReply, status: number, body: ApiError): FastifyReply {
+  return reply.code(status).type("application/json; charset=utf-8").send(body);
+}
+
+export function installErrorHandling(app: FastifyInstance): void {
+  app.setErrorHandler((err: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
+    if (err instanceof DomainError) {
+      if (err.retryAfterSeconds !== undefined) reply.header("retry-after", String(err.retryAfterSeconds));
+      const body: ApiError = { error: err.code, message: err.message };
+      if (Object.keys(err.fields).length > 0) body.fields = err.fields;
+      return sendError(reply, err.status, body);
+    }
+    if (err.validation) {
+      return sendError(reply, 400, validationBody(err.validation as AjvIssue[], err.validationContext));
+    }
+    const status = err.statusCode ?? 500;
+    if (status === 429) {
+      return sendError(reply, 429, { error: "rate_limited", message: err.message });
+    }
+    if (status >= 400 && status < 500) {
+      const known: Record<string, string> = {
+        FST_ERR_CTP_INVALID_JSON_BODY: "The body is not valid JSON.",
+        FST_ERR_CTP_EMPTY_JSON_BODY: "The body is empty; send a JSON object.",
+        FST_ERR_CTP_INVALID_MEDIA_TYPE: "Send the body as application/json.",
+        FST_ERR_CTP_BODY_TOO_LARGE: "The body is too large.",
+      };
+      const message =
+        known[err.code] ?? (err.message.includes("JSON") ? "The body is not valid JSON." : err.message);
+      return sendError(reply, status, { error: "bad_request", message });
+    }
+    request.log.error({ err }, "unhandled error");
+    return sendError(reply, 500, {
+      error: "internal",
+      message: "Something went wrong on our side. It has been logged.",
+    });
+  });
+}

@@ -1,0 +1,32 @@
+import type { ComponentChildren } from "preact";
+import { render } from "preact-render-to-string";
+import type { Language } from "../../../shared/model.js";
+
+export interface LayoutProps {
+  lang: Language;
+  title: string;
+  stylesheets?: string[];
+  children: ComponentChildren;
+}
+
+export function Layout({ lang, title, stylesheets = [], children }: LayoutProps) {
+  return (
+    <html lang={lang}>
+      <head>
+        <meta charset="utf-8" />
+        <meta name="viewport" content="width=device-width, initial-scale=1" />
+        <title>{title}</title>
+        <link rel="stylesheet" href="/static/page.css" />
+        {stylesheets.map((href) => (
+          <link rel="stylesheet" href={href} key={href} />
+        ))}
+      </head>
+      <body>{children}</body>
+    </html>
+  );
+}
+
+/** Renders a page to HTML; preact-render-to-string escapes every text, so nothing typed becomes markup. */
+export function renderPage(page: preact.VNode): string {
+  return `<!doctype html>${render(page)}`;
+}

@@ -1,0 +1,189 @@
+import { Type } from "typebox";
+import {
+  COLOR_PATTERN,
+  CONNECTION_MODES,
+  EMAIL_PATTERN,
+  FIELD_KINDS,
+  LANGUAGES,
+  LIMITS,
+  MODES,
+  PORTAL_TYPES,
+  ROLES,
+  SLUG_PATTERN,
+} from "../../shared/model.js";
+
+/** TypeBox schemas: validation, TypeScript types and the OpenAPI document from one source. */
+
+const URL_PATTERN = "^(https?://|/)\\S*$";
+const strict = { additionalProperties: false } as const;
+
+export const Id = Type.String({ minLength: 1, maxLength: 64 });
+export const Email = Type.String({ minLength: 3, maxLength: LIMITS.email, pattern: EMAIL_PATTERN });
+export const Password = Type.String({ minLength: LIMITS.passwordMin, maxLength: LIMITS.passwordMax });
+export const DisplayName = Type.String({ minLength: 1, maxLength: LIMITS.userName });
+export const OptionalUrl = Type.Union([
+  Type.String({ maxLength: LIMITS.url, pattern: URL_PATTERN }),
+  Type.Null(),
+]);
+export const ModeSchema = Type.Enum([...MODES]);
+export const RoleSchema = Type.Enum([...ROLES]);
+export const PortalTypeSchema = Type.Enum([...PORTAL_TYPES]);
+export const ConnectionModeSchema = Type.Enum([...CONNECTION_MODES]);
+export const LanguageSchema = Type.Enum([...LANGUAGES]);
+export const MaxSessions = Type.Integer({ minimum: LIMITS.maxSessionsMin, maximum: LIMITS.maxSessionsMax });
+
+export const ErrorSchema = Type.Object({
+  error: Type.String(),
+  message: Type.String(),
+  fields: Type.Optional(
+    Type.Record(
+      Type.String(),
+      Type.Object({
+        code: Type.String(),
+        message: Type.String(),
+        params: Type.Optional(Type.Record(Type.String(), Type.Union([Type.String(), Type.Number()]))),
+      }),
+    ),
+  ),
+});
+
+export const AccountSchema = Type.Object({
+  id: Type.String(),
+  name: Type.String(),
+  mode: ModeSchema,
+  webChatEnabled: Type.Boolean(),
+  upgradeEnabled: Type.Boolean(),
+  createdAt: Type.Number(),
+});
+
+export const UserSchema = Type.Object({
+  id: Type.String(),
+  accountId: Type.Union([Type.String(), Type.Null()]),
+  email: Type.String(),
+  displayName: Type.String(),
+  avatarUrl: Type.Union([Type.String(), Type.Null()]),
+  role: Type.String(),
+  maxSessions: Type.Integer(),
+  disabled: Type.Boolean(),
+  portalIds: Type.Array(Type.String()),
+  createdAt: Type.Number(),
+});
+
+const FieldSchema = Type.Object(
+  {
+    kind: Type.Enum([...FIELD_KINDS]),
+    label: Type.Optional(Type.String({ maxLength: LIMITS.fieldLabel })),
+    required: Type.Optional(Type.Boolean()),
+    options: Type.Optional(
+      Type.Array(Type.String({ maxLength: LIMITS.selectOption }), { maxItems: LIMITS.selectOptions }),
+    ),
+  },
+  strict,
+);
+
+export const PortalSchema = Type.Object({
+  id: Type.String(),
+  accountId: Type.String(),
+  slug: Type.String(),
+  url: Type.String(),
+  type: PortalTypeSchema,
+  name: Type.String(),
+  title: Type.String(),
+  welcomeText: Type.String(),
+  language: LanguageSchema,
+  primaryColor: Type.String(),
+  logoUrl: Type.Union([Type.String(), Type.Null()]),
+  fields: Type.Array(
+    Type.Object({
+      kind: Type.String(),
+      key: Type.String(),
+      label: Type.String(),
+      required: Type.Boolean(),
+      options: Type.Array(Type.String()),
+    }),
+  ),
+  connectionMode: ConnectionModeSchema,
+  enabled: Type.Boolean(),
+  agentIds: Type.Array(Type.String()),
+  createdAt: Type.Number(),
+  updatedAt: Type.Number(),
+});
+
+export const LoginBody = Type.Object(
+  {
+    email: Type.String({ minLength: 1, maxLength: LIMITS.email }),
+    password: Type.String({ minLength: 1, maxLength: LIMITS.passwordMax }),
+  },
+  strict,
+);
+
+export const AccountParams = Type.Object({ accountId: Id });
+export const UserParams = Type.Object({ accountId: Id, userId: Id });
+export const PortalParams = Type.Object({ accountId: Id, portalId: Id });
+
+export const NewAccountBody = Type.Object(
+  {
+    name: Type.String({ minLength: 1, maxLength: LIMITS.accountName }),
+    mode: ModeSchema,
+    webChatEnabled: Type.Optional(Type.Boolean()),
+    upgradeEnabled: Type.Optional(Type.Boolean()),
+    admin: Type.Object({ email: Email, displayName: DisplayName, password: Type.Optional(Password) }, strict),
+  },
+  strict,
+);
+
+export const AccountPatchBody = Type.Object(
+  {
+    name: Type.Optional(Type.String({ minLength: 1, maxLength: LIMITS.accountName })),
+    mode: Type.Optional(ModeSchema),
+    webChatEnabled: Type.Optional(Type.Boolean()),
+    upgradeEnabled: Type.Optional(Type.Boolean()),
+  },
+  strict,
+);
+
+export const NewUserBody = Type.Object(
+  {
+    email: Email,
+    displayName: DisplayName,
+    role: RoleSchema,
+    password: Type.Optional(Password),
+    avatarUrl: Type.Optional(OptionalUrl),
+    maxSessions: Type.Optional(MaxSessions),
+    portalIds: Type.Optional(Type.Array(Id, { maxItems: 500 })),
+  },
+  strict,
+);
+
+export const UserPatchBody = Type.Object(
+  {
+    email: Type.Optional(Email),
+    displayName: Type.Optional(DisplayName),
+    role: Type.Optional(RoleSchema),
+    avatarUrl: Type.Optional(OptionalUrl),
+    maxSessions: Type.Optional(MaxSessions),
+    disabled: Type.Optional(Type.Boolean()),
+    portalIds: Type.Optional(Type.Array(Id, { maxItems: 500 })),
+  },
+  strict,
+);
+
+export const PasswordResetBody = Type.Object({ password: Type.Optional(Password) }, strict);
+
+const portalFields = {
+  slug: Type.String({ minLength: LIMITS.slugMin, maxLength: LIMITS.slugMax, pattern: SLUG_PATTERN }),
+  type: PortalTypeSchema,
+  name: Type.String({ minLength: 1, maxLength: LIMITS.portalName }),
+  title: Type.Optional(Type.String({ maxLength: LIMITS.portalTitle })),
+  welcomeText: Type.Optional(Type.String({ maxLength: LIMITS.welcomeText })),
+  language: Type.Optional(LanguageSchema),
+  primaryColor: Type.Optional(Type.String({ pattern: COLOR_PATTERN })),
+  logoUrl: Type.Optional(OptionalUrl),
+  fields: Type.Optional(Type.Array(FieldSchema, { maxItems: 5 + LIMITS.customFields })),
+  connectionMode: Type.Optional(ConnectionModeSchema),
+  enabled: Type.Optional(Type.Boolean()),
+  agentIds: Type.Optional(Type.Array(Id, { maxItems: 500 })),
+};
+
+export const NewPortalBody = Type.Object(portalFields, strict);
+export const PortalPatchBody = Type.Partial(Type.Object(portalFields), strict);

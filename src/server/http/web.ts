@@ -1,0 +1,86 @@
+import fs from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import fastifyStatic from "@fastify/static";
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { pickLanguage } from "../../shared/i18n/index.js";
+import type { Language } from "../../shared/model.js";
+import type { Deps } from "../commands/context.js";
+import { withUrl } from "../commands/portals.js";
+import { findPortalBySlug } from "../store/portals.js";
+import { homePage, notBuiltPage, notFoundPage, portalPlaceholderPage } from "./pages/pages.js";
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const root = path.resolve(here, "../../..");
+export const WEB_DIST = path.join(root, "dist/web");
+const pageCss = fs.readFileSync(path.join(here, "pages/page.css"), "utf8");
+
+function languageOf(request: FastifyRequest): Language {
+  return pickLanguage(request.headers["accept-language"]);
+}
+
+function html(reply: FastifyReply, status: number, body: string): FastifyReply {
+  return reply.code(status).type("text/html; charset=utf-8").header("cache-control", "no-store").send(body);
+}
+
+/** Black or white, whichever reads better on the brand colour (WCAG relative luminance). */
+export function textColourOn(hex: string): string {
+  const channel = (i: number) => {
+    const c = Number.parseInt(hex.slice(i, i + 2), 16) / 255;
+    return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+  };
+  const lum = 0.2126 * channel(1) + 0.7152 * channel(3) + 0.0722 * channel(5);
+  return lum > 0.179 ? "#111111" : "#ffffff";
+}
+
+/** The browser apps (built by Vite), the server-rendered pages and the friendly 404. */
+export async function installWeb(app: FastifyInstance, deps: Deps): Promise<void> {
+  const built = fs.existsSync(path.join(WEB_DIST, "admin/index.html"));
+  if (built) {
+    await app.register(fastifyStatic, {
+      root: path.join(WEB_DIST, "assets"),
+      prefix: "/assets/",
+      immutable: true,
+      maxAge: "365d",
+      index: false,
+    });
+  }
+  const appShell = (name: string) => async (request: FastifyRequest, reply: FastifyReply) => {
+    const file = path.join(WEB_DIST, name, "index.html");
+    if (!fs.existsSync(file)) return html(reply, 503, notBuiltPage(languageOf(request)));
+    return html(reply, 200, await fs.promises.readFile(file, "utf8"));
+  };
+  const hidden = { schema: { hide: true } };
+  app.get("/admin", hidden, appShell("admin"));
+  app.get("/admin/*", hidden, appShell("admin"));
+
+  app.get("/static/page.css", hidden, async (_request, reply) =>
+    reply.type("text/css; charset=utf-8").header("cache-control", "public, max-age=300").send(pageCss),
+  );
+  app.get("/", hidden, async (request, reply) => html(reply, 200, homePage(languageOf(request))));
+
+  app.get<{ Params: { slug: string } }>("/p/:slug/theme.css", hidden, async (request, reply) => {
+    const portal = await findPortalBySlug(deps.db.kysely, request.params.slug);
+    const colour = portal?.primaryColor ?? "#1f6feb";
+    return reply
+      .type("text/css; charset=utf-8")
+      .header("cache-control", "no-cache")
+      .send(`:root{--brand:${colour};--on-brand:${textColourOn(colour)}}`);
+  });
+  app.get<{ Params: { slug: string } }>("/p/:slug", hidden, async (request, reply) => {
+    const portal = await findPortalBySlug(deps.db.kysely, request.params.slug);
+    if (!portal?.enabled) return html(reply, 404, notFoundPage(languageOf(request)));
+    const lang = portal.language;
+    return html(reply, 200, portalPlaceholderPage(withUrl(deps, portal), lang));
+  });
+
+  app.setNotFoundHandler((request, reply) => {
+    if (request.url.startsWith("/api/")) {
+      return reply.code(404).send({
+        error: "not_found",
+        message: `No API route ${request.method} ${request.url.split("?")[0]}.`,
+      });
+    }
+    return html(reply, 404, notFoundPage(languageOf(request)));
+  });
+}

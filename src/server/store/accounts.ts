@@ -1,0 +1,52 @@
+import type { Kysely, Selectable } from "kysely";
+import type { Account } from "../../shared/api.js";
+import type { Mode } from "../../shared/model.js";
+import type { AccountTable, Database } from "../db/schema.js";
+
+export function toAccount(r: Selectable<AccountTable>): Account {
+  return {
+    id: r.id,
+    name: r.name,
+    mode: r.mode as Mode,
+    webChatEnabled: r.web_chat_enabled === 1,
+    upgradeEnabled: r.upgrade_enabled === 1,
+    createdAt: r.created_at,
+  };
+}
+
+export async function insertAccount(db: Kysely<Database>, a: Account): Promise<void> {
+  await db
+    .insertInto("accounts")
+    .values({
+      id: a.id,
+      name: a.name,
+      mode: a.mode,
+      web_chat_enabled: a.webChatEnabled ? 1 : 0,
+      upgrade_enabled: a.upgradeEnabled ? 1 : 0,
+      created_at: a.createdAt,
+    })
+    .execute();
+}
+
+export async function findAccount(db: Kysely<Database>, accountId: string): Promise<Account | null> {
+  const r = await db.selectFrom("accounts").selectAll().where("id", "=", accountId).executeTakeFirst();
+  return r ? toAccount(r) : null;
+}
+
+export async function listAccounts(db: Kysely<Database>): Promise<Account[]> {
+  const rows = await db.selectFrom("accounts").selectAll().orderBy("created_at").orderBy("name").execute();
+  return rows.map(toAccount);
+}
+
+export async function updateAccountRow(db: Kysely<Database>, a: Account): Promise<void> {
+  await db
+    .updateTable("accounts")
+    .set({
+      name: a.name,
+      mode: a.mode,
+      web_chat_enabled: a.webChatEnabled ? 1 : 0,
+      upgrade_enabled: a.upgradeEnabled ? 1 : 0,
+    })
+    .where("id", "=", a.id)
+    .execute();
+}

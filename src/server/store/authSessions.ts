@@ -1,0 +1,41 @@
+import type { Kysely } from "kysely";
+import type { Database } from "../db/schema.js";
+
+export async function insertAuthSession(
+  db: Kysely<Database>,
+  tokenHash: string,
+  userId: string,
+  now: number,
+  expiresAt: number,
+): Promise<void> {
+  await db
+    .insertInto("auth_sessions")
+    .values({ token_hash: tokenHash, user_id: userId, created_at: now, expires_at: expiresAt })
+    .execute();
+}
+
+export async function findAuthSession(
+  db: Kysely<Database>,
+  tokenHash: string,
+  now: number,
+): Promise<{ userId: string } | null> {
+  const r = await db
+    .selectFrom("auth_sessions")
+    .select("user_id")
+    .where("token_hash", "=", tokenHash)
+    .where("expires_at", ">", now)
+    .executeTakeFirst();
+  return r ? { userId: r.user_id } : null;
+}
+
+export async function deleteAuthSession(db: Kysely<Database>, tokenHash: string): Promise<void> {
+  await db.deleteFrom("auth_sessions").where("token_hash", "=", tokenHash).execute();
+}
+
+export async function deleteAuthSessionsOfUser(db: Kysely<Database>, userId: string): Promise<void> {
+  await db.deleteFrom("auth_sessions").where("user_id", "=", userId).execute();
+}
+
+export async function deleteExpiredAuthSessions(db: Kysely<Database>, now: number): Promise<void> {
+  await db.deleteFrom("auth_sessions").where("expires_at", "<=", now).execute();
+}

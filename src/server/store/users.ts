@@ -1,0 +1,199 @@
+import type { Kysely, Selectable } from "kysely";
+import type { User } from "../../shared/api.js";
+import type { Principal } from "../../shared/model.js";
+import type { Database, UserTable } from "../db/schema.js";
+
+export interface UserRow extends User {
+  passwordHash: string;
+  failedLogins: number;
+  lockedUntil: number | null;
+}
+
+function toUserRow(r: Selectable<UserTable>, portalIds: string[]): UserRow {
+  return {
+    id: r.id,
+    accountId: r.account_id,
+    email: r.email,
+    displayName: r.display_name,
+    avatarUrl: r.avatar_url,
+    role: r.role as Principal,
+    maxSessions: r.max_sessions,
+    disabled: r.disabled === 1,
+    portalIds,
+    createdAt: r.created_at,
+    passwordHash: r.password_hash,
+    failedLogins: r.failed_logins,
+    lockedUntil: r.locked_until,
+  };
+}
+
+/** The public face of a user: never the password hash or lockout counters. */
+export function publicUser(u: UserRow): User {
+  const { passwordHash: _h, failedLogins: _f, lockedUntil: _l, ...user } = u;
+  return user;
+}
+
+async function portalIdsOf(db: Kysely<Database>, userIds: string[]): Promise<Map<string, string[]>> {
+  const map = new Map<string, string[]>();
+  if (userIds.length === 0) return map;
+  const rows = await db
+    .selectFrom("portal_agents")
+    .select(["user_id", "portal_id"])
+    .where("user_id", "in", userIds)
+    .orderBy("portal_id")
+    .execute();
+  for (const r of rows) {
+    const list = map.get(r.user_id) ?? [];
+    list.push(r.portal_id);
+    map.set(r.user_id, list);
+  }
+  return map;
+}
+
+export async function insertUser(db: Kysely<Database>, u: UserRow): Promise<void> {
+  await db
+    .insertInto("users")
+    .values({
+      id: u.id,
+      account_id: u.accountId,
+      email: u.email,
+      display_name: u.displayName,
+      avatar_url: u.avatarUrl,
+      role: u.role,
+      max_sessions: u.maxSessions,
+      disabled: u.disabled ? 1 : 0,
+      password_hash: u.passwordHash,
+      failed_logins: 0,
+      locked_until: null,
+      created_at: u.createdAt,
+    })
+    .execute();
+}
+
+export async function findUserByEmail(db: Kysely<Database>, email: string): Promise<UserRow | null> {
+  const r = await db
+    .selectFrom("users")
+    .selectAll()
+    .where("email", "=", email.toLowerCase())
+    .executeTakeFirst();
+  if (!r) return null;
+  return toUserRow(r, (await portalIdsOf(db, [r.id])).get(r.id) ?? []);
+}
+
+/** Any user by id, for the signed-in principal only (sessions); tenant reads go through findUser. */
+export async function findUserById(db: Kysely<Database>, userId: string): Promise<UserRow | null> {
+  const r = await db.selectFrom("users").selectAll().where("id", "=", userId).executeTakeFirst();
+  if (!r) return null;
+  return toUserRow(r, (await portalIdsOf(db, [r.id])).get(r.id) ?? []);
+}
+
+export async function findUser(
+  db: Kysely<Database>,
+  accountId: string,
+  userId: string,
+): Promise<UserRow | null> {
+  const r = await db
+    .selectFrom("users")
+    .selectAll()
+    .where("account_id", "=", accountId)
+    .where("id", "=", userId)
+    .executeTakeFirst();
+  if (!r) return null;
+  return toUserRow(r, (await portalIdsOf(db, [r.id])).get(r.id) ?? []);
+}
+
+export async function listUsers(db: Kysely<Database>, accountId: string): Promise<UserRow[]> {
+  const rows = await db
+    .selectFrom("users")
+    .selectAll()
+    .where("account_id", "=", accountId)
+    .orderBy("display_name")
+    .orderBy("email")
+    .execute();
+  const portals = await portalIdsOf(
+    db,
+    rows.map((r) => r.id),
+  );
+  return rows.map((r) => toUserRow(r, portals.get(r.id) ?? []));
+}
+
+export async function listOperators(db: Kysely<Database>): Promise<UserRow[]> {
+  const rows = await db.selectFrom("users").selectAll().where("role", "=", "operator").execute();
+  return rows.map((r) => toUserRow(r, []));
+}
+
+export async function countUsers(db: Kysely<Database>): Promise<number> {
+  const r = await db
+    .selectFrom("users")
+    .select((eb) => eb.fn.countAll<number>().as("n"))
+    .executeTakeFirstOrThrow();
+  return Number(r.n);
+}
+
+export async function updateUserRow(db: Kysely<Database>, u: UserRow): Promise<void> {
+  await db
+    .updateTable("users")
+    .set({
+      email: u.email,
+      display_name: u.displayName,
+      avatar_url: u.avatarUrl,
+      role: u.role,
+      max_sessions: u.maxSessions,
+      disabled: u.disabled ? 1 : 0,
+    })
+    .where("id", "=", u.id)
+    .execute();
+}
+
+export async function setPasswordHash(
+  db: Kysely<Database>,
+  userId: string,
+  passwordHash: string,
+): Promise<void> {
+  await db
+    .updateTable("users")
+    .set({ password_hash: passwordHash, failed_logins: 0, locked_until: null })
+    .where("id", "=", userId)
+    .execute();
+}
+
+export async function recordLoginFailure(
+  db: Kysely<Database>,
+  userId: string,
+  failedLogins: number,
+  lockedUntil: number | null,
+): Promise<void> {
+  await db
+    .updateTable("users")
+    .set({ failed_logins: failedLogins, locked_until: lockedUntil })
+    .where("id", "=", userId)
+    .execute();
+}
+
+export async function clearLoginFailures(db: Kysely<Database>, userId: string): Promise<void> {
+  await db
+    .updateTable("users")
+    .set({ failed_logins: 0, locked_until: null })
+    .where("id", "=", userId)
+    .execute();
+}
+
+/** Replaces the portals a user is assigned to; the caller has checked they belong to the account. */
+export async function setUserPortals(
+  db: Kysely<Database>,
+  accountId: string,
+  userId: string,
+  portalIds: string[],
+): Promise<void> {
+  await db
+    .deleteFrom("portal_agents")
+    .where("account_id", "=", accountId)
+    .where("user_id", "=", userId)
+    .execute();
+  if (portalIds.length > 0) {
+    await db
+      .insertInto("portal_agents")
+      .values(portalIds.map((portal_id) => ({ portal_id, user_id: userId, account_id: accountId })))
+      .execute();
+  }
+}

@@ -1,0 +1,64 @@
+import type { ConnectionMode, ContactField, Language, Mode, PortalType, Principal, Role } from "./model.js";
+
+/** Payloads of the REST API under /api/v1, as the browser sees them. */
+
+export interface Account {
+  id: string;
+  name: string;
+  mode: Mode;
+  webChatEnabled: boolean;
+  upgradeEnabled: boolean;
+  createdAt: number;
+}
+
+export interface User {
+  id: string;
+  accountId: string | null;
+  email: string;
+  displayName: string;
+  avatarUrl: string | null;
+  role: Principal;
+  maxSessions: number;
+  disabled: boolean;
+  portalIds: string[];
+  createdAt: number;
+}
+
+export interface Portal {
+  id: string;
+  accountId: string;
+  slug: string;
+  url: string;
+  type: PortalType;
+  name: string;
+  title: string;
+  welcomeText: string;
+  language: Language;
+  primaryColor: string;
+  logoUrl: string | null;
+  fields: ContactField[];
+  connectionMode: ConnectionMode;
+  enabled: boolean;
+  agentIds: string[];
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface Me {
+  user: User;
+  accounts: Account[];
+}
+
+export interface ApiFieldProblem {
+  code: string;
+  message: string;
+  params?: Record<string, string | number>;
+}
+
+export interface ApiError {
+  error: string;
+  message: string;
+  fields?: Record<string, ApiFieldProblem>;
+}
+
+export type { Role };
