@@ -4,28 +4,60 @@ import fastifyRateLimit from "@fastify/rate-limit";
 import fastifySwagger from "@fastify/swagger";
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import Fastify, { type FastifyInstance } from "fastify";
+import type { Bus } from "./bus/bus.js";
+import { InProcessBus } from "./bus/inProcessBus.js";
+import { InProcessPresence, type Presence } from "./bus/presence.js";
+import { sweepCodes } from "./commands/codes.js";
 import type { Deps } from "./commands/context.js";
+import { sweep } from "./commands/requests.js";
 import type { Config } from "./config.js";
 import type { Db } from "./db/database.js";
 import { accountRoutes } from "./http/api/accounts.js";
 import { authRoutes } from "./http/api/auth.js";
+import { consoleRoutes } from "./http/api/console.js";
+import { customerRoutes } from "./http/api/customer.js";
 import { portalRoutes } from "./http/api/portals.js";
 import { userRoutes } from "./http/api/users.js";
 import { installErrorHandling } from "./http/errors.js";
 import { createMetrics, installHealth } from "./http/health.js";
+import { installRealtime } from "./http/realtime.js";
 import { installSession } from "./http/session.js";
 import { installWeb } from "./http/web.js";
+import { Hub } from "./hub/hub.js";
 
 export interface AppOptions {
   config: Config;
   db: Db;
   now?: () => number;
   logger?: boolean;
+  /** Defaults to the in-process bus and presence (one node). */
+  bus?: Bus;
+  presence?: Presence;
+  /** How often overdue requests and codes are swept (ms); 0 switches the sweeper off (tests drive it). */
+  sweepEveryMs?: number;
 }
 
 export interface App {
   server: FastifyInstance;
   deps: Deps;
+  hub: Hub;
+}
+
+/** Time passing for requests and codes: a periodic, idempotent sweep (safe on every node at once). */
+function startSweeper(server: FastifyInstance, deps: Deps, everyMs: number): void {
+  if (everyMs <= 0) return;
+  let running = false;
+  const timer = setInterval(() => {
+    if (running) return;
+    running = true;
+    Promise.all([sweep(deps), sweepCodes(deps)])
+      .catch((err: unknown) => deps.log.warn({ err }, "sweep failed; will retry"))
+      .finally(() => {
+        running = false;
+      });
+  }, everyMs);
+  timer.unref();
+  server.addHook("onClose", async () => clearInterval(timer));
 }
 
 export async function buildApp(options: AppOptions): Promise<App> {
@@ -37,7 +69,15 @@ export async function buildApp(options: AppOptions): Promise<App> {
     ajv: { customOptions: { allErrors: true, removeAdditional: false, coerceTypes: false } },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
-  const deps: Deps = { db, config, now: options.now ?? Date.now, log: server.log };
+  const deps: Deps = {
+    db,
+    config,
+    now: options.now ?? Date.now,
+    log: server.log,
+    bus: options.bus ?? new InProcessBus(),
+    presence: options.presence ?? new InProcessPresence(),
+  };
+  const hub = new Hub(deps.bus);
   const metrics = createMetrics();
 
   installErrorHandling(server);
@@ -88,12 +128,16 @@ export async function buildApp(options: AppOptions): Promise<App> {
       await api.register(accountRoutes, { deps });
       await api.register(userRoutes, { deps });
       await api.register(portalRoutes, { deps });
+      await api.register(consoleRoutes, { deps });
+      await api.register(customerRoutes, { deps });
     },
     { prefix: "/api/v1" },
   );
   server.get("/api/docs/json", { schema: { hide: true } }, async () => server.swagger());
 
   installHealth(server, deps, metrics);
+  await installRealtime(server, deps, hub);
   await installWeb(server, deps);
-  return { server, deps };
+  startSweeper(server, deps, options.sweepEveryMs ?? 1000);
+  return { server, deps, hub };
 }

@@ -1,5 +1,7 @@
 import { parseArgs } from "node:util";
 import { MODES, type Mode, ROLES, type Role } from "../shared/model.js";
+import { InProcessBus } from "./bus/inProcessBus.js";
+import { InProcessPresence } from "./bus/presence.js";
 import { insertNewAccount } from "./commands/accounts.js";
 import type { Deps } from "./commands/context.js";
 import { insertNewUser, setPassword } from "./commands/users.js";
@@ -176,6 +178,8 @@ export async function main(argv: string[]): Promise<number> {
       config,
       now: Date.now,
       log: { info: () => {}, warn: () => {}, error: (o: unknown) => console.error(o) },
+      bus: new InProcessBus(),
+      presence: new InProcessPresence(),
     };
     await run(argv, deps);
     return 0;

@@ -1,8 +1,15 @@
 import { randomUUID } from "node:crypto";
 import type { Account, User } from "../../shared/api.js";
 import type { Mode } from "../../shared/model.js";
+import { DomainError } from "../domain/errors.js";
 import { assertModeChangeAllowed, assertWebChatSwitchAllowed } from "../domain/portals.js";
-import { findAccount, insertAccount, listAccounts, updateAccountRow } from "../store/accounts.js";
+import {
+  findAccount,
+  insertAccount,
+  listAccounts,
+  lockAccount,
+  updateAccountRow,
+} from "../store/accounts.js";
 import { listPortals } from "../store/portals.js";
 import { accountFor, requireOperator } from "./access.js";
 import type { Actor, Deps } from "./context.js";
@@ -42,7 +49,16 @@ export async function insertNewAccount(deps: Deps, input: NewAccount): Promise<C
 
 export async function createAccount(deps: Deps, actor: Actor, input: NewAccount): Promise<CreatedAccount> {
   requireOperator(actor);
-  return insertNewAccount(deps, input);
+  try {
+    return await insertNewAccount(deps, input);
+  } catch (err) {
+    // The first admin's fields sit under `admin` in this body (as schema errors name them): admin.email.
+    if (err instanceof DomainError && Object.keys(err.fields).length > 0) {
+      const fields = Object.fromEntries(Object.entries(err.fields).map(([k, v]) => [`admin.${k}`, v]));
+      throw new DomainError(err.status, err.code, err.message, fields, err.retryAfterSeconds);
+    }
+    throw err;
+  }
 }
 
 /** Operators see every account; everyone else sees their own. */
@@ -72,7 +88,7 @@ export async function updateAccount(
 ): Promise<Account> {
   await accountFor(deps, actor, accountId, "admin");
   return deps.db.kysely.transaction().execute(async (trx) => {
-    const current = await findAccount(trx, accountId);
+    const current = await lockAccount(trx, accountId);
     if (!current) throw new Error("account vanished inside its own transaction");
     const next: Account = {
       ...current,

@@ -20,6 +20,7 @@ import {
   setPortalAgents,
   updatePortalRow,
 } from "../store/portals.js";
+import { lockAccount } from "../store/accounts.js";
 import { listUsers } from "../store/users.js";
 import { accountFor } from "./access.js";
 import type { Actor, Deps } from "./context.js";
@@ -124,10 +125,13 @@ export async function createPortal(
   accountId: string,
   input: PortalInput,
 ): Promise<Portal> {
-  const account = await accountFor(deps, actor, accountId, "admin");
-  const row = await deps.db.kysely
-    .transaction()
-    .execute((trx) => insertNewPortal(trx, account, input, deps.now()));
+  await accountFor(deps, actor, accountId, "admin");
+  const row = await deps.db.kysely.transaction().execute(async (trx) => {
+    // The mode and web-chat switch as they are now, held until this portal is in.
+    const account = await lockAccount(trx, accountId);
+    if (!account) throw notFound("Account");
+    return insertNewPortal(trx, account, input, deps.now());
+  });
   return withUrl(deps, row);
 }
 
@@ -138,8 +142,10 @@ export async function updatePortal(
   portalId: string,
   patch: PortalPatch,
 ): Promise<Portal> {
-  const account = await accountFor(deps, actor, accountId, "admin");
+  await accountFor(deps, actor, accountId, "admin");
   const row = await deps.db.kysely.transaction().execute(async (trx) => {
+    const account = await lockAccount(trx, accountId);
+    if (!account) throw notFound("Account");
     const current = await findPortal(trx, accountId, portalId);
     if (!current) throw notFound("Portal");
     const type = patch.type ?? current.type;

@@ -6,6 +6,7 @@ import { isUniqueViolation } from "../db/database.js";
 import type { Database } from "../db/schema.js";
 import { fieldError, notFound } from "../domain/errors.js";
 import { assertPasswordRules, generatePassword, hashPassword } from "../domain/passwords.js";
+import { lockAccount } from "../store/accounts.js";
 import { deleteAuthSessionsOfUser } from "../store/authSessions.js";
 import { countPortalIdsInAccount } from "../store/portals.js";
 import {
@@ -144,6 +145,7 @@ export async function updateUser(
 ): Promise<User> {
   await accountFor(deps, actor, accountId, "admin");
   return deps.db.kysely.transaction().execute(async (trx) => {
+    await lockAccount(trx, accountId);
     const current = await findUser(trx, accountId, userId);
     if (!current) throw notFound("User");
     const next: UserRow = {

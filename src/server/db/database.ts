@@ -12,6 +12,7 @@ import {
 } from "kysely";
 import pg from "pg";
 import * as m001 from "./migrations/001_foundation.js";
+import * as m002 from "./migrations/002_requests.js";
 import type { Database } from "./schema.js";
 
 export type Dialect = "sqlite" | "postgres";
@@ -27,6 +28,7 @@ pg.types.setTypeParser(20, (v) => Number(v));
 
 const migrations: Record<string, Migration> = {
   "001_foundation": m001,
+  "002_requests": m002,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -1,3 +1,5 @@
+import type { Generated } from "kysely";
+
 /** Table shapes as Kysely sees them. Times are epoch milliseconds, flags are 0/1 (same in SQLite and PostgreSQL). */
 export interface AccountTable {
   id: string;
@@ -21,6 +23,8 @@ export interface UserTable {
   failed_logins: number;
   locked_until: number | null;
   created_at: number;
+  available: Generated<number>;
+  available_since: number | null;
 }
 
 export interface PortalTable {
@@ -54,10 +58,87 @@ export interface AuthSessionTable {
   expires_at: number;
 }
 
+export interface RequestTable {
+  id: string;
+  account_id: string;
+  portal_id: string;
+  session_id: string;
+  kind: string;
+  state: string;
+  target_agent_id: string | null;
+  agent_id: string | null;
+  customer_name: string;
+  customer_email: string;
+  contact: string;
+  question: string;
+  language: string;
+  customer_token_hash: string;
+  code_id: string | null;
+  created_at: number;
+  state_at: number;
+  deadline_at: number | null;
+  customer_gone_at: number | null;
+}
+
+export interface RequestEventTable {
+  id: string;
+  request_id: string;
+  account_id: string;
+  state: string;
+  agent_id: string | null;
+  at: number;
+}
+
+export interface SessionTable {
+  id: string;
+  account_id: string;
+  request_id: string;
+  agent_id: string;
+  started_at: number;
+  ended_at: number | null;
+  last_seq: Generated<number>;
+}
+
+export interface MessageTable {
+  session_id: string;
+  seq: number;
+  account_id: string;
+  sender: string;
+  author_name: string;
+  body: string;
+  created_at: number;
+}
+
+export interface CodeTable {
+  id: string;
+  account_id: string;
+  portal_id: string;
+  agent_id: string;
+  code: string;
+  name: string;
+  state: string;
+  created_at: number;
+  expires_at: number;
+  redeemed_at: number | null;
+  request_id: string | null;
+}
+
+export interface RedeemFailureTable {
+  id: string;
+  client: string;
+  at: number;
+}
+
 export interface Database {
   accounts: AccountTable;
   users: UserTable;
   portals: PortalTable;
   portal_agents: PortalAgentTable;
   auth_sessions: AuthSessionTable;
+  requests: RequestTable;
+  request_events: RequestEventTable;
+  sessions: SessionTable;
+  messages: MessageTable;
+  codes: CodeTable;
+  redeem_failures: RedeemFailureTable;
 }

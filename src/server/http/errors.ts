@@ -11,7 +11,7 @@ interface AjvIssue {
 
 /** Messages for pattern checks, by the field's last path segment. */
 const PATTERN_MESSAGES: Record<string, string> = {
-  slug: "use 3–64 lowercase letters, digits and dashes, starting and ending with a letter or digit",
+  slug: "must use 3–64 lowercase letters, digits and dashes, starting and ending with a letter or digit",
   email: "must be an email address such as name@example.com",
   primaryColor: "must be a colour like #1f6feb",
   logoUrl: "must start with https://, http:// or /",
@@ -73,8 +73,16 @@ function problemOf(issue: AjvIssue, field: string): ApiFieldProblem {
       };
     case "pattern":
       return { code: "invalid", message: PATTERN_MESSAGES[last] ?? "has the wrong format" };
-    case "type":
-      return { code: "wrong_type", message: `must be a ${String(p.type).replace(",", " or ")}` };
+    case "type": {
+      if (field === "") {
+        return {
+          code: "wrong_type",
+          message: "the body must be a JSON object (Content-Type: application/json)",
+        };
+      }
+      const type = String(p.type).replace(",", " or ");
+      return { code: "wrong_type", message: `must be ${/^[aeiou]/.test(type) ? "an" : "a"} ${type}` };
+    }
     case "additionalProperties":
       return { code: "unknown_field", message: "is not a known field" };
     default:
@@ -92,11 +100,14 @@ export function validationBody(issues: AjvIssue[], context: string | undefined):
   }
   const entries = Object.entries(fields);
   const where = context === "body" || context === undefined ? "" : ` (${context})`;
+  // A message that starts with a field name keeps the name as it is spelled (slug, admin.email).
   const message =
     entries.length === 0
       ? `The request${where} is invalid.`
-      : entries.map(([f, p]) => (f ? `${f} ${p.message}` : p.message)).join("; ");
-  return { error: "validation", message: `${message.charAt(0).toUpperCase() + message.slice(1)}.`, fields };
+      : entries
+          .map(([f, p]) => (f ? `${f} ${p.message}` : p.message.charAt(0).toUpperCase() + p.message.slice(1)))
+          .join("; ");
+  return { error: "validation", message: `${message}.`, fields };
 }
 
 export function sendError(reply: FastifyReply, status: number, body: ApiError): FastifyReply {

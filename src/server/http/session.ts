@@ -26,15 +26,26 @@ function originOf(value: string | undefined): string | null {
  * Resolves the session cookie to an actor, and refuses cookie-authenticated writes that do not
  * come from Helpgate's own pages (CSRF): the Origin (or Referer) must be this server's.
  */
+/** True when the request comes from a page of this server (Origin, else Referer). */
+export function isOwnOrigin(request: FastifyRequest, deps: Deps): boolean {
+  const origin = originOf(request.headers.origin) ?? originOf(request.headers.referer);
+  return (
+    origin !== null &&
+    (origin === new URL(deps.config.publicUrl).origin || origin === `${request.protocol}://${request.host}`)
+  );
+}
+
+/** Cookies that prove who someone is: the agent's sign-in, and a customer's request token. */
+function carriesCredentials(request: FastifyRequest): boolean {
+  return Object.keys(request.cookies).some((name) => name === SESSION_COOKIE || name.startsWith("hgc_"));
+}
+
 export function installSession(app: FastifyInstance, deps: Deps): void {
-  const publicOrigin = new URL(deps.config.publicUrl).origin;
   app.decorateRequest("actor", null);
   app.addHook("onRequest", async (request: FastifyRequest) => {
-    const token = request.cookies[SESSION_COOKIE];
-    if (!token) return;
-    if (!SAFE_METHODS.has(request.method)) {
+    if (!carriesCredentials(request)) return;
+    if (!SAFE_METHODS.has(request.method) && !isOwnOrigin(request, deps)) {
       const origin = originOf(request.headers.origin) ?? originOf(request.headers.referer);
-      const own = `${request.protocol}://${request.host}`;
       if (origin === null) {
         throw new DomainError(
           403,
@@ -42,11 +53,10 @@ export function installSession(app: FastifyInstance, deps: Deps): void {
           "This request has no Origin header, so it cannot be checked as coming from Helpgate's own pages.",
         );
       }
-      if (origin !== publicOrigin && origin !== own) {
-        throw new DomainError(403, "csrf", `Requests from ${origin} may not use a Helpgate sign-in.`);
-      }
+      throw new DomainError(403, "csrf", `Requests from ${origin} may not use a Helpgate sign-in.`);
     }
-    request.actor = await actorForToken(deps, token);
+    const token = request.cookies[SESSION_COOKIE];
+    if (token) request.actor = await actorForToken(deps, token);
   });
 }
 

@@ -33,6 +33,20 @@ export async function findAccount(db: Kysely<Database>, accountId: string): Prom
   return r ? toAccount(r) : null;
 }
 
+/**
+ * Reads an account and holds its row lock until the transaction ends, so checks that span several
+ * rows of one account (the last admin, the mode against the portals, web chat against chat-first
+ * portals) cannot interleave on PostgreSQL. SQLite runs one write transaction at a time anyway.
+ */
+export async function lockAccount(db: Kysely<Database>, accountId: string): Promise<Account | null> {
+  await db
+    .updateTable("accounts")
+    .set((eb) => ({ id: eb.ref("id") }))
+    .where("id", "=", accountId)
+    .execute();
+  return findAccount(db, accountId);
+}
+
 export async function listAccounts(db: Kysely<Database>): Promise<Account[]> {
   const rows = await db.selectFrom("accounts").selectAll().orderBy("created_at").orderBy("name").execute();
   return rows.map(toAccount);

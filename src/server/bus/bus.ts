@@ -1,0 +1,36 @@
+import type { ChatMessage, RequestView, SessionView } from "../../shared/protocol.js";
+
+/**
+ * The doorbell, not the truth: every event here was written to the database first. A node that
+ * misses one catches up from the database (console resync, chat by sequence number).
+ */
+export type BusEvent =
+  | { type: "alert"; recipients: string[]; request: RequestView }
+  | { type: "request.updated"; request: RequestView }
+  | { type: "session.started"; session: SessionView }
+  | {
+      type: "session.ended";
+      sessionId: string;
+      requestId: string;
+      agentId: string;
+      endedAt: number;
+      endedBy: "agent" | "customer";
+    }
+  | { type: "message"; sessionId: string; requestId: string; agentId: string; message: ChatMessage }
+  | { type: "codes.changed"; agentId: string }
+  | { type: "availability"; agentId: string; available: boolean };
+
+export type Handler = (event: BusEvent) => void;
+
+export interface Bus {
+  publish(channel: string, event: BusEvent): Promise<void>;
+  subscribe(channel: string, handler: Handler): Promise<() => Promise<void>>;
+  close(): Promise<void>;
+}
+
+/** Channel names, one place: what an agent's account, an agent, and a request's customer listen to. */
+export const channels = {
+  account: (accountId: string) => `account:${accountId}`,
+  user: (userId: string) => `user:${userId}`,
+  request: (requestId: string) => `request:${requestId}`,
+};

@@ -1,0 +1,29 @@
+/** Who has the console open right now. One node counts its own sockets; a cluster shares it in Redis. */
+export interface Presence {
+  connect(userId: string): Promise<void>;
+  disconnect(userId: string): Promise<void>;
+  onlineAmong(userIds: string[]): Promise<Set<string>>;
+  close(): Promise<void>;
+}
+
+export class InProcessPresence implements Presence {
+  private readonly sockets = new Map<string, number>();
+
+  async connect(userId: string): Promise<void> {
+    this.sockets.set(userId, (this.sockets.get(userId) ?? 0) + 1);
+  }
+
+  async disconnect(userId: string): Promise<void> {
+    const n = (this.sockets.get(userId) ?? 0) - 1;
+    if (n <= 0) this.sockets.delete(userId);
+    else this.sockets.set(userId, n);
+  }
+
+  async onlineAmong(userIds: string[]): Promise<Set<string>> {
+    return new Set(userIds.filter((id) => this.sockets.has(id)));
+  }
+
+  async close(): Promise<void> {
+    this.sockets.clear();
+  }
+}

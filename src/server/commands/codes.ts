@@ -1,0 +1,260 @@
+import { randomBytes, randomUUID } from "node:crypto";
+import type { CodeView, SessionView } from "../../shared/protocol.js";
+import { channels } from "../bus/bus.js";
+import { isUniqueViolation } from "../db/database.js";
+import {
+  CODE_LIFETIME_MS,
+  GLOBAL_BRAKE_DELAY_MS,
+  GLOBAL_FAILURE_BRAKE_PER_MINUTE,
+  MAX_LIVE_CODES_PER_AGENT,
+  newCode,
+  normaliseCode,
+  REDEEM_FAILURE_WINDOW_MS,
+  REDEEM_FAILURES_PER_CLIENT,
+} from "../domain/codes.js";
+import { DomainError, fieldError, notFound } from "../domain/errors.js";
+import {
+  type CodeRecord,
+  cancelCodeRow,
+  countRedeemFailures,
+  expireCodes,
+  findLiveCode,
+  insertCode,
+  listLiveCodes,
+  pruneRedeemFailures,
+  recordRedeemFailure,
+  redeemCodeRow,
+} from "../store/codes.js";
+import { findPortal } from "../store/portals.js";
+import { findRequest, toView } from "../store/requests.js";
+import { insertSession } from "../store/sessions.js";
+import { hashToken } from "./auth.js";
+import type { Actor, Deps } from "./context.js";
+import {
+  type CustomerTicket,
+  insertWithSessionId,
+  openPortal,
+  publishUpdate,
+  sessionViewOf,
+} from "./requests.js";
+
+function toCodeView(deps: Deps, c: CodeRecord): CodeView {
+  const base = deps.config.publicUrl;
+  return {
+    id: c.id,
+    code: c.code,
+    name: c.name,
+    portalId: c.portalId,
+    portalName: c.portalName,
+    portalSlug: c.portalSlug,
+    createdAt: c.createdAt,
+    expiresAt: c.expiresAt,
+    joinUrl: `${base}/join/${c.code}`,
+    portalUrl: `${base}/p/${c.portalSlug}?code=${c.code}`,
+  };
+}
+
+function agentAccount(actor: Actor): string {
+  if (!actor.user.accountId)
+    throw new DomainError(403, "forbidden", "Only agents of an account can manage codes.");
+  return actor.user.accountId;
+}
+
+export async function listCodes(deps: Deps, actor: Actor): Promise<CodeView[]> {
+  const accountId = agentAccount(actor);
+  return (await listLiveCodes(deps.db.kysely, accountId, actor.user.id, deps.now())).map((c) =>
+    toCodeView(deps, c),
+  );
+}
+
+/** BEHAVIOUR.md §6: 9 crypto-random digits, unique among live codes, 20 minutes, at most 8 live per agent. */
+export async function createCode(
+  deps: Deps,
+  actor: Actor,
+  portalId: string,
+  name: string,
+): Promise<CodeView> {
+  const accountId = agentAccount(actor);
+  const db = deps.db.kysely;
+  const portal = await findPortal(db, accountId, portalId);
+  if (!portal) throw fieldError(404, "portalId", "not_found", "Portal not found.");
+  if (portal.type !== "code") {
+    throw fieldError(
+      409,
+      "portalId",
+      "not_code_portal",
+      `${portal.name} is not a code portal; choose a code portal.`,
+    );
+  }
+  if (!portal.agentIds.includes(actor.user.id)) {
+    throw fieldError(403, "portalId", "not_assigned", `You are not assigned to ${portal.name}.`);
+  }
+  const now = deps.now();
+  await expireCodes(db, now);
+  const live = await listLiveCodes(db, accountId, actor.user.id, now);
+  if (live.length >= MAX_LIVE_CODES_PER_AGENT) {
+    throw new DomainError(
+      409,
+      "too_many_codes",
+      `You have ${MAX_LIVE_CODES_PER_AGENT} live codes, the most allowed; cancel one first.`,
+    );
+  }
+  const id = randomUUID();
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await insertCode(db, {
+        id,
+        accountId,
+        portalId,
+        agentId: actor.user.id,
+        code: newCode(),
+        name: name.trim(),
+        createdAt: now,
+        expiresAt: now + CODE_LIFETIME_MS,
+      });
+      break;
+    } catch (err) {
+      if (!isUniqueViolation(err) || attempt >= 8) throw err;
+    }
+  }
+  await deps.bus.publish(channels.user(actor.user.id), { type: "codes.changed", agentId: actor.user.id });
+  const created = (await listLiveCodes(db, accountId, actor.user.id, now)).find((c) => c.id === id);
+  if (!created) throw new Error("code vanished after insert");
+  return toCodeView(deps, created);
+}
+
+export async function cancelCode(deps: Deps, actor: Actor, codeId: string): Promise<void> {
+  const accountId = agentAccount(actor);
+  if (!(await cancelCodeRow(deps.db.kysely, accountId, actor.user.id, codeId))) throw notFound("Code");
+  await deps.bus.publish(channels.user(actor.user.id), { type: "codes.changed", agentId: actor.user.id });
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Refuses a client with too many recent failures, and slows everyone when failures spike (logged). */
+async function brake(deps: Deps, client: string, now: number): Promise<void> {
+  const db = deps.db.kysely;
+  const mine = await countRedeemFailures(db, now - REDEEM_FAILURE_WINDOW_MS, client);
+  if (mine.count >= REDEEM_FAILURES_PER_CLIENT) {
+    const freeAt = (mine.oldest ?? now) + REDEEM_FAILURE_WINDOW_MS;
+    const minutes = Math.max(1, Math.ceil((freeAt - now) / 60_000));
+    throw new DomainError(
+      429,
+      "too_many_attempts",
+      `Too many attempts. Try again in ${minutes} minute${minutes === 1 ? "" : "s"}.`,
+      {
+        code: {
+          code: "too_many_attempts",
+          message: `Too many attempts. Try again in ${minutes} minute${minutes === 1 ? "" : "s"}.`,
+          params: { minutes },
+        },
+      },
+      Math.ceil((freeAt - now) / 1000),
+    );
+  }
+  const everyone = await countRedeemFailures(db, now - 60_000);
+  if (everyone.count >= GLOBAL_FAILURE_BRAKE_PER_MINUTE) {
+    deps.log.warn(
+      { failuresLastMinute: everyone.count },
+      "code redemption brake: unusual failure rate, slowing all redemptions",
+    );
+    await sleep(GLOBAL_BRAKE_DELAY_MS);
+  }
+}
+
+const unknownCode = () =>
+  fieldError(
+    404,
+    "code",
+    "unknown_code",
+    "This code is not valid (it may have expired or been used). Check it with the agent.",
+  );
+
+export interface RedeemInput {
+  code: string;
+  /** The company code portal the customer typed it at; absent at the global /join portal. */
+  slug?: string | undefined;
+  client: string;
+  language: string;
+}
+
+/**
+ * Redeeming connects the customer straight to the code's agent; nobody else is alerted. A
+ * company portal accepts only its own account's codes; /join accepts any account's.
+ */
+export async function redeemCode(
+  deps: Deps,
+  input: RedeemInput,
+): Promise<CustomerTicket & { session: SessionView }> {
+  const db = deps.db.kysely;
+  const now = deps.now();
+  await brake(deps, input.client, now);
+  const accountScope = input.slug ? (await openPortal(deps, input.slug)).accountId : null;
+  let code: string;
+  try {
+    code = normaliseCode(input.code);
+  } catch (err) {
+    await recordRedeemFailure(db, randomUUID(), input.client, now);
+    throw err;
+  }
+  const found = await findLiveCode(db, code, now);
+  if (!found || (accountScope !== null && found.accountId !== accountScope)) {
+    await recordRedeemFailure(db, randomUUID(), input.client, now);
+    if (Math.random() < 0.01) await pruneRedeemFailures(db, now - REDEEM_FAILURE_WINDOW_MS);
+    throw unknownCode();
+  }
+  const agent = await db
+    .selectFrom("users")
+    .select(["display_name"])
+    .where("id", "=", found.agentId)
+    .executeTakeFirst();
+  const token = randomBytes(24).toString("base64url");
+  const requestId = randomUUID();
+  const won = await db.transaction().execute(async (trx) => {
+    if (!(await redeemCodeRow(trx, found.id, requestId, now))) return false;
+    await insertWithSessionId(trx, {
+      id: requestId,
+      accountId: found.accountId,
+      portalId: found.portalId,
+      kind: "code",
+      state: "accepted",
+      targetAgentId: found.agentId,
+      agentId: found.agentId,
+      customerName: found.name,
+      customerEmail: "",
+      contact: {},
+      question: "",
+      language: input.language,
+      customerTokenHash: hashToken(token),
+      codeId: found.id,
+      createdAt: now,
+      deadlineAt: null,
+    });
+    await insertSession(trx, {
+      id: requestId,
+      accountId: found.accountId,
+      requestId,
+      agentId: found.agentId,
+      startedAt: now,
+    });
+    return true;
+  });
+  if (!won) {
+    await recordRedeemFailure(db, randomUUID(), input.client, now);
+    throw unknownCode();
+  }
+  const request = await findRequest(db, found.accountId, requestId);
+  if (!request) throw new Error("request vanished after insert");
+  const session = sessionViewOf(toView(request), found.agentId, agent?.display_name ?? "", now);
+  await publishUpdate(deps, request);
+  await deps.bus.publish(channels.user(found.agentId), { type: "session.started", session });
+  await deps.bus.publish(channels.user(found.agentId), { type: "codes.changed", agentId: found.agentId });
+  return { request, token, session };
+}
+
+export async function sweepCodes(deps: Deps): Promise<void> {
+  const expired = await expireCodes(deps.db.kysely, deps.now());
+  for (const agentId of new Set(expired.map((e) => e.agentId))) {
+    await deps.bus.publish(channels.user(agentId), { type: "codes.changed", agentId });
+  }
+}

@@ -1,0 +1,86 @@
+import type { ConsoleSnapshot, SessionView } from "../../shared/protocol.js";
+import { findRequest, listRecent, listWaiting, toView } from "../store/requests.js";
+import { agentStatsSince, listOpenSessionsOf } from "../store/sessions.js";
+import { isAvailable } from "./agents.js";
+import { listCodes } from "./codes.js";
+import type { Actor, Deps } from "./context.js";
+
+const DAY_MS = 24 * 60 * 60_000;
+
+function startOfToday(now: number): number {
+  const d = new Date(now);
+  d.setHours(0, 0, 0, 0);
+  return d.getTime();
+}
+
+/**
+ * Everything the console shows, read fresh from the database: after a reconnect the lists are
+ * exactly right, whatever events were missed.
+ */
+export async function consoleSnapshot(deps: Deps, actor: Actor): Promise<ConsoleSnapshot> {
+  const db = deps.db.kysely;
+  const accountId = actor.user.accountId;
+  const now = deps.now();
+  if (!accountId) {
+    return {
+      available: false,
+      incoming: [],
+      sessions: [],
+      history: [],
+      offline: [],
+      codes: [],
+      stats: { sessionsToday: 0, acceptedToday: 0, averageWaitSeconds: null, averageSessionSeconds: null },
+      serverTime: now,
+    };
+  }
+  const portals = actor.user.portalIds;
+  const today = startOfToday(now);
+  const [available, waiting, open, history, offline, codes, stats] = await Promise.all([
+    isAvailable(deps, actor.user.id),
+    listWaiting(db, accountId, portals),
+    listOpenSessionsOf(db, accountId, actor.user.id),
+    listRecent(
+      db,
+      accountId,
+      portals,
+      ["accepted", "ended", "canceled", "declined", "no-response"],
+      today,
+      100,
+    ),
+    listRecent(db, accountId, portals, ["offline"], now - 7 * DAY_MS, 100),
+    listCodes(deps, actor),
+    agentStatsSince(db, accountId, actor.user.id, today),
+  ]);
+  const incoming = waiting
+    .filter((r) => r.targetAgentId === null || r.targetAgentId === actor.user.id)
+    .map(toView);
+  const sessions: SessionView[] = [];
+  for (const s of open) {
+    const request = await findRequest(db, accountId, s.requestId);
+    if (!request) continue;
+    sessions.push({
+      id: s.id,
+      request: toView(request),
+      agentId: s.agentId,
+      agentName: s.agentName,
+      startedAt: s.startedAt,
+      endedAt: s.endedAt,
+      lastSeq: s.lastSeq,
+    });
+  }
+  return {
+    available,
+    incoming,
+    sessions,
+    history: history.filter((r) => r.agentId === actor.user.id || r.state !== "accepted").map(toView),
+    offline: offline.map(toView),
+    codes,
+    stats: {
+      sessionsToday: stats.sessions,
+      acceptedToday: stats.sessions,
+      averageWaitSeconds: stats.avgWaitMs === null ? null : Math.round(stats.avgWaitMs / 1000),
+      averageSessionSeconds: stats.avgDurationMs === null ? null : Math.round(stats.avgDurationMs / 1000),
+    },
+    serverTime: now,
+  };
+}

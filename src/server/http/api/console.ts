@@ -1,0 +1,162 @@
+import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
+import { Type } from "typebox";
+import { LIMITS } from "../../../shared/model.js";
+import { setAvailability } from "../../commands/agents.js";
+import { endSession, messagesSince, sendMessage } from "../../commands/chat.js";
+import { cancelCode, createCode, listCodes } from "../../commands/codes.js";
+import { consoleSnapshot } from "../../commands/console.js";
+import type { Deps } from "../../commands/context.js";
+import { acceptRequest, declineRequest } from "../../commands/requests.js";
+import { DomainError } from "../../domain/errors.js";
+import { ErrorSchema, Id } from "../schemas.js";
+import { requireActor } from "../session.js";
+
+const errors = { 400: ErrorSchema, 401: ErrorSchema, 403: ErrorSchema, 404: ErrorSchema, 409: ErrorSchema };
+const strict = { additionalProperties: false } as const;
+const Loose = Type.Unknown();
+
+/** The agent console's commands; its live events come over the WebSocket. */
+export const consoleRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (app, { deps }) => {
+  const agent = (request: Parameters<typeof requireActor>[0]) => {
+    const actor = requireActor(request);
+    if (!actor.user.accountId) {
+      throw new DomainError(403, "forbidden", "Operators have no console; sign in as a user of an account.");
+    }
+    return actor;
+  };
+
+  app.get(
+    "/console",
+    {
+      schema: {
+        tags: ["console"],
+        summary: "Everything the console shows, fresh from the database",
+        response: { 200: Loose, ...errors },
+      },
+    },
+    async (request) => consoleSnapshot(deps, agent(request)),
+  );
+
+  app.put(
+    "/console/availability",
+    {
+      schema: {
+        tags: ["console"],
+        summary: "Set yourself available or unavailable for alerts",
+        body: Type.Object({ available: Type.Boolean() }, strict),
+        response: { 200: Type.Object({ available: Type.Boolean() }), ...errors },
+      },
+    },
+    async (request) => ({ available: await setAvailability(deps, agent(request), request.body.available) }),
+  );
+
+  const RequestParams = Type.Object({ requestId: Id });
+  app.post(
+    "/requests/:requestId/accept",
+    {
+      schema: {
+        tags: ["console"],
+        summary: "Accept a waiting request; the first accept wins, later ones get 409 naming who took it",
+        params: RequestParams,
+        response: { 200: Loose, ...errors },
+      },
+    },
+    async (request) => acceptRequest(deps, agent(request), request.params.requestId),
+  );
+  app.post(
+    "/requests/:requestId/decline",
+    {
+      schema: {
+        tags: ["console"],
+        summary: "Decline: ends a targeted request; closes a broadcast alert for you only",
+        params: RequestParams,
+        response: { 200: Loose, ...errors },
+      },
+    },
+    async (request) => declineRequest(deps, agent(request), request.params.requestId),
+  );
+
+  app.get("/codes", { schema: { tags: ["codes"], response: { 200: Loose, ...errors } } }, async (request) =>
+    listCodes(deps, agent(request)),
+  );
+  app.post(
+    "/codes",
+    {
+      schema: {
+        tags: ["codes"],
+        summary: "Create a 9-digit session code (20 minutes, single use, at most 8 live per agent)",
+        body: Type.Object(
+          { portalId: Id, name: Type.String({ minLength: 1, maxLength: LIMITS.userName }) },
+          strict,
+        ),
+        response: { 201: Loose, ...errors },
+      },
+    },
+    async (request, reply) =>
+      reply.code(201).send(await createCode(deps, agent(request), request.body.portalId, request.body.name)),
+  );
+  app.delete(
+    "/codes/:codeId",
+    {
+      schema: {
+        tags: ["codes"],
+        params: Type.Object({ codeId: Id }),
+        response: { 204: Type.Null(), ...errors },
+      },
+    },
+    async (request, reply) => {
+      await cancelCode(deps, agent(request), request.params.codeId);
+      return reply.code(204).send(null);
+    },
+  );
+
+  const SessionParams = Type.Object({ sessionId: Id });
+  app.get(
+    "/sessions/:sessionId/messages",
+    {
+      schema: {
+        tags: ["sessions"],
+        params: SessionParams,
+        querystring: Type.Object({ since: Type.Optional(Type.Integer({ minimum: 0 })) }),
+        response: { 200: Loose, ...errors },
+      },
+    },
+    async (request) =>
+      messagesSince(
+        deps,
+        { kind: "agent", actor: agent(request) },
+        request.params.sessionId,
+        request.query.since ?? 0,
+      ),
+  );
+  app.post(
+    "/sessions/:sessionId/messages",
+    {
+      schema: {
+        tags: ["sessions"],
+        params: SessionParams,
+        body: Type.Object({ body: Type.String({ maxLength: LIMITS.chatMessage }) }, strict),
+        response: { 201: Loose, ...errors },
+      },
+    },
+    async (request, reply) =>
+      reply
+        .code(201)
+        .send(
+          await sendMessage(
+            deps,
+            { kind: "agent", actor: agent(request) },
+            request.params.sessionId,
+            request.body.body,
+          ),
+        ),
+  );
+  app.post(
+    "/sessions/:sessionId/end",
+    { schema: { tags: ["sessions"], params: SessionParams, response: { 204: Type.Null(), ...errors } } },
+    async (request, reply) => {
+      await endSession(deps, { kind: "agent", actor: agent(request) }, request.params.sessionId);
+      return reply.code(204).send(null);
+    },
+  );
+};

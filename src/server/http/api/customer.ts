@@ -1,0 +1,229 @@
+import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
+import type { FastifyReply, FastifyRequest } from "fastify";
+import { Type } from "typebox";
+import { pickLanguage } from "../../../shared/i18n/index.js";
+import { LIMITS } from "../../../shared/model.js";
+import { agentLoads } from "../../commands/agents.js";
+import { endSession, messagesSince, sendMessage } from "../../commands/chat.js";
+import { redeemCode } from "../../commands/codes.js";
+import type { Deps } from "../../commands/context.js";
+import {
+  type CustomerTicket,
+  cancelRequest,
+  leaveOfflineMessage,
+  openPortal,
+  requestForCustomer,
+  submitRequest,
+} from "../../commands/requests.js";
+import { customerStatus } from "../../hub/customerConnection.js";
+import { customerCookieName } from "../realtime.js";
+import { ErrorSchema, Id } from "../schemas.js";
+
+const errors = { 400: ErrorSchema, 403: ErrorSchema, 404: ErrorSchema, 409: ErrorSchema, 429: ErrorSchema };
+const strict = { additionalProperties: false } as const;
+const Loose = Type.Unknown();
+const Values = Type.Record(
+  Type.String({ maxLength: 40 }),
+  Type.String({ maxLength: LIMITS.question + 1000 }),
+);
+const Slug = Type.Object({ slug: Type.String({ minLength: 1, maxLength: 64 }) });
+const RequestParams = Type.Object({ requestId: Id });
+
+/** The customer's proof of their request lives in an HttpOnly cookie scoped to that request. */
+export function setCustomerCookie(reply: FastifyReply, deps: Deps, ticket: CustomerTicket): void {
+  reply.setCookie(customerCookieName(ticket.request.id), ticket.token, {
+    httpOnly: true,
+    sameSite: "lax",
+    secure: deps.config.publicUrl.startsWith("https:"),
+    path: "/",
+    maxAge: 24 * 60 * 60,
+  });
+}
+
+export function clientAddress(request: FastifyRequest): string {
+  return request.ip;
+}
+
+export function requestUrl(requestId: string): string {
+  return `/r/${requestId}`;
+}
+
+/** JSON routes behind the customer pages (the forms post to the same commands without JavaScript). */
+export const customerRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (app, { deps }) => {
+  const lang = (request: FastifyRequest) => pickLanguage(request.headers["accept-language"]);
+
+  app.get(
+    "/portals/:slug/agents",
+    {
+      schema: {
+        tags: ["customer"],
+        summary: "The portal's agents and whether each is available, busy or offline",
+        params: Slug,
+        response: { 200: Loose, ...errors },
+      },
+    },
+    async (request) => {
+      const portal = await openPortal(deps, request.params.slug);
+      const loads = await agentLoads(deps, deps.db.kysely, portal.id);
+      return {
+        anyAvailable: loads.some((a) => a.status === "available"),
+        agents:
+          portal.type === "pick-agent"
+            ? loads.map((a) => ({
+                id: a.id,
+                displayName: a.displayName,
+                avatarUrl: a.avatarUrl,
+                status: a.status,
+              }))
+            : [],
+      };
+    },
+  );
+
+  app.post(
+    "/portals/:slug/requests",
+    {
+      schema: {
+        tags: ["customer"],
+        summary: "Ask for help at a portal; sets the request's cookie",
+        params: Slug,
+        body: Type.Object({ values: Values, agentId: Type.Optional(Id) }, strict),
+        response: { 201: Loose, ...errors },
+      },
+    },
+    async (request, reply) => {
+      const ticket = await submitRequest(deps, {
+        slug: request.params.slug,
+        values: request.body.values,
+        agentId: request.body.agentId,
+        language: lang(request),
+      });
+      setCustomerCookie(reply, deps, ticket);
+      return reply.code(201).send({
+        requestId: ticket.request.id,
+        sessionId: ticket.request.sessionId,
+        url: requestUrl(ticket.request.id),
+      });
+    },
+  );
+
+  app.post(
+    "/portals/:slug/offline",
+    {
+      schema: {
+        tags: ["customer"],
+        summary: "Leave a message when no agent is available",
+        params: Slug,
+        body: Type.Object({ values: Values }, strict),
+        response: { 201: Loose, ...errors },
+      },
+    },
+    async (request, reply) => {
+      const r = await leaveOfflineMessage(deps, request.params.slug, request.body.values, lang(request));
+      return reply.code(201).send({ sessionId: r.sessionId });
+    },
+  );
+
+  app.post(
+    "/join",
+    {
+      schema: {
+        tags: ["customer"],
+        summary: "Redeem a session code (at /join any account's, at a company portal only its own)",
+        body: Type.Object(
+          { code: Type.String({ maxLength: 64 }), slug: Type.Optional(Type.String({ maxLength: 64 })) },
+          strict,
+        ),
+        response: { 201: Loose, ...errors },
+      },
+    },
+    async (request, reply) => {
+      const ticket = await redeemCode(deps, {
+        code: request.body.code,
+        slug: request.body.slug,
+        client: clientAddress(request),
+        language: lang(request),
+      });
+      setCustomerCookie(reply, deps, ticket);
+      return reply.code(201).send({
+        requestId: ticket.request.id,
+        sessionId: ticket.request.sessionId,
+        url: requestUrl(ticket.request.id),
+      });
+    },
+  );
+
+  const token = (request: FastifyRequest, requestId: string) =>
+    request.cookies[customerCookieName(requestId)];
+
+  app.get(
+    "/customer/requests/:requestId",
+    { schema: { tags: ["customer"], params: RequestParams, response: { 200: Loose, ...errors } } },
+    async (request) =>
+      customerStatus(
+        await requestForCustomer(deps, request.params.requestId, token(request, request.params.requestId)),
+        deps.now(),
+      ),
+  );
+  app.post(
+    "/customer/requests/:requestId/cancel",
+    { schema: { tags: ["customer"], params: RequestParams, response: { 200: Loose, ...errors } } },
+    async (request) =>
+      customerStatus(
+        await cancelRequest(deps, request.params.requestId, token(request, request.params.requestId)),
+        deps.now(),
+      ),
+  );
+  const party = async (request: FastifyRequest, requestId: string) => {
+    const r = await requestForCustomer(deps, requestId, token(request, requestId));
+    return { kind: "customer" as const, accountId: r.accountId, name: r.customerName || "Customer" };
+  };
+  app.get(
+    "/customer/requests/:requestId/messages",
+    {
+      schema: {
+        tags: ["customer"],
+        params: RequestParams,
+        querystring: Type.Object({ since: Type.Optional(Type.Integer({ minimum: 0 })) }),
+        response: { 200: Loose, ...errors },
+      },
+    },
+    async (request) =>
+      messagesSince(
+        deps,
+        await party(request, request.params.requestId),
+        request.params.requestId,
+        request.query.since ?? 0,
+      ),
+  );
+  app.post(
+    "/customer/requests/:requestId/messages",
+    {
+      schema: {
+        tags: ["customer"],
+        params: RequestParams,
+        body: Type.Object({ body: Type.String({ maxLength: LIMITS.chatMessage }) }, strict),
+        response: { 201: Loose, ...errors },
+      },
+    },
+    async (request, reply) =>
+      reply
+        .code(201)
+        .send(
+          await sendMessage(
+            deps,
+            await party(request, request.params.requestId),
+            request.params.requestId,
+            request.body.body,
+          ),
+        ),
+  );
+  app.post(
+    "/customer/requests/:requestId/end",
+    { schema: { tags: ["customer"], params: RequestParams, response: { 204: Type.Null(), ...errors } } },
+    async (request, reply) => {
+      await endSession(deps, await party(request, request.params.requestId), request.params.requestId);
+      return reply.code(204).send(null);
+    },
+  );
+};

@@ -1,0 +1,102 @@
+import fastifyWebsocket from "@fastify/websocket";
+import type { FastifyInstance, FastifyRequest } from "fastify";
+import type { WebSocket } from "ws";
+import type { Deps } from "../commands/context.js";
+import { requestForCustomer } from "../commands/requests.js";
+import { DomainError } from "../domain/errors.js";
+import { AgentConnection } from "../hub/agentConnection.js";
+import { CustomerConnection } from "../hub/customerConnection.js";
+import type { Hub } from "../hub/hub.js";
+import { MAX_SOCKET_MESSAGE_BYTES, socketSend } from "../hub/wire.js";
+import { isOwnOrigin } from "./session.js";
+
+export const CUSTOMER_COOKIE_PREFIX = "hgc_";
+const HEARTBEAT_MS = 25_000;
+
+export function customerCookieName(requestId: string): string {
+  return `${CUSTOMER_COOKIE_PREFIX}${requestId}`;
+}
+
+interface Live {
+  onMessage(raw: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * `GET /ws`: one socket per browser. Agents are known by their session cookie; a customer by
+ * `?request=<id>` and the token cookie set when they asked for help. Same-origin only.
+ */
+export async function installRealtime(app: FastifyInstance, deps: Deps, hub: Hub): Promise<void> {
+  await app.register(fastifyWebsocket, { options: { maxPayload: MAX_SOCKET_MESSAGE_BYTES } });
+
+  app.get<{ Querystring: { request?: string; since?: string } }>(
+    "/ws",
+    { websocket: true, schema: { hide: true } },
+    (socket: WebSocket, request: FastifyRequest<{ Querystring: { request?: string; since?: string } }>) => {
+      let live: Live | null = null;
+      const pending: string[] = [];
+      let alive = true;
+      const beat = setInterval(() => {
+        if (!alive) {
+          socket.terminate();
+          return;
+        }
+        alive = false;
+        socket.ping();
+      }, HEARTBEAT_MS);
+      socket.on("pong", () => {
+        alive = true;
+      });
+      const refuse = (code: number, message: string) => {
+        socketSend(socket, { type: "error", code: "refused", message });
+        socket.close(code, message.slice(0, 120));
+      };
+      socket.on("message", (data: Buffer, isBinary: boolean) => {
+        const raw = isBinary ? "" : data.toString("utf8");
+        if (live) void live.onMessage(raw);
+        else pending.push(raw);
+      });
+      socket.on("close", () => {
+        clearInterval(beat);
+        if (live) void live.close().catch(() => {});
+      });
+      socket.on("error", () => {});
+
+      const start = async () => {
+        if (!isOwnOrigin(request, deps))
+          return refuse(4403, "This socket must be opened from Helpgate's own pages.");
+        const requestId = request.query.request;
+        if (requestId !== undefined) {
+          const token = request.cookies[customerCookieName(requestId)];
+          let record: Awaited<ReturnType<typeof requestForCustomer>>;
+          try {
+            record = await requestForCustomer(deps, requestId, token);
+          } catch (err) {
+            if (err instanceof DomainError) return refuse(4404, "Request not found.");
+            throw err;
+          }
+          const conn = new CustomerConnection(deps, hub, socket, record, token as string);
+          const since = Number(request.query.since ?? "0");
+          await conn.open(Number.isFinite(since) && since >= 0 ? since : 0);
+          live = conn;
+        } else {
+          if (!request.actor || request.actor.user.role === "operator") {
+            return refuse(4401, "Please sign in to the console.");
+          }
+          const conn = new AgentConnection(deps, hub, socket, request.actor);
+          await conn.open();
+          live = conn;
+        }
+        if (socket.readyState !== socket.OPEN) {
+          await live.close();
+          return;
+        }
+        for (const raw of pending.splice(0)) await live.onMessage(raw);
+      };
+      start().catch((err: unknown) => {
+        deps.log.error({ err }, "socket start failed");
+        refuse(1011, "Something went wrong; reconnecting may help.");
+      });
+    },
+  );
+}

@@ -1,0 +1,166 @@
+import type { WebSocket } from "ws";
+import type { AgentClientMessage, AgentServerMessage } from "../../shared/protocol.js";
+import { type BusEvent, channels } from "../bus/bus.js";
+import { messagesSince, sendMessage } from "../commands/chat.js";
+import { listCodes } from "../commands/codes.js";
+import { consoleSnapshot } from "../commands/console.js";
+import type { Actor, Deps } from "../commands/context.js";
+import { DomainError } from "../domain/errors.js";
+import { findUserById } from "../store/users.js";
+import type { Connection, Hub } from "./hub.js";
+import { parseClientMessage, socketSend } from "./wire.js";
+
+/** One console socket: its agent's account and own channel; events filtered to what the agent may see. */
+export class AgentConnection implements Connection {
+  private portals: Set<string>;
+  private readonly channels: string[];
+
+  constructor(
+    private readonly deps: Deps,
+    private readonly hub: Hub,
+    private readonly socket: WebSocket,
+    private actor: Actor,
+  ) {
+    this.portals = new Set(actor.user.portalIds);
+    this.channels = [channels.account(actor.user.accountId ?? "none"), channels.user(actor.user.id)];
+  }
+
+  send(msg: AgentServerMessage): void {
+    socketSend(this.socket, msg);
+  }
+
+  async open(): Promise<void> {
+    await this.deps.presence.connect(this.actor.user.id);
+    for (const c of this.channels) await this.hub.join(this, c);
+    await this.resync();
+  }
+
+  async close(): Promise<void> {
+    for (const c of this.channels) await this.hub.leave(this, c);
+    await this.deps.presence.disconnect(this.actor.user.id);
+  }
+
+  /** Re-reads the agent (portals, limit may have changed) and sends the lists fresh from the database. */
+  async resync(): Promise<void> {
+    const user = await findUserById(this.deps.db.kysely, this.actor.user.id);
+    if (!user || user.disabled) {
+      this.socket.close(4401, "signed out");
+      return;
+    }
+    this.actor = { user };
+    this.portals = new Set(user.portalIds);
+    this.send({ type: "snapshot", snapshot: await consoleSnapshot(this.deps, this.actor) });
+  }
+
+  onEvent(_channel: string, event: BusEvent): void {
+    const me = this.actor.user.id;
+    switch (event.type) {
+      case "alert":
+        if (event.recipients.includes(me)) this.send({ type: "alert", request: event.request });
+        return;
+      case "request.updated":
+        if (this.portals.has(event.request.portalId) || event.request.agentId === me) {
+          this.send({ type: "request.updated", request: event.request });
+        }
+        return;
+      case "session.started":
+        if (event.session.agentId === me) this.send({ type: "session.started", session: event.session });
+        return;
+      case "session.ended":
+        if (event.agentId === me) {
+          this.send({
+            type: "session.ended",
+            sessionId: event.sessionId,
+            endedAt: event.endedAt,
+            endedBy: event.endedBy,
+          });
+        }
+        return;
+      case "message":
+        if (event.agentId === me)
+          this.send({ type: "message", sessionId: event.sessionId, message: event.message });
+        return;
+      case "codes.changed":
+        if (event.agentId === me) {
+          listCodes(this.deps, this.actor)
+            .then((codes) => this.send({ type: "codes", codes }))
+            .catch(() => {});
+        }
+        return;
+      case "availability":
+        if (event.agentId === me) this.send({ type: "availability", available: event.available });
+        return;
+    }
+  }
+
+  async onMessage(raw: string): Promise<void> {
+    const parsed = parseClientMessage<AgentClientMessage>(raw, AGENT_MESSAGE_TYPES);
+    if ("error" in parsed) {
+      this.send({ type: "error", code: "bad_message", message: parsed.error });
+      return;
+    }
+    const msg = parsed.message;
+    try {
+      switch (msg.type) {
+        case "resync":
+          await this.resync();
+          return;
+        case "send": {
+          if (
+            typeof msg.sessionId !== "string" ||
+            typeof msg.body !== "string" ||
+            typeof msg.ref !== "string"
+          ) {
+            this.send({
+              type: "error",
+              code: "bad_message",
+              message: "send needs sessionId, body and ref (strings).",
+            });
+            return;
+          }
+          const m = await sendMessage(
+            this.deps,
+            { kind: "agent", actor: this.actor },
+            msg.sessionId,
+            msg.body,
+          );
+          this.send({ type: "ack", ref: msg.ref, seq: m.seq });
+          return;
+        }
+        case "history": {
+          if (typeof msg.sessionId !== "string" || typeof msg.since !== "number") {
+            this.send({
+              type: "error",
+              code: "bad_message",
+              message: "history needs sessionId (string) and since (number).",
+            });
+            return;
+          }
+          const list = await messagesSince(
+            this.deps,
+            { kind: "agent", actor: this.actor },
+            msg.sessionId,
+            msg.since,
+          );
+          for (const m of list) this.send({ type: "message", sessionId: msg.sessionId, message: m });
+          return;
+        }
+      }
+    } catch (err) {
+      const ref = "ref" in msg && typeof msg.ref === "string" ? msg.ref : undefined;
+      if (err instanceof DomainError) {
+        this.send({ type: "error", code: err.code, message: err.message, ...(ref ? { ref } : {}) });
+      } else {
+        this.deps.log.error({ err }, "agent socket command failed");
+        this.send({
+          type: "error",
+          code: "internal",
+          message: "That did not work; please try again.",
+          ...(ref ? { ref } : {}),
+        });
+      }
+    }
+  }
+}
+
+const AGENT_MESSAGE_TYPES = ["resync", "send", "history"] as const;

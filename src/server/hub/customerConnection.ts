@@ -1,0 +1,142 @@
+import type { WebSocket } from "ws";
+import type {
+  CustomerClientMessage,
+  CustomerServerMessage,
+  CustomerStatus,
+  RequestView,
+} from "../../shared/protocol.js";
+import { type BusEvent, channels } from "../bus/bus.js";
+import { messagesSince, sendMessage } from "../commands/chat.js";
+import type { Deps } from "../commands/context.js";
+import { cancelRequest } from "../commands/requests.js";
+import { DomainError } from "../domain/errors.js";
+import { customerReason } from "../domain/requests.js";
+import { type RequestRecord, setCustomerGone } from "../store/requests.js";
+import type { Connection, Hub } from "./hub.js";
+import { parseClientMessage, socketSend } from "./wire.js";
+
+export function customerStatus(r: RequestView, now: number): CustomerStatus {
+  return {
+    requestId: r.id,
+    sessionId: r.sessionId,
+    state: r.state,
+    createdAt: r.createdAt,
+    agentName: r.agentName,
+    reason: customerReason(r.state, r.kind),
+    serverTime: now,
+  };
+}
+
+const CUSTOMER_MESSAGE_TYPES = ["send", "history", "cancel"] as const;
+
+/** One customer page's socket: only its own request's channel. */
+export class CustomerConnection implements Connection {
+  private readonly channel: string;
+
+  constructor(
+    private readonly deps: Deps,
+    private readonly hub: Hub,
+    private readonly socket: WebSocket,
+    private request: RequestRecord,
+    private readonly token: string,
+  ) {
+    this.channel = channels.request(request.id);
+  }
+
+  send(msg: CustomerServerMessage): void {
+    socketSend(this.socket, msg);
+  }
+
+  private party() {
+    return {
+      kind: "customer" as const,
+      accountId: this.request.accountId,
+      name: this.request.customerName || "Customer",
+    };
+  }
+
+  async open(since: number): Promise<void> {
+    await this.hub.join(this, this.channel);
+    await setCustomerGone(this.deps.db.kysely, this.request.id, null);
+    this.send({ type: "status", status: customerStatus(this.request, this.deps.now()) });
+    if (this.request.state === "accepted" || this.request.state === "ended") await this.sendHistory(since);
+  }
+
+  async close(): Promise<void> {
+    await this.hub.leave(this, this.channel);
+    // Closing the page counts as cancel only after a grace period, so a reload does not cancel.
+    if (this.hub.listeners(this.channel) === 0 && this.request.state === "waiting") {
+      await setCustomerGone(this.deps.db.kysely, this.request.id, this.deps.now());
+    }
+  }
+
+  private async sendHistory(since: number): Promise<void> {
+    const list = await messagesSince(this.deps, this.party(), this.request.id, since);
+    for (const m of list) this.send({ type: "message", message: m });
+  }
+
+  onEvent(_channel: string, event: BusEvent): void {
+    switch (event.type) {
+      case "request.updated":
+        if (event.request.id !== this.request.id) return;
+        this.request = { ...this.request, ...event.request };
+        this.send({ type: "status", status: customerStatus(event.request, this.deps.now()) });
+        return;
+      case "message":
+        if (event.requestId === this.request.id) this.send({ type: "message", message: event.message });
+        return;
+      case "session.ended":
+        if (event.requestId === this.request.id) {
+          this.send({ type: "session.ended", endedAt: event.endedAt, endedBy: event.endedBy });
+        }
+        return;
+      default:
+        return;
+    }
+  }
+
+  async onMessage(raw: string): Promise<void> {
+    const parsed = parseClientMessage<CustomerClientMessage>(raw, CUSTOMER_MESSAGE_TYPES);
+    if ("error" in parsed) {
+      this.send({ type: "error", code: "bad_message", message: parsed.error });
+      return;
+    }
+    const msg = parsed.message;
+    try {
+      switch (msg.type) {
+        case "send": {
+          if (typeof msg.body !== "string" || typeof msg.ref !== "string") {
+            this.send({ type: "error", code: "bad_message", message: "send needs body and ref (strings)." });
+            return;
+          }
+          const m = await sendMessage(this.deps, this.party(), this.request.id, msg.body);
+          this.send({ type: "ack", ref: msg.ref, seq: m.seq });
+          return;
+        }
+        case "history":
+          if (typeof msg.since !== "number") {
+            this.send({ type: "error", code: "bad_message", message: "history needs since (a number)." });
+            return;
+          }
+          await this.sendHistory(msg.since);
+          return;
+        case "cancel":
+          await cancelRequest(this.deps, this.request.id, this.token);
+          return;
+      }
+    } catch (err) {
+      const ref = "ref" in msg && typeof msg.ref === "string" ? msg.ref : undefined;
+      if (err instanceof DomainError) {
+        this.send({ type: "error", code: err.code, message: err.message, ...(ref ? { ref } : {}) });
+      } else {
+        this.deps.log.error({ err }, "customer socket command failed");
+        this.send({
+          type: "error",
+          code: "internal",
+          message: "That did not work; please try again.",
+          ...(ref ? { ref } : {}),
+        });
+      }
+    }
+  }
+}

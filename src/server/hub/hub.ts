@@ -1,0 +1,67 @@
+import type { Bus, BusEvent } from "../bus/bus.js";
+
+/** A WebSocket connection as the hub sees it: the channels it listens to and what it does with an event. */
+export interface Connection {
+  onEvent(channel: string, event: BusEvent): void;
+}
+
+/**
+ * This node's WebSocket connections and their channels. The hub subscribes to a bus channel while
+ * at least one connection here wants it, and hands each event to those connections, which decide
+ * what their person may see.
+ */
+export class Hub {
+  private readonly members = new Map<string, Set<Connection>>();
+  private readonly unsubscribe = new Map<string, Promise<() => Promise<void>>>();
+
+  constructor(private readonly bus: Bus) {}
+
+  get connectionCount(): number {
+    const all = new Set<Connection>();
+    for (const set of this.members.values()) for (const c of set) all.add(c);
+    return all.size;
+  }
+
+  async join(conn: Connection, channel: string): Promise<void> {
+    let set = this.members.get(channel);
+    if (!set) {
+      set = new Set();
+      this.members.set(channel, set);
+      this.unsubscribe.set(
+        channel,
+        this.bus.subscribe(channel, (event) => this.deliver(channel, event)),
+      );
+    }
+    set.add(conn);
+    await this.unsubscribe.get(channel);
+  }
+
+  async leave(conn: Connection, channel: string): Promise<void> {
+    const set = this.members.get(channel);
+    if (!set) return;
+    set.delete(conn);
+    if (set.size === 0) {
+      this.members.delete(channel);
+      const unsub = this.unsubscribe.get(channel);
+      this.unsubscribe.delete(channel);
+      if (unsub) await (await unsub)();
+    }
+  }
+
+  /** How many connections on this node listen to a channel (the customer-gone check uses it). */
+  listeners(channel: string): number {
+    return this.members.get(channel)?.size ?? 0;
+  }
+
+  private deliver(channel: string, event: BusEvent): void {
+    const set = this.members.get(channel);
+    if (!set) return;
+    for (const conn of set) {
+      try {
+        conn.onEvent(channel, event);
+      } catch {
+        // One broken connection must not keep the event from the others.
+      }
+    }
+  }
+}

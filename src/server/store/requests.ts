@@ -1,0 +1,277 @@
+import { randomUUID } from "node:crypto";
+import type { Kysely } from "kysely";
+import type { AlertKind, RequestState, RequestView } from "../../shared/protocol.js";
+import type { Database } from "../db/schema.js";
+
+export interface NewRequestRow {
+  id: string;
+  accountId: string;
+  portalId: string;
+  sessionId: string;
+  kind: AlertKind;
+  state: RequestState;
+  targetAgentId: string | null;
+  agentId: string | null;
+  customerName: string;
+  customerEmail: string;
+  contact: Record<string, string>;
+  question: string;
+  language: string;
+  customerTokenHash: string;
+  codeId: string | null;
+  createdAt: number;
+  deadlineAt: number | null;
+}
+
+export async function insertRequest(db: Kysely<Database>, r: NewRequestRow): Promise<void> {
+  await db
+    .insertInto("requests")
+    .values({
+      id: r.id,
+      account_id: r.accountId,
+      portal_id: r.portalId,
+      session_id: r.sessionId,
+      kind: r.kind,
+      state: r.state,
+      target_agent_id: r.targetAgentId,
+      agent_id: r.agentId,
+      customer_name: r.customerName,
+      customer_email: r.customerEmail,
+      contact: JSON.stringify(r.contact),
+      question: r.question,
+      language: r.language,
+      customer_token_hash: r.customerTokenHash,
+      code_id: r.codeId,
+      created_at: r.createdAt,
+      state_at: r.createdAt,
+      deadline_at: r.deadlineAt,
+      customer_gone_at: null,
+    })
+    .execute();
+  await recordTransition(db, r.id, r.accountId, r.state, r.agentId, r.createdAt);
+}
+
+export async function recordTransition(
+  db: Kysely<Database>,
+  requestId: string,
+  accountId: string,
+  state: RequestState,
+  agentId: string | null,
+  at: number,
+): Promise<void> {
+  await db
+    .insertInto("request_events")
+    .values({ id: randomUUID(), request_id: requestId, account_id: accountId, state, agent_id: agentId, at })
+    .execute();
+}
+
+export async function sessionIdTaken(db: Kysely<Database>, sessionId: string): Promise<boolean> {
+  const r = await db
+    .selectFrom("requests")
+    .select("id")
+    .where("session_id", "=", sessionId)
+    .executeTakeFirst();
+  return r !== undefined;
+}
+
+function viewQuery(db: Kysely<Database>) {
+  return db
+    .selectFrom("requests as r")
+    .innerJoin("portals as p", "p.id", "r.portal_id")
+    .leftJoin("users as u", "u.id", "r.agent_id")
+    .select([
+      "r.id",
+      "r.account_id",
+      "r.session_id",
+      "r.portal_id",
+      "p.name as portal_name",
+      "r.kind",
+      "r.state",
+      "r.target_agent_id",
+      "r.customer_name",
+      "r.customer_email",
+      "r.question",
+      "r.contact",
+      "r.created_at",
+      "r.deadline_at",
+      "r.agent_id",
+      "u.display_name as agent_name",
+      "r.state_at",
+      "r.customer_token_hash",
+      "r.customer_gone_at",
+    ]);
+}
+
+type ViewRow = Awaited<ReturnType<ReturnType<typeof viewQuery>["executeTakeFirstOrThrow"]>>;
+
+export interface RequestRecord extends RequestView {
+  accountId: string;
+  customerTokenHash: string;
+  customerGoneAt: number | null;
+}
+
+function toRecord(r: ViewRow): RequestRecord {
+  return {
+    id: r.id,
+    accountId: r.account_id,
+    sessionId: r.session_id,
+    portalId: r.portal_id,
+    portalName: r.portal_name,
+    kind: r.kind as AlertKind,
+    state: r.state as RequestState,
+    targetAgentId: r.target_agent_id,
+    customerName: r.customer_name,
+    customerEmail: r.customer_email,
+    question: r.question,
+    contact: JSON.parse(r.contact) as Record<string, string>,
+    createdAt: r.created_at,
+    deadlineAt: r.deadline_at,
+    agentId: r.agent_id,
+    agentName: r.agent_name,
+    stateAt: r.state_at,
+    customerTokenHash: r.customer_token_hash,
+    customerGoneAt: r.customer_gone_at,
+  };
+}
+
+/** The public view an agent gets: no token hash, no internal bookkeeping. */
+export function toView(r: RequestRecord): RequestView {
+  const { accountId: _a, customerTokenHash: _t, customerGoneAt: _g, ...view } = r;
+  return view;
+}
+
+export async function findRequest(
+  db: Kysely<Database>,
+  accountId: string,
+  requestId: string,
+): Promise<RequestRecord | null> {
+  const r = await viewQuery(db)
+    .where("r.account_id", "=", accountId)
+    .where("r.id", "=", requestId)
+    .executeTakeFirst();
+  return r ? toRecord(r) : null;
+}
+
+/** For the customer's own page: found by id, then the caller checks the token against the hash. */
+export async function findRequestForCustomer(
+  db: Kysely<Database>,
+  requestId: string,
+): Promise<RequestRecord | null> {
+  const r = await viewQuery(db).where("r.id", "=", requestId).executeTakeFirst();
+  return r ? toRecord(r) : null;
+}
+
+/** Waiting requests of the given portals, oldest first. */
+export async function listWaiting(
+  db: Kysely<Database>,
+  accountId: string,
+  portalIds: string[],
+): Promise<RequestRecord[]> {
+  if (portalIds.length === 0) return [];
+  const rows = await viewQuery(db)
+    .where("r.account_id", "=", accountId)
+    .where("r.state", "=", "waiting")
+    .where("r.portal_id", "in", portalIds)
+    .orderBy("r.created_at")
+    .execute();
+  return rows.map(toRecord);
+}
+
+export async function listRecent(
+  db: Kysely<Database>,
+  accountId: string,
+  portalIds: string[],
+  states: RequestState[],
+  since: number,
+  limit: number,
+): Promise<RequestRecord[]> {
+  if (portalIds.length === 0) return [];
+  const rows = await viewQuery(db)
+    .where("r.account_id", "=", accountId)
+    .where("r.portal_id", "in", portalIds)
+    .where("r.state", "in", states)
+    .where("r.state_at", ">=", since)
+    .orderBy("r.state_at", "desc")
+    .limit(limit)
+    .execute();
+  return rows.map(toRecord);
+}
+
+/**
+ * The one conditional write behind every transition out of `waiting`: it succeeds for exactly
+ * one caller, whatever the number of nodes and racing agents.
+ */
+export async function transitionFromWaiting(
+  db: Kysely<Database>,
+  accountId: string,
+  requestId: string,
+  to: RequestState,
+  at: number,
+  opts: { agentId?: string; onlyTarget?: string } = {},
+): Promise<boolean> {
+  let q = db
+    .updateTable("requests")
+    .set({ state: to, state_at: at, ...(opts.agentId ? { agent_id: opts.agentId } : {}) })
+    .where("account_id", "=", accountId)
+    .where("id", "=", requestId)
+    .where("state", "=", "waiting");
+  if (opts.onlyTarget) {
+    const target = opts.onlyTarget;
+    q = q.where((eb) => eb.or([eb("target_agent_id", "is", null), eb("target_agent_id", "=", target)]));
+  }
+  const result = await q.executeTakeFirst();
+  const changed = Number(result.numUpdatedRows) === 1;
+  if (changed) await recordTransition(db, requestId, accountId, to, opts.agentId ?? null, at);
+  return changed;
+}
+
+export async function markEnded(
+  db: Kysely<Database>,
+  accountId: string,
+  requestId: string,
+  at: number,
+): Promise<boolean> {
+  const result = await db
+    .updateTable("requests")
+    .set({ state: "ended", state_at: at })
+    .where("account_id", "=", accountId)
+    .where("id", "=", requestId)
+    .where("state", "=", "accepted")
+    .executeTakeFirst();
+  const changed = Number(result.numUpdatedRows) === 1;
+  if (changed) await recordTransition(db, requestId, accountId, "ended", null, at);
+  return changed;
+}
+
+export async function setCustomerGone(
+  db: Kysely<Database>,
+  requestId: string,
+  at: number | null,
+): Promise<void> {
+  await db
+    .updateTable("requests")
+    .set({ customer_gone_at: at })
+    .where("id", "=", requestId)
+    .where("state", "=", "waiting")
+    .execute();
+}
+
+/** Waiting requests past their deadline, or whose customer left longer ago than the grace period. */
+export async function listOverdue(
+  db: Kysely<Database>,
+  now: number,
+  goneBefore: number,
+): Promise<{ id: string; accountId: string; reason: "deadline" | "gone" }[]> {
+  const rows = await db
+    .selectFrom("requests")
+    .select(["id", "account_id", "deadline_at", "customer_gone_at"])
+    .where("state", "=", "waiting")
+    .where((eb) => eb.or([eb("deadline_at", "<=", now), eb("customer_gone_at", "<=", goneBefore)]))
+    .limit(500)
+    .execute();
+  return rows.map((r) => ({
+    id: r.id,
+    accountId: r.account_id,
+    reason: r.deadline_at !== null && r.deadline_at <= now ? "deadline" : "gone",
+  }));
+}

@@ -1,0 +1,209 @@
+import type { Kysely } from "kysely";
+import type { ChatMessage } from "../../shared/protocol.js";
+import type { Database } from "../db/schema.js";
+
+export interface SessionRecord {
+  id: string;
+  accountId: string;
+  requestId: string;
+  agentId: string;
+  agentName: string;
+  startedAt: number;
+  endedAt: number | null;
+  lastSeq: number;
+}
+
+export async function insertSession(
+  db: Kysely<Database>,
+  s: { id: string; accountId: string; requestId: string; agentId: string; startedAt: number },
+): Promise<void> {
+  await db
+    .insertInto("sessions")
+    .values({
+      id: s.id,
+      account_id: s.accountId,
+      request_id: s.requestId,
+      agent_id: s.agentId,
+      started_at: s.startedAt,
+      ended_at: null,
+    })
+    .execute();
+}
+
+function sessionQuery(db: Kysely<Database>) {
+  return db
+    .selectFrom("sessions as s")
+    .innerJoin("users as u", "u.id", "s.agent_id")
+    .select([
+      "s.id",
+      "s.account_id",
+      "s.request_id",
+      "s.agent_id",
+      "u.display_name as agent_name",
+      "s.started_at",
+      "s.ended_at",
+      "s.last_seq",
+    ]);
+}
+
+type Row = Awaited<ReturnType<ReturnType<typeof sessionQuery>["executeTakeFirstOrThrow"]>>;
+
+function toRecord(r: Row): SessionRecord {
+  return {
+    id: r.id,
+    accountId: r.account_id,
+    requestId: r.request_id,
+    agentId: r.agent_id,
+    agentName: r.agent_name,
+    startedAt: r.started_at,
+    endedAt: r.ended_at,
+    lastSeq: r.last_seq,
+  };
+}
+
+export async function findSession(
+  db: Kysely<Database>,
+  accountId: string,
+  sessionId: string,
+): Promise<SessionRecord | null> {
+  const r = await sessionQuery(db)
+    .where("s.account_id", "=", accountId)
+    .where("s.id", "=", sessionId)
+    .executeTakeFirst();
+  return r ? toRecord(r) : null;
+}
+
+export async function listOpenSessionsOf(
+  db: Kysely<Database>,
+  accountId: string,
+  agentId: string,
+): Promise<SessionRecord[]> {
+  const rows = await sessionQuery(db)
+    .where("s.account_id", "=", accountId)
+    .where("s.agent_id", "=", agentId)
+    .where("s.ended_at", "is", null)
+    .orderBy("s.started_at")
+    .execute();
+  return rows.map(toRecord);
+}
+
+/** Open sessions per agent, for the capacity check (BEHAVIOUR.md §4: at the limit counts as busy). */
+export async function openSessionCounts(
+  db: Kysely<Database>,
+  agentIds: string[],
+): Promise<Map<string, number>> {
+  const counts = new Map<string, number>();
+  if (agentIds.length === 0) return counts;
+  const rows = await db
+    .selectFrom("sessions")
+    .select(["agent_id", (eb) => eb.fn.countAll<number>().as("n")])
+    .where("agent_id", "in", agentIds)
+    .where("ended_at", "is", null)
+    .groupBy("agent_id")
+    .execute();
+  for (const r of rows) counts.set(r.agent_id, Number(r.n));
+  return counts;
+}
+
+export async function endSessionRow(
+  db: Kysely<Database>,
+  accountId: string,
+  sessionId: string,
+  at: number,
+): Promise<boolean> {
+  const r = await db
+    .updateTable("sessions")
+    .set({ ended_at: at })
+    .where("account_id", "=", accountId)
+    .where("id", "=", sessionId)
+    .where("ended_at", "is", null)
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows) === 1;
+}
+
+/**
+ * Appends a chat message with the session's next sequence number. Run inside a transaction:
+ * the increment locks the session row, so concurrent senders get 1, 2, 3 … without gaps.
+ */
+export async function appendMessage(
+  db: Kysely<Database>,
+  accountId: string,
+  sessionId: string,
+  m: Omit<ChatMessage, "seq">,
+): Promise<ChatMessage | null> {
+  const bumped = await db
+    .updateTable("sessions")
+    .set((eb) => ({ last_seq: eb("last_seq", "+", 1) }))
+    .where("account_id", "=", accountId)
+    .where("id", "=", sessionId)
+    .returning("last_seq")
+    .executeTakeFirst();
+  if (!bumped) return null;
+  const seq = bumped.last_seq;
+  await db
+    .insertInto("messages")
+    .values({
+      session_id: sessionId,
+      seq,
+      account_id: accountId,
+      sender: m.sender,
+      author_name: m.authorName,
+      body: m.body,
+      created_at: m.at,
+    })
+    .execute();
+  return { ...m, seq };
+}
+
+export async function listMessages(
+  db: Kysely<Database>,
+  accountId: string,
+  sessionId: string,
+  sinceSeq: number,
+): Promise<ChatMessage[]> {
+  const rows = await db
+    .selectFrom("messages")
+    .select(["seq", "sender", "author_name", "body", "created_at"])
+    .where("account_id", "=", accountId)
+    .where("session_id", "=", sessionId)
+    .where("seq", ">", sinceSeq)
+    .orderBy("seq")
+    .execute();
+  return rows.map((r) => ({
+    seq: r.seq,
+    sender: r.sender as ChatMessage["sender"],
+    authorName: r.author_name,
+    body: r.body,
+    at: r.created_at,
+  }));
+}
+
+export interface AgentDayStats {
+  sessions: number;
+  avgWaitMs: number | null;
+  avgDurationMs: number | null;
+}
+
+export async function agentStatsSince(
+  db: Kysely<Database>,
+  accountId: string,
+  agentId: string,
+  since: number,
+): Promise<AgentDayStats> {
+  const rows = await db
+    .selectFrom("sessions as s")
+    .innerJoin("requests as r", "r.id", "s.request_id")
+    .select(["s.started_at", "s.ended_at", "r.created_at"])
+    .where("s.account_id", "=", accountId)
+    .where("s.agent_id", "=", agentId)
+    .where("s.started_at", ">=", since)
+    .execute();
+  const avg = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : null);
+  return {
+    sessions: rows.length,
+    avgWaitMs: avg(rows.map((r) => r.started_at - r.created_at)),
+    avgDurationMs: avg(
+      rows.filter((r) => r.ended_at !== null).map((r) => (r.ended_at as number) - r.started_at),
+    ),
+  };
+}

@@ -1,0 +1,146 @@
+/**
+ * The realtime wire protocol: every WebSocket message, both ways, for agents (console) and
+ * customers (portal pages). One socket per browser; the server only sends what that person may see.
+ */
+
+export type RequestState =
+  | "waiting"
+  | "accepted"
+  | "canceled"
+  | "declined"
+  | "no-response"
+  | "offline"
+  | "ended";
+export const TERMINAL_REQUEST_STATES: readonly RequestState[] = [
+  "canceled",
+  "declined",
+  "no-response",
+  "offline",
+  "ended",
+];
+
+/** How a request reached agents: yellow broadcast, green targeted, code (straight to its agent). */
+export type AlertKind = "broadcast" | "targeted" | "code";
+
+export type AgentStatus = "available" | "busy" | "offline";
+
+/** A request as an agent sees it in Incoming, History and the alert pop-up. */
+export interface RequestView {
+  id: string;
+  sessionId: string;
+  portalId: string;
+  portalName: string;
+  kind: AlertKind;
+  state: RequestState;
+  targetAgentId: string | null;
+  customerName: string;
+  customerEmail: string;
+  question: string;
+  contact: Record<string, string>;
+  createdAt: number;
+  deadlineAt: number | null;
+  agentId: string | null;
+  agentName: string | null;
+  stateAt: number;
+}
+
+export interface ChatMessage {
+  seq: number;
+  sender: "customer" | "agent" | "system";
+  authorName: string;
+  body: string;
+  at: number;
+}
+
+/** A live or ended session: the request it came from and its chat. */
+export interface SessionView {
+  id: string;
+  request: RequestView;
+  agentId: string;
+  agentName: string;
+  startedAt: number;
+  endedAt: number | null;
+  lastSeq: number;
+}
+
+export interface CodeView {
+  id: string;
+  code: string;
+  name: string;
+  portalId: string;
+  portalName: string;
+  portalSlug: string;
+  createdAt: number;
+  expiresAt: number;
+  joinUrl: string;
+  portalUrl: string;
+}
+
+export interface AgentStats {
+  sessionsToday: number;
+  acceptedToday: number;
+  averageWaitSeconds: number | null;
+  averageSessionSeconds: number | null;
+}
+
+export interface ConsoleSnapshot {
+  available: boolean;
+  incoming: RequestView[];
+  sessions: SessionView[];
+  history: RequestView[];
+  offline: RequestView[];
+  codes: CodeView[];
+  stats: AgentStats;
+  serverTime: number;
+}
+
+// ── server → agent ────────────────────────────────────────────────────────────
+export type AgentServerMessage =
+  | { type: "snapshot"; snapshot: ConsoleSnapshot }
+  | { type: "alert"; request: RequestView }
+  | { type: "request.updated"; request: RequestView }
+  | { type: "session.started"; session: SessionView }
+  | { type: "message"; sessionId: string; message: ChatMessage }
+  | { type: "codes"; codes: CodeView[] }
+  | { type: "availability"; available: boolean }
+  | { type: "session.ended"; sessionId: string; endedAt: number; endedBy: "agent" | "customer" }
+  | { type: "ack"; ref: string; seq?: number }
+  | { type: "error"; code: string; message: string; ref?: string };
+
+// ── agent → server ────────────────────────────────────────────────────────────
+export type AgentClientMessage =
+  | { type: "resync" }
+  | { type: "send"; sessionId: string; body: string; ref: string; since?: number }
+  | { type: "history"; sessionId: string; since: number };
+
+// ── server → customer ─────────────────────────────────────────────────────────
+export interface CustomerStatus {
+  requestId: string;
+  sessionId: string;
+  state: RequestState;
+  createdAt: number;
+  agentName: string | null;
+  /** Why the request ended, for the page to put in words. */
+  reason: CustomerReason | null;
+  serverTime: number;
+}
+
+export type CustomerReason = "agent_unavailable" | "no_response" | "canceled" | "ended" | "offline";
+
+export type CustomerServerMessage =
+  | { type: "status"; status: CustomerStatus }
+  | { type: "session.ended"; endedAt: number; endedBy: "agent" | "customer" }
+  | { type: "message"; message: ChatMessage }
+  | { type: "ack"; ref: string; seq?: number }
+  | { type: "error"; code: string; message: string; ref?: string };
+
+// ── customer → server ─────────────────────────────────────────────────────────
+export type CustomerClientMessage =
+  | { type: "send"; body: string; ref: string }
+  | { type: "history"; since: number }
+  | { type: "cancel" };
+
+/** "123456789" → "123 456 789" */
+export function formatSessionId(id: string): string {
+  return id.replace(/^(\d{3})(\d{3})(\d{3})$/, "$1 $2 $3");
+}
