@@ -9,6 +9,7 @@ import { InProcessBus } from "./bus/inProcessBus.js";
 import { InProcessPresence, type Presence } from "./bus/presence.js";
 import { sweepCodes } from "./commands/codes.js";
 import type { Deps } from "./commands/context.js";
+import { sweepOffers } from "./commands/queue.js";
 import { sweep } from "./commands/requests.js";
 import type { Config } from "./config.js";
 import type { Db } from "./db/database.js";
@@ -22,7 +23,7 @@ import { installErrorHandling } from "./http/errors.js";
 import { createMetrics, installHealth } from "./http/health.js";
 import { installRealtime } from "./http/realtime.js";
 import { installSession } from "./http/session.js";
-import { installWeb } from "./http/web.js";
+import { frameworkErrorHandler, installWeb } from "./http/web.js";
 import { Hub } from "./hub/hub.js";
 
 export interface AppOptions {
@@ -50,7 +51,7 @@ function startSweeper(server: FastifyInstance, deps: Deps, everyMs: number): voi
   const timer = setInterval(() => {
     if (running) return;
     running = true;
-    Promise.all([sweep(deps), sweepCodes(deps)])
+    Promise.all([sweep(deps), sweepCodes(deps), sweepOffers(deps)])
       .catch((err: unknown) => deps.log.warn({ err }, "sweep failed; will retry"))
       .finally(() => {
         running = false;
@@ -66,6 +67,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
     logger: options.logger === false ? false : { level: config.logLevel },
     trustProxy: config.trustProxy,
     bodyLimit: 256 * 1024,
+    frameworkErrors: frameworkErrorHandler,
     ajv: { customOptions: { allErrors: true, removeAdditional: false, coerceTypes: false } },
   }).withTypeProvider<TypeBoxTypeProvider>();
 

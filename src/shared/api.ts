@@ -8,6 +8,8 @@ export interface Account {
   mode: Mode;
   webChatEnabled: boolean;
   upgradeEnabled: boolean;
+  /** Queue mode: how long an agent has to answer an offer before it passes on. */
+  offerTimeoutSeconds: number;
   createdAt: number;
 }
 
@@ -39,6 +41,8 @@ export interface Portal {
   fields: ContactField[];
   connectionMode: ConnectionMode;
   enabled: boolean;
+  /** Queue mode: after this long in line a request ends as no-response. */
+  maxWaitSeconds: number;
   agentIds: string[];
   createdAt: number;
   updatedAt: number;

@@ -61,6 +61,10 @@ export const LIMITS = {
   selectOption: 100,
   question: 2000,
   chatMessage: 5000,
+  offerTimeoutMin: 5,
+  offerTimeoutMax: 300,
+  maxWaitMin: 60,
+  maxWaitMax: 4 * 60 * 60,
 } as const;
 
 export const SLUG_PATTERN = "^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$";

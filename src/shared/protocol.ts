@@ -19,8 +19,11 @@ export const TERMINAL_REQUEST_STATES: readonly RequestState[] = [
   "ended",
 ];
 
-/** How a request reached agents: yellow broadcast, green targeted, code (straight to its agent). */
-export type AlertKind = "broadcast" | "targeted" | "code";
+/**
+ * How a request reaches agents: yellow broadcast, green targeted, code (straight to its agent),
+ * queue (offered to one agent at a time; yellow like broadcast, but only that agent sees it).
+ */
+export type AlertKind = "broadcast" | "targeted" | "code" | "queue";
 
 export type AgentStatus = "available" | "busy" | "offline";
 
@@ -76,6 +79,21 @@ export interface CodeView {
   portalUrl: string;
 }
 
+/** A queue request offered to this agent alone, with its timer. */
+export interface OfferView {
+  id: string;
+  request: RequestView;
+  createdAt: number;
+  expiresAt: number;
+}
+
+/** A queue portal's line as agents see it. */
+export interface QueueStat {
+  portalId: string;
+  length: number;
+  oldestSince: number | null;
+}
+
 export interface AgentStats {
   sessionsToday: number;
   acceptedToday: number;
@@ -91,6 +109,9 @@ export interface ConsoleSnapshot {
   offline: RequestView[];
   codes: CodeView[];
   stats: AgentStats;
+  /** The queue offer this agent holds right now, if any. */
+  offer: OfferView | null;
+  queues: QueueStat[];
   serverTime: number;
 }
 
@@ -102,6 +123,14 @@ export type AgentServerMessage =
   | { type: "session.started"; session: SessionView }
   | { type: "message"; sessionId: string; message: ChatMessage }
   | { type: "codes"; codes: CodeView[] }
+  | { type: "offer"; offer: OfferView }
+  | {
+      type: "offer.closed";
+      offerId: string;
+      requestId: string;
+      reason: "accepted" | "declined" | "timed-out" | "withdrawn";
+    }
+  | { type: "queue.stat"; stat: QueueStat }
   | { type: "availability"; available: boolean }
   | { type: "session.ended"; sessionId: string; endedAt: number; endedBy: "agent" | "customer" }
   | { type: "ack"; ref: string; seq?: number }
@@ -130,6 +159,8 @@ export type CustomerReason = "agent_unavailable" | "no_response" | "canceled" | 
 export type CustomerServerMessage =
   | { type: "status"; status: CustomerStatus }
   | { type: "session.ended"; endedAt: number; endedBy: "agent" | "customer" }
+  /** Queue mode: the customer's place in line and an estimate (null: not enough history; 0: under a minute). */
+  | { type: "queue"; position: number; waitMinutes: number | null }
   | { type: "message"; message: ChatMessage }
   | { type: "ack"; ref: string; seq?: number }
   | { type: "error"; code: string; message: string; ref?: string };

@@ -1,4 +1,4 @@
-import type { ChatMessage, RequestView, SessionView } from "../../shared/protocol.js";
+import type { ChatMessage, OfferView, QueueStat, RequestView, SessionView } from "../../shared/protocol.js";
 
 /**
  * The doorbell, not the truth: every event here was written to the database first. A node that
@@ -18,7 +18,16 @@ export type BusEvent =
     }
   | { type: "message"; sessionId: string; requestId: string; agentId: string; message: ChatMessage }
   | { type: "codes.changed"; agentId: string }
-  | { type: "availability"; agentId: string; available: boolean };
+  | { type: "availability"; agentId: string; available: boolean }
+  | { type: "offer"; offer: OfferView }
+  | {
+      type: "offer.closed";
+      offerId: string;
+      requestId: string;
+      reason: "accepted" | "declined" | "timed-out" | "withdrawn";
+    }
+  | { type: "queue.position"; requestId: string; position: number; waitMinutes: number | null }
+  | { type: "queue.stat"; stat: QueueStat };
 
 export type Handler = (event: BusEvent) => void;
 

@@ -38,6 +38,7 @@ export async function insertNewAccount(deps: Deps, input: NewAccount): Promise<C
     mode: input.mode,
     webChatEnabled: input.webChatEnabled ?? true,
     upgradeEnabled: input.upgradeEnabled ?? true,
+    offerTimeoutSeconds: 30,
     createdAt: now,
   };
   return deps.db.kysely.transaction().execute(async (trx) => {
@@ -78,6 +79,7 @@ export interface AccountPatch {
   mode?: Mode;
   webChatEnabled?: boolean;
   upgradeEnabled?: boolean;
+  offerTimeoutSeconds?: number;
 }
 
 export async function updateAccount(
@@ -96,6 +98,7 @@ export async function updateAccount(
       mode: patch.mode ?? current.mode,
       webChatEnabled: patch.webChatEnabled ?? current.webChatEnabled,
       upgradeEnabled: patch.upgradeEnabled ?? current.upgradeEnabled,
+      offerTimeoutSeconds: patch.offerTimeoutSeconds ?? current.offerTimeoutSeconds,
     };
     const portals = await listPortals(trx, accountId);
     if (next.mode !== current.mode) assertModeChangeAllowed(next.mode, portals);

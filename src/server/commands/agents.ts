@@ -6,6 +6,7 @@ import type { Database } from "../db/schema.js";
 import { type AgentLoad, availabilityOf } from "../domain/requests.js";
 import { openSessionCounts } from "../store/sessions.js";
 import type { Actor, Deps } from "./context.js";
+import { dispatchForAgent, withdrawOffersOf } from "./queue.js";
 
 export interface PortalAgent {
   id: string;
@@ -57,17 +58,50 @@ export async function agentLoads(
 }
 
 export async function setAvailability(deps: Deps, actor: Actor, available: boolean): Promise<boolean> {
-  await deps.db.kysely
+  const now = deps.now();
+  const result = await deps.db.kysely
     .updateTable("users")
-    .set({ available: available ? 1 : 0, available_since: available ? deps.now() : null })
+    .set(
+      available
+        ? { available: 1, available_since: now, idle_since: now }
+        : { available: 0, available_since: null },
+    )
     .where("id", "=", actor.user.id)
-    .execute();
+    .where("available", "=", available ? 0 : 1)
+    .executeTakeFirst();
   await deps.bus.publish(channels.user(actor.user.id), {
     type: "availability",
     agentId: actor.user.id,
     available,
   });
+  const accountId = actor.user.accountId;
+  if (accountId && Number(result.numUpdatedRows) === 1) {
+    await capacityChanged(deps, accountId, actor.user.id, actor.user.portalIds);
+  }
   return available;
+}
+
+/**
+ * BEHAVIOUR.md §5: the queue is re-examined on every capacity change of an agent — available
+ * or not, a session ended, the limit changed, signed in or gone. Pending offers of an agent who
+ * can no longer take them pass on.
+ */
+export async function capacityChanged(
+  deps: Deps,
+  accountId: string,
+  agentId: string,
+  portalIds: string[],
+): Promise<void> {
+  const user = await deps.db.kysely
+    .selectFrom("users")
+    .select(["available", "max_sessions", "disabled"])
+    .where("id", "=", agentId)
+    .executeTakeFirst();
+  const online = (await deps.presence.onlineAmong([agentId])).has(agentId);
+  const open = (await openSessionCounts(deps.db.kysely, [agentId])).get(agentId) ?? 0;
+  const canTake = online && user?.available === 1 && user.disabled === 0 && open < user.max_sessions;
+  if (!canTake) await withdrawOffersOf(deps, accountId, agentId);
+  await dispatchForAgent(deps, accountId, portalIds);
 }
 
 export async function isAvailable(deps: Deps, userId: string): Promise<boolean> {

@@ -10,6 +10,8 @@ import {
   listMessages,
   type SessionRecord,
 } from "../store/sessions.js";
+import { findUserById } from "../store/users.js";
+import { capacityChanged } from "./agents.js";
 import type { Actor, Deps } from "./context.js";
 import { publishUpdate } from "./requests.js";
 
@@ -96,6 +98,11 @@ export async function endSession(deps: Deps, party: Party, sessionId: string): P
     return ok;
   });
   if (!ended) return;
+  await deps.db.kysely
+    .updateTable("users")
+    .set({ idle_since: now })
+    .where("id", "=", session.agentId)
+    .execute();
   const event = {
     type: "session.ended" as const,
     sessionId,
@@ -108,4 +115,6 @@ export async function endSession(deps: Deps, party: Party, sessionId: string): P
   await deps.bus.publish(channels.request(session.requestId), event);
   const request = await findRequest(deps.db.kysely, session.accountId, session.requestId);
   if (request) await publishUpdate(deps, request);
+  const agent = await findUserById(deps.db.kysely, session.agentId);
+  if (agent) await capacityChanged(deps, session.accountId, agent.id, agent.portalIds);
 }

@@ -4,6 +4,7 @@ import { agentStatsSince, listOpenSessionsOf } from "../store/sessions.js";
 import { isAvailable } from "./agents.js";
 import { listCodes } from "./codes.js";
 import type { Actor, Deps } from "./context.js";
+import { myPendingOffer, queueStats } from "./queue.js";
 
 const DAY_MS = 24 * 60 * 60_000;
 
@@ -30,12 +31,14 @@ export async function consoleSnapshot(deps: Deps, actor: Actor): Promise<Console
       offline: [],
       codes: [],
       stats: { sessionsToday: 0, acceptedToday: 0, averageWaitSeconds: null, averageSessionSeconds: null },
+      offer: null,
+      queues: [],
       serverTime: now,
     };
   }
   const portals = actor.user.portalIds;
   const today = startOfToday(now);
-  const [available, waiting, open, history, offline, codes, stats] = await Promise.all([
+  const [available, waiting, open, history, offline, codes, stats, offer, queues] = await Promise.all([
     isAvailable(deps, actor.user.id),
     listWaiting(db, accountId, portals),
     listOpenSessionsOf(db, accountId, actor.user.id),
@@ -50,6 +53,8 @@ export async function consoleSnapshot(deps: Deps, actor: Actor): Promise<Console
     listRecent(db, accountId, portals, ["offline"], now - 7 * DAY_MS, 100),
     listCodes(deps, actor),
     agentStatsSince(db, accountId, actor.user.id, today),
+    myPendingOffer(deps, actor),
+    queueStats(deps, accountId, portals),
   ]);
   const incoming = waiting
     .filter((r) => r.targetAgentId === null || r.targetAgentId === actor.user.id)
@@ -72,7 +77,10 @@ export async function consoleSnapshot(deps: Deps, actor: Actor): Promise<Console
     available,
     incoming,
     sessions,
-    history: history.filter((r) => r.agentId === actor.user.id || r.state !== "accepted").map(toView),
+    history: history
+      .filter((r) => r.targetAgentId === null || r.targetAgentId === actor.user.id)
+      .filter((r) => r.agentId === actor.user.id || r.state !== "accepted")
+      .map(toView),
     offline: offline.map(toView),
     codes,
     stats: {
@@ -81,6 +89,8 @@ export async function consoleSnapshot(deps: Deps, actor: Actor): Promise<Console
       averageWaitSeconds: stats.avgWaitMs === null ? null : Math.round(stats.avgWaitMs / 1000),
       averageSessionSeconds: stats.avgDurationMs === null ? null : Math.round(stats.avgDurationMs / 1000),
     },
+    offer,
+    queues,
     serverTime: now,
   };
 }

@@ -11,6 +11,7 @@ import {
   type FieldInput,
   normaliseFields,
 } from "../domain/portals.js";
+import { lockAccount } from "../store/accounts.js";
 import {
   findPortal,
   findPortalBySlug,
@@ -20,7 +21,6 @@ import {
   setPortalAgents,
   updatePortalRow,
 } from "../store/portals.js";
-import { lockAccount } from "../store/accounts.js";
 import { listUsers } from "../store/users.js";
 import { accountFor } from "./access.js";
 import type { Actor, Deps } from "./context.js";
@@ -37,6 +37,7 @@ export interface PortalInput {
   fields?: FieldInput[];
   connectionMode?: ConnectionMode;
   enabled?: boolean;
+  maxWaitSeconds?: number;
   agentIds?: string[];
 }
 
@@ -110,6 +111,7 @@ export async function insertNewPortal(
     fields: input.fields ? normaliseFields(input.fields) : defaultFields(input.type),
     connectionMode,
     enabled: input.enabled ?? true,
+    maxWaitSeconds: input.maxWaitSeconds ?? 600,
     agentIds,
     createdAt: now,
     updatedAt: now,
@@ -167,6 +169,7 @@ export async function updatePortal(
       fields: patch.fields ? normaliseFields(patch.fields) : current.fields,
       connectionMode,
       enabled: patch.enabled ?? current.enabled,
+      maxWaitSeconds: patch.maxWaitSeconds ?? current.maxWaitSeconds,
       updatedAt: deps.now(),
     };
     await save(trx, next, false);

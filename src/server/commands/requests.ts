@@ -23,6 +23,14 @@ import { insertSession, openSessionCounts } from "../store/sessions.js";
 import { agentLoads } from "./agents.js";
 import { hashToken } from "./auth.js";
 import type { Actor, Deps } from "./context.js";
+import {
+  acceptOffer,
+  declineOffer,
+  dispatchQueue,
+  isQueuePortal,
+  myPendingOffer,
+  requestLeftQueue,
+} from "./queue.js";
 
 export interface CustomerTicket {
   request: RequestRecord;
@@ -77,11 +85,24 @@ export async function submitRequest(deps: Deps, input: SubmitInput): Promise<Cus
     );
   }
   const submission = checkSubmission(portal.type, portal.fields, input.values);
-  const kind = alertKindFor(portal.type);
+  const account = await accountOfPortal(deps, portal);
+  const queued = isQueuePortal(account.mode, portal.type);
+  const kind = queued ? "queue" : alertKindFor(portal.type);
   const loads = await agentLoads(deps, db, portal.id);
   let recipients: string[];
   let targetAgentId: string | null = null;
-  if (kind === "targeted") {
+  if (queued) {
+    // Queue mode: join the line while anyone of the portal is signed in and set available,
+    // busy or not; with nobody there at all, the portal offers the offline message instead.
+    recipients = [];
+    if (!loads.some((a) => a.status !== "offline")) {
+      throw new DomainError(
+        409,
+        "no_agents",
+        "No agent is available right now. Leave a message and we will get back to you.",
+      );
+    }
+  } else if (kind === "targeted") {
     const chosen = loads.find((a) => a.id === input.agentId);
     if (!input.agentId || !chosen) {
       throw fieldError(400, "agentId", "choose_agent", "Choose the agent you want to talk to.");
@@ -125,10 +146,15 @@ export async function submitRequest(deps: Deps, input: SubmitInput): Promise<Cus
     customerTokenHash: hashToken(token),
     codeId: null,
     createdAt: now,
-    deadlineAt: deadlineFor(kind, now),
+    deadlineAt: queued ? now + portal.maxWaitSeconds * 1000 : deadlineFor(kind, now),
   });
   const request = await findRequest(db, portal.accountId, row.id);
   if (!request) throw new Error("request vanished after insert");
+  if (queued) {
+    await publishUpdate(deps, request);
+    await dispatchQueue(deps, portal.accountId, portal.id);
+    return { request, token };
+  }
   await deps.bus.publish(channels.account(portal.accountId), {
     type: "alert",
     recipients,
@@ -226,6 +252,18 @@ export async function acceptRequest(deps: Deps, actor: Actor, requestId: string)
   const request = await findRequest(db, accountId, requestId);
   if (!request) throw notFound("Request");
   if (request.state !== "waiting") throw notWaiting(request);
+  if (request.kind === "queue") {
+    // Queue requests are offered to one agent at a time: accepting means accepting your offer.
+    const offer = await myPendingOffer(deps, actor);
+    if (offer?.request.id !== requestId) {
+      throw new DomainError(
+        409,
+        "offered_elsewhere",
+        "This customer is in the queue and offered to one agent at a time; use Take next.",
+      );
+    }
+    return acceptOffer(deps, actor, offer.id);
+  }
   await assertCanTake(deps, actor, request);
   const now = deps.now();
   const won = await db.transaction().execute(async (trx) => {
@@ -263,6 +301,11 @@ export async function declineRequest(deps: Deps, actor: Actor, requestId: string
     throw new DomainError(403, "not_assigned", "You are not assigned to this request's portal.");
   }
   if (request.state !== "waiting") throw notWaiting(request);
+  if (request.kind === "queue") {
+    const offer = await myPendingOffer(deps, actor);
+    if (offer?.request.id === requestId) await declineOffer(deps, actor, offer.id);
+    return toView(request);
+  }
   if (request.kind !== "targeted") return toView(request);
   if (request.targetAgentId !== actor.user.id) {
     throw new DomainError(403, "not_target", "The customer chose another agent for this request.");
@@ -304,7 +347,10 @@ export async function cancelRequest(
     deps.now(),
   );
   const after = (await findRequest(deps.db.kysely, request.accountId, request.id)) ?? request;
-  if (ok) await publishUpdate(deps, after);
+  if (ok) {
+    await publishUpdate(deps, after);
+    if (after.kind === "queue") await requestLeftQueue(deps, after.accountId, after.portalId, after.id);
+  }
   return after;
 }
 
@@ -323,7 +369,10 @@ export async function sweep(deps: Deps): Promise<number> {
     if (await transitionFromWaiting(db, d.accountId, d.id, to, now)) {
       changed++;
       const after = await findRequest(db, d.accountId, d.id);
-      if (after) await publishUpdate(deps, after);
+      if (after) {
+        await publishUpdate(deps, after);
+        if (after.kind === "queue") await requestLeftQueue(deps, after.accountId, after.portalId, after.id);
+      }
     }
   }
   return changed;

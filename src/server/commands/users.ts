@@ -21,6 +21,7 @@ import {
   updateUserRow,
 } from "../store/users.js";
 import { accountFor } from "./access.js";
+import { capacityChanged } from "./agents.js";
 import type { Actor, Deps } from "./context.js";
 
 export interface NewUser {
@@ -144,7 +145,7 @@ export async function updateUser(
   patch: UserPatch,
 ): Promise<User> {
   await accountFor(deps, actor, accountId, "admin");
-  return deps.db.kysely.transaction().execute(async (trx) => {
+  const updated = await deps.db.kysely.transaction().execute(async (trx) => {
     await lockAccount(trx, accountId);
     const current = await findUser(trx, accountId, userId);
     if (!current) throw notFound("User");
@@ -187,6 +188,11 @@ export async function updateUser(
     if (next.disabled && !current.disabled) await deleteAuthSessionsOfUser(trx, userId);
     return publicUser(next);
   });
+  // A changed limit, portal list or disabled flag changes what this agent can take.
+  if (patch.maxSessions !== undefined || patch.portalIds !== undefined || patch.disabled !== undefined) {
+    await capacityChanged(deps, accountId, updated.id, updated.portalIds);
+  }
+  return updated;
 }
 
 export interface PasswordReset {

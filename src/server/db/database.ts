@@ -13,6 +13,7 @@ import {
 import pg from "pg";
 import * as m001 from "./migrations/001_foundation.js";
 import * as m002 from "./migrations/002_requests.js";
+import * as m003 from "./migrations/003_queue.js";
 import type { Database } from "./schema.js";
 
 export type Dialect = "sqlite" | "postgres";
@@ -29,6 +30,7 @@ pg.types.setTypeParser(20, (v) => Number(v));
 const migrations: Record<string, Migration> = {
   "001_foundation": m001,
   "002_requests": m002,
+  "003_queue": m003,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -8,6 +8,7 @@ export interface AccountTable {
   web_chat_enabled: number;
   upgrade_enabled: number;
   created_at: number;
+  offer_timeout_seconds: Generated<number>;
 }
 
 export interface UserTable {
@@ -25,6 +26,7 @@ export interface UserTable {
   created_at: number;
   available: Generated<number>;
   available_since: number | null;
+  idle_since: number | null;
 }
 
 export interface PortalTable {
@@ -43,6 +45,7 @@ export interface PortalTable {
   enabled: number;
   created_at: number;
   updated_at: number;
+  max_wait_seconds: Generated<number>;
 }
 
 export interface PortalAgentTable {
@@ -78,6 +81,7 @@ export interface RequestTable {
   state_at: number;
   deadline_at: number | null;
   customer_gone_at: number | null;
+  round: Generated<number>;
 }
 
 export interface RequestEventTable {
@@ -129,6 +133,19 @@ export interface RedeemFailureTable {
   at: number;
 }
 
+export interface OfferTable {
+  id: string;
+  account_id: string;
+  portal_id: string;
+  request_id: string;
+  agent_id: string;
+  round: number;
+  state: string;
+  created_at: number;
+  expires_at: number;
+  ended_at: number | null;
+}
+
 export interface Database {
   accounts: AccountTable;
   users: UserTable;
@@ -141,4 +158,5 @@ export interface Database {
   messages: MessageTable;
   codes: CodeTable;
   redeem_failures: RedeemFailureTable;
+  offers: OfferTable;
 }

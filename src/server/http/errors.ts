@@ -100,14 +100,11 @@ export function validationBody(issues: AjvIssue[], context: string | undefined):
   }
   const entries = Object.entries(fields);
   const where = context === "body" || context === undefined ? "" : ` (${context})`;
-  // A message that starts with a field name keeps the name as it is spelled (slug, admin.email).
   const message =
     entries.length === 0
       ? `The request${where} is invalid.`
-      : entries
-          .map(([f, p]) => (f ? `${f} ${p.message}` : p.message.charAt(0).toUpperCase() + p.message.slice(1)))
-          .join("; ");
-  return { error: "validation", message: `${message}.`, fields };
+      : entries.map(([f, p]) => (f ? `${f} ${p.message}` : p.message)).join("; ");
+  return { error: "validation", message: `${message.charAt(0).toUpperCase() + message.slice(1)}.`, fields };
 }
 
 export function sendError(reply: FastifyReply, status: number, body: ApiError): FastifyReply {

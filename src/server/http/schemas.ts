@@ -53,6 +53,7 @@ export const AccountSchema = Type.Object({
   mode: ModeSchema,
   webChatEnabled: Type.Boolean(),
   upgradeEnabled: Type.Boolean(),
+  offerTimeoutSeconds: Type.Integer(),
   createdAt: Type.Number(),
 });
 
@@ -104,6 +105,7 @@ export const PortalSchema = Type.Object({
   ),
   connectionMode: ConnectionModeSchema,
   enabled: Type.Boolean(),
+  maxWaitSeconds: Type.Integer(),
   agentIds: Type.Array(Type.String()),
   createdAt: Type.Number(),
   updatedAt: Type.Number(),
@@ -138,6 +140,9 @@ export const AccountPatchBody = Type.Object(
     mode: Type.Optional(ModeSchema),
     webChatEnabled: Type.Optional(Type.Boolean()),
     upgradeEnabled: Type.Optional(Type.Boolean()),
+    offerTimeoutSeconds: Type.Optional(
+      Type.Integer({ minimum: LIMITS.offerTimeoutMin, maximum: LIMITS.offerTimeoutMax }),
+    ),
   },
   strict,
 );
@@ -182,6 +187,7 @@ const portalFields = {
   fields: Type.Optional(Type.Array(FieldSchema, { maxItems: 5 + LIMITS.customFields })),
   connectionMode: Type.Optional(ConnectionModeSchema),
   enabled: Type.Optional(Type.Boolean()),
+  maxWaitSeconds: Type.Optional(Type.Integer({ minimum: LIMITS.maxWaitMin, maximum: LIMITS.maxWaitMax })),
   agentIds: Type.Optional(Type.Array(Id, { maxItems: 500 })),
 };
 

@@ -23,6 +23,25 @@ function html(reply: FastifyReply, status: number, body: string): FastifyReply {
   return reply.code(status).type("text/html; charset=utf-8").header("cache-control", "no-store").send(body);
 }
 
+/**
+ * Addresses the router refuses before any route runs (a malformed %-escape, a path segment longer
+ * than the router allows): the API answers a JSON 400, every other address the friendly 404 page.
+ */
+export function frameworkErrorHandler(err: Error, request: FastifyRequest, reply: FastifyReply): void {
+  if (request.url.startsWith("/api/")) {
+    const tooLong = (err as { code?: string }).code === "FST_ERR_MAX_PARAM_LENGTH";
+    reply
+      .code(400)
+      .type("application/json; charset=utf-8")
+      .send({
+        error: "bad_request",
+        message: tooLong ? "A part of the address is too long." : "The address is not valid.",
+      });
+    return;
+  }
+  html(reply, 404, notFoundPage(languageOf(request)));
+}
+
 /** Black or white, whichever reads better on the brand colour (WCAG relative luminance). */
 export function textColourOn(hex: string): string {
   const channel = (i: number) => {

@@ -1,6 +1,7 @@
 import type { WebSocket } from "ws";
 import type { AgentClientMessage, AgentServerMessage } from "../../shared/protocol.js";
 import { type BusEvent, channels } from "../bus/bus.js";
+import { capacityChanged } from "../commands/agents.js";
 import { messagesSince, sendMessage } from "../commands/chat.js";
 import { listCodes } from "../commands/codes.js";
 import { consoleSnapshot } from "../commands/console.js";
@@ -33,11 +34,19 @@ export class AgentConnection implements Connection {
     await this.deps.presence.connect(this.actor.user.id);
     for (const c of this.channels) await this.hub.join(this, c);
     await this.resync();
+    await this.presenceChanged();
   }
 
   async close(): Promise<void> {
     for (const c of this.channels) await this.hub.leave(this, c);
     await this.deps.presence.disconnect(this.actor.user.id);
+    await this.presenceChanged();
+  }
+
+  /** Signing in or leaving changes what the agent can take (queue offers pass on when they go). */
+  private async presenceChanged(): Promise<void> {
+    const { accountId, id, portalIds } = this.actor.user;
+    if (accountId) await capacityChanged(this.deps, accountId, id, portalIds);
   }
 
   /** Re-reads the agent (portals, limit may have changed) and sends the lists fresh from the database. */
@@ -52,17 +61,22 @@ export class AgentConnection implements Connection {
     this.send({ type: "snapshot", snapshot: await consoleSnapshot(this.deps, this.actor) });
   }
 
-  onEvent(_channel: string, event: BusEvent): void {
+  onEvent(channel: string, event: BusEvent): void {
     const me = this.actor.user.id;
     switch (event.type) {
       case "alert":
         if (event.recipients.includes(me)) this.send({ type: "alert", request: event.request });
         return;
-      case "request.updated":
-        if (this.portals.has(event.request.portalId) || event.request.agentId === me) {
-          this.send({ type: "request.updated", request: event.request });
+      case "request.updated": {
+        // A targeted or code request concerns its one agent only; the portal's other agents
+        // never saw its alert and hear nothing of it afterwards either.
+        const r = event.request;
+        const forPortal = r.targetAgentId === null && this.portals.has(r.portalId);
+        if (forPortal || r.agentId === me || r.targetAgentId === me) {
+          this.send({ type: "request.updated", request: r });
         }
         return;
+      }
       case "session.started":
         if (event.session.agentId === me) this.send({ type: "session.started", session: event.session });
         return;
@@ -89,6 +103,30 @@ export class AgentConnection implements Connection {
         return;
       case "availability":
         if (event.agentId === me) this.send({ type: "availability", available: event.available });
+        return;
+      case "offer":
+        if (
+          event.offer.request.portalId &&
+          this.portals.has(event.offer.request.portalId) &&
+          channel === channels.user(me)
+        ) {
+          this.send({ type: "offer", offer: event.offer });
+        }
+        return;
+      case "offer.closed":
+        if (channel === channels.user(me)) {
+          this.send({
+            type: "offer.closed",
+            offerId: event.offerId,
+            requestId: event.requestId,
+            reason: event.reason,
+          });
+        }
+        return;
+      case "queue.stat":
+        if (this.portals.has(event.stat.portalId)) this.send({ type: "queue.stat", stat: event.stat });
+        return;
+      case "queue.position":
         return;
     }
   }

@@ -8,6 +8,7 @@ import type {
 import { type BusEvent, channels } from "../bus/bus.js";
 import { messagesSince, sendMessage } from "../commands/chat.js";
 import type { Deps } from "../commands/context.js";
+import { queuePositionOf } from "../commands/queue.js";
 import { cancelRequest } from "../commands/requests.js";
 import { DomainError } from "../domain/errors.js";
 import { customerReason } from "../domain/requests.js";
@@ -60,6 +61,15 @@ export class CustomerConnection implements Connection {
     await setCustomerGone(this.deps.db.kysely, this.request.id, null);
     this.send({ type: "status", status: customerStatus(this.request, this.deps.now()) });
     if (this.request.state === "accepted" || this.request.state === "ended") await this.sendHistory(since);
+    if (this.request.state === "waiting" && this.request.kind === "queue") {
+      const place = await queuePositionOf(
+        this.deps,
+        this.request.accountId,
+        this.request.portalId,
+        this.request.id,
+      );
+      if (place) this.send({ type: "queue", ...place });
+    }
   }
 
   async close(): Promise<void> {
@@ -84,6 +94,11 @@ export class CustomerConnection implements Connection {
         return;
       case "message":
         if (event.requestId === this.request.id) this.send({ type: "message", message: event.message });
+        return;
+      case "queue.position":
+        if (event.requestId === this.request.id && this.request.state === "waiting") {
+          this.send({ type: "queue", position: event.position, waitMinutes: event.waitMinutes });
+        }
         return;
       case "session.ended":
         if (event.requestId === this.request.id) {

@@ -10,6 +10,7 @@ export function toAccount(r: Selectable<AccountTable>): Account {
     mode: r.mode as Mode,
     webChatEnabled: r.web_chat_enabled === 1,
     upgradeEnabled: r.upgrade_enabled === 1,
+    offerTimeoutSeconds: r.offer_timeout_seconds,
     createdAt: r.created_at,
   };
 }
@@ -23,6 +24,7 @@ export async function insertAccount(db: Kysely<Database>, a: Account): Promise<v
       mode: a.mode,
       web_chat_enabled: a.webChatEnabled ? 1 : 0,
       upgrade_enabled: a.upgradeEnabled ? 1 : 0,
+      offer_timeout_seconds: a.offerTimeoutSeconds,
       created_at: a.createdAt,
     })
     .execute();
@@ -41,7 +43,7 @@ export async function findAccount(db: Kysely<Database>, accountId: string): Prom
 export async function lockAccount(db: Kysely<Database>, accountId: string): Promise<Account | null> {
   await db
     .updateTable("accounts")
-    .set((eb) => ({ id: eb.ref("id") }))
+    .set((eb) => ({ name: eb.ref("name") }))
     .where("id", "=", accountId)
     .execute();
   return findAccount(db, accountId);
@@ -60,6 +62,7 @@ export async function updateAccountRow(db: Kysely<Database>, a: Account): Promis
       mode: a.mode,
       web_chat_enabled: a.webChatEnabled ? 1 : 0,
       upgrade_enabled: a.upgradeEnabled ? 1 : 0,
+      offer_timeout_seconds: a.offerTimeoutSeconds,
     })
     .where("id", "=", a.id)
     .execute();

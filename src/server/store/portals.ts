@@ -20,6 +20,7 @@ function toPortalRow(r: Selectable<PortalTable>, agentIds: string[]): PortalRow 
     fields: JSON.parse(r.fields) as ContactField[],
     connectionMode: r.connection_mode as ConnectionMode,
     enabled: r.enabled === 1,
+    maxWaitSeconds: r.max_wait_seconds,
     agentIds,
     createdAt: r.created_at,
     updatedAt: r.updated_at,
@@ -56,6 +57,7 @@ function columns(p: PortalRow) {
     fields: JSON.stringify(p.fields),
     connection_mode: p.connectionMode,
     enabled: p.enabled ? 1 : 0,
+    max_wait_seconds: p.maxWaitSeconds,
     updated_at: p.updatedAt,
   };
 }

@@ -275,3 +275,9 @@ export async function listOverdue(
     reason: r.deadline_at !== null && r.deadline_at <= now ? "deadline" : "gone",
   }));
 }
+
+/** The language of the pages the customer asked from (en, de …), for their status page. */
+export async function findRequestLanguage(db: Kysely<Database>, requestId: string): Promise<string | null> {
+  const r = await db.selectFrom("requests").select("language").where("id", "=", requestId).executeTakeFirst();
+  return r?.language ?? null;
+}

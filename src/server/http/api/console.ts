@@ -6,6 +6,7 @@ import { endSession, messagesSince, sendMessage } from "../../commands/chat.js";
 import { cancelCode, createCode, listCodes } from "../../commands/codes.js";
 import { consoleSnapshot } from "../../commands/console.js";
 import type { Deps } from "../../commands/context.js";
+import { acceptOffer, declineOffer, takeNext } from "../../commands/queue.js";
 import { acceptRequest, declineRequest } from "../../commands/requests.js";
 import { DomainError } from "../../domain/errors.js";
 import { ErrorSchema, Id } from "../schemas.js";
@@ -74,6 +75,46 @@ export const consoleRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (a
       },
     },
     async (request) => declineRequest(deps, agent(request), request.params.requestId),
+  );
+
+  const OfferParams = Type.Object({ offerId: Id });
+  app.post(
+    "/offers/:offerId/accept",
+    {
+      schema: {
+        tags: ["queue"],
+        summary: "Accept the queue offer you hold",
+        params: OfferParams,
+        response: { 200: Loose, ...errors },
+      },
+    },
+    async (request) => acceptOffer(deps, agent(request), request.params.offerId),
+  );
+  app.post(
+    "/offers/:offerId/decline",
+    {
+      schema: {
+        tags: ["queue"],
+        summary: "Decline the queue offer you hold; it passes to the next agent at once",
+        params: OfferParams,
+        response: { 204: Type.Null(), ...errors },
+      },
+    },
+    async (request, reply) => {
+      await declineOffer(deps, agent(request), request.params.offerId);
+      return reply.code(204).send(null);
+    },
+  );
+  app.post(
+    "/queue/take-next",
+    {
+      schema: {
+        tags: ["queue"],
+        summary: "Take the next customer from your queues by hand",
+        response: { 200: Loose, ...errors },
+      },
+    },
+    async (request) => takeNext(deps, agent(request)),
   );
 
   app.get("/codes", { schema: { tags: ["codes"], response: { 200: Loose, ...errors } } }, async (request) =>

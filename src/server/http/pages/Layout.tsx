@@ -6,10 +6,14 @@ export interface LayoutProps {
   lang: Language;
   title: string;
   stylesheets?: string[];
+  /** Module scripts by address (CSP: script-src 'self', so never inline). */
+  scripts?: string[];
+  /** More elements for the head, e.g. a <noscript> meta refresh. */
+  head?: ComponentChildren;
   children: ComponentChildren;
 }
 
-export function Layout({ lang, title, stylesheets = [], children }: LayoutProps) {
+export function Layout({ lang, title, stylesheets = [], scripts = [], head, children }: LayoutProps) {
   return (
     <html lang={lang}>
       <head>
@@ -20,6 +24,10 @@ export function Layout({ lang, title, stylesheets = [], children }: LayoutProps)
         {stylesheets.map((href) => (
           <link rel="stylesheet" href={href} key={href} />
         ))}
+        {scripts.map((src) => (
+          <script type="module" src={src} key={src} />
+        ))}
+        {head}
       </head>
       <body>{children}</body>
     </html>
