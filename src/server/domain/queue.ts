@@ -83,7 +83,9 @@ export function queuePositions(requests: readonly QueuedRequest[]): Map<string, 
   }
   const positions = new Map<string, number>();
   for (const list of byPortal.values()) {
-    list.sort(byArrival).forEach((r, i) => positions.set(r.id, i + 1));
+    list.sort(byArrival).forEach((r, i) => {
+      positions.set(r.id, i + 1);
+    });
   }
   return positions;
 }
