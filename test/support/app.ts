@@ -3,12 +3,12 @@ import os from "node:os";
 import path from "node:path";
 import type { LightMyRequestResponse } from "fastify";
 import { type App, buildApp } from "../../src/server/app.js";
+import { insertNewAccount } from "../../src/server/commands/accounts.js";
+import { insertNewUser } from "../../src/server/commands/users.js";
 import { type Config, loadConfig } from "../../src/server/config.js";
 import type { Dialect } from "../../src/server/db/database.js";
 import type { Account, User } from "../../src/shared/api.js";
 import type { Mode } from "../../src/shared/model.js";
-import { insertNewAccount } from "../../src/server/commands/accounts.js";
-import { insertNewUser } from "../../src/server/commands/users.js";
 import { createTestDatabase, type TestDatabase } from "./databases.js";
 
 export const ORIGIN = "http://localhost:3000";
@@ -23,6 +23,8 @@ export interface TestApp extends App {
 export interface TestAppOptions {
   /** The server's clock (lockouts, session expiry); defaults to Date.now. */
   now?: () => number;
+  /** How often the server sweeps overdue requests and codes; 0 switches it off so tests call sweep() themselves. */
+  sweepEveryMs?: number;
 }
 
 /** The real server in-process on a real database of its own; requests go through Fastify's inject. */
@@ -45,6 +47,7 @@ export async function startTestApp(
     db: database.db,
     logger: false,
     ...(options.now ? { now: options.now } : {}),
+    ...(options.sweepEveryMs !== undefined ? { sweepEveryMs: options.sweepEveryMs } : {}),
   });
   await app.server.ready();
   return {
@@ -83,7 +86,12 @@ export async function seedUser(
   const created = await app.deps.db.kysely
     .transaction()
     .execute((trx) =>
-      insertNewUser(trx, accountId, { email, displayName: email.split("@")[0] ?? email, role, password: PASSWORD }, Date.now()),
+      insertNewUser(
+        trx,
+        accountId,
+        { email, displayName: email.split("@")[0] ?? email, role, password: PASSWORD },
+        Date.now(),
+      ),
     );
   return created.user;
 }
