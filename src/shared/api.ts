@@ -43,6 +43,8 @@ export interface Portal {
   enabled: boolean;
   /** Queue mode: after this long in line a request ends as no-response. */
   maxWaitSeconds: number;
+  /** The first chat message of every session of this portal (at most 1,000 characters; empty: none). */
+  greeting: string;
   agentIds: string[];
   createdAt: number;
   updatedAt: number;

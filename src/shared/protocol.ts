@@ -66,6 +66,25 @@ export interface SessionView {
   lastSeq: number;
 }
 
+/** WebRTC signaling, relayed between the two parties of a session over their sockets. */
+export type RtcSignal =
+  | { kind: "offer" | "answer"; sdp: string }
+  | { kind: "candidate"; candidate: string; sdpMid: string | null; sdpMLineIndex: number | null };
+
+/**
+ * Screen sharing of a session, as both sides see it: the agent asks, the customer consents and
+ * shares; stopping, a refusing browser or a lost connection are told to both.
+ */
+export type ShareState = "requested" | "declined" | "sharing" | "stopped" | "failed";
+
+/** Receipts: the highest sequence number the other side's device got, and read. */
+export interface Receipt {
+  delivered: number;
+  read: number;
+}
+
+export type Outcome = "resolved" | "unresolved" | "unknown";
+
 export interface CodeView {
   id: string;
   code: string;
@@ -101,6 +120,20 @@ export interface AgentStats {
   averageSessionSeconds: number | null;
 }
 
+/** An ended session as the History pane shows it. */
+export interface SessionSummary {
+  id: string;
+  request: RequestView;
+  startedAt: number;
+  endedAt: number;
+  endedBy: "agent" | "customer" | null;
+  outcome: Outcome | null;
+  notes: string | null;
+  ticket: string | null;
+  rating: number | null;
+  comment: string | null;
+}
+
 export interface ConsoleSnapshot {
   available: boolean;
   incoming: RequestView[];
@@ -112,7 +145,17 @@ export interface ConsoleSnapshot {
   /** The queue offer this agent holds right now, if any. */
   offer: OfferView | null;
   queues: QueueStat[];
+  /** Today's ended sessions of this agent, newest first. */
+  ended: SessionSummary[];
+  upgradeEnabled: boolean;
+  iceServers: IceServer[];
   serverTime: number;
+}
+
+export interface IceServer {
+  urls: string | string[];
+  username?: string;
+  credential?: string;
 }
 
 // ── server → agent ────────────────────────────────────────────────────────────
@@ -131,6 +174,10 @@ export type AgentServerMessage =
       reason: "accepted" | "declined" | "timed-out" | "withdrawn";
     }
   | { type: "queue.stat"; stat: QueueStat }
+  | { type: "typing"; sessionId: string }
+  | { type: "receipt"; sessionId: string; receipt: Receipt }
+  | { type: "share"; sessionId: string; state: ShareState; reason?: string }
+  | { type: "rtc"; sessionId: string; signal: RtcSignal }
   | { type: "availability"; available: boolean }
   | { type: "session.ended"; sessionId: string; endedAt: number; endedBy: "agent" | "customer" }
   | { type: "ack"; ref: string; seq?: number }
@@ -140,7 +187,13 @@ export type AgentServerMessage =
 export type AgentClientMessage =
   | { type: "resync" }
   | { type: "send"; sessionId: string; body: string; ref: string; since?: number }
-  | { type: "history"; sessionId: string; since: number };
+  | { type: "history"; sessionId: string; since: number }
+  | { type: "typing"; sessionId: string }
+  | { type: "receipt"; sessionId: string; delivered: number; read: number }
+  | { type: "share.request"; sessionId: string }
+  | { type: "share.stop"; sessionId: string }
+  | { type: "rtc"; sessionId: string; signal: RtcSignal }
+  | { type: "pointer"; sessionId: string; x: number; y: number };
 
 // ── server → customer ─────────────────────────────────────────────────────────
 export interface CustomerStatus {
@@ -151,6 +204,12 @@ export interface CustomerStatus {
   agentName: string | null;
   /** Why the request ended, for the page to put in words. */
   reason: CustomerReason | null;
+  /** The portal's connection mode: "direct" opens straight into the full session view. */
+  connectionMode: "chat-first" | "direct";
+  upgradeEnabled: boolean;
+  iceServers: IceServer[];
+  /** Set once the customer has answered the survey. */
+  surveyed: boolean;
   serverTime: number;
 }
 
@@ -161,6 +220,12 @@ export type CustomerServerMessage =
   | { type: "session.ended"; endedAt: number; endedBy: "agent" | "customer" }
   /** Queue mode: the customer's place in line and an estimate (null: not enough history; 0: under a minute). */
   | { type: "queue"; position: number; waitMinutes: number | null }
+  | { type: "typing" }
+  | { type: "receipt"; receipt: Receipt }
+  | { type: "share"; state: ShareState; reason?: string }
+  | { type: "rtc"; signal: RtcSignal }
+  /** Where the agent points on the shared screen, as fractions of its width and height (0–1). */
+  | { type: "pointer"; x: number; y: number }
   | { type: "message"; message: ChatMessage }
   | { type: "ack"; ref: string; seq?: number }
   | { type: "error"; code: string; message: string; ref?: string };
@@ -169,7 +234,12 @@ export type CustomerServerMessage =
 export type CustomerClientMessage =
   | { type: "send"; body: string; ref: string }
   | { type: "history"; since: number }
-  | { type: "cancel" };
+  | { type: "cancel" }
+  | { type: "typing" }
+  | { type: "receipt"; delivered: number; read: number }
+  /** The customer's answer to a share request, and what their browser did with it. */
+  | { type: "share"; state: "declined" | "sharing" | "stopped" | "failed"; reason?: string }
+  | { type: "rtc"; signal: RtcSignal };
 
 /** "123456789" → "123 456 789" */
 export function formatSessionId(id: string): string {

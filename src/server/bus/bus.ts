@@ -1,4 +1,16 @@
-import type { ChatMessage, OfferView, QueueStat, RequestView, SessionView } from "../../shared/protocol.js";
+import type {
+  ChatMessage,
+  OfferView,
+  QueueStat,
+  Receipt,
+  RequestView,
+  RtcSignal,
+  SessionView,
+  ShareState,
+} from "../../shared/protocol.js";
+
+/** The side of a session an event came from; the hub hands it only to the other side. */
+export type Side = "agent" | "customer";
 
 /**
  * The doorbell, not the truth: every event here was written to the database first. A node that
@@ -27,7 +39,12 @@ export type BusEvent =
       reason: "accepted" | "declined" | "timed-out" | "withdrawn";
     }
   | { type: "queue.position"; requestId: string; position: number; waitMinutes: number | null }
-  | { type: "queue.stat"; stat: QueueStat };
+  | { type: "queue.stat"; stat: QueueStat }
+  | { type: "typing"; requestId: string; agentId: string; from: Side }
+  | { type: "receipt"; requestId: string; agentId: string; from: Side; receipt: Receipt }
+  | { type: "share"; requestId: string; agentId: string; from: Side; state: ShareState; reason?: string }
+  | { type: "rtc"; requestId: string; agentId: string; from: Side; signal: RtcSignal }
+  | { type: "pointer"; requestId: string; agentId: string; x: number; y: number };
 
 export type Handler = (event: BusEvent) => void;
 

@@ -93,7 +93,7 @@ export async function endSession(deps: Deps, party: Party, sessionId: string): P
   const session = await sessionFor(deps, party, sessionId);
   const now = deps.now();
   const ended = await deps.db.kysely.transaction().execute(async (trx) => {
-    const ok = await endSessionRow(trx, session.accountId, sessionId, now);
+    const ok = await endSessionRow(trx, session.accountId, sessionId, now, party.kind);
     if (ok) await markEnded(trx, session.accountId, session.requestId, now);
     return ok;
   });

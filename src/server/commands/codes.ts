@@ -27,7 +27,7 @@ import {
 } from "../store/codes.js";
 import { findPortal } from "../store/portals.js";
 import { findRequest, toView } from "../store/requests.js";
-import { insertSession } from "../store/sessions.js";
+import { beginSession } from "./sessions.js";
 import { hashToken } from "./auth.js";
 import type { Actor, Deps } from "./context.js";
 import {
@@ -230,12 +230,13 @@ export async function redeemCode(
       createdAt: now,
       deadlineAt: null,
     });
-    await insertSession(trx, {
-      id: requestId,
+    await beginSession(trx, {
       accountId: found.accountId,
       requestId,
       agentId: found.agentId,
       startedAt: now,
+      portalId: found.portalId,
+      agentName: agent?.display_name ?? "",
     });
     return true;
   });

@@ -5,6 +5,7 @@ import { isAvailable } from "./agents.js";
 import { listCodes } from "./codes.js";
 import type { Actor, Deps } from "./context.js";
 import { myPendingOffer, queueStats } from "./queue.js";
+import { endedSessionsOf } from "./sessions.js";
 
 const DAY_MS = 24 * 60 * 60_000;
 
@@ -33,12 +34,15 @@ export async function consoleSnapshot(deps: Deps, actor: Actor): Promise<Console
       stats: { sessionsToday: 0, acceptedToday: 0, averageWaitSeconds: null, averageSessionSeconds: null },
       offer: null,
       queues: [],
+      ended: [],
+      upgradeEnabled: false,
+      iceServers: deps.config.iceServers,
       serverTime: now,
     };
   }
   const portals = actor.user.portalIds;
   const today = startOfToday(now);
-  const [available, waiting, open, history, offline, codes, stats, offer, queues] = await Promise.all([
+  const [available, waiting, open, history, offline, codes, stats, offer, queues, ended, account] = await Promise.all([
     isAvailable(deps, actor.user.id),
     listWaiting(db, accountId, portals),
     listOpenSessionsOf(db, accountId, actor.user.id),
@@ -55,6 +59,8 @@ export async function consoleSnapshot(deps: Deps, actor: Actor): Promise<Console
     agentStatsSince(db, accountId, actor.user.id, today),
     myPendingOffer(deps, actor),
     queueStats(deps, accountId, portals),
+    endedSessionsOf(deps, accountId, actor.user.id, today),
+    db.selectFrom("accounts").select("upgrade_enabled").where("id", "=", accountId).executeTakeFirst(),
   ]);
   const incoming = waiting
     .filter((r) => r.targetAgentId === null || r.targetAgentId === actor.user.id)
@@ -91,6 +97,9 @@ export async function consoleSnapshot(deps: Deps, actor: Actor): Promise<Console
     },
     offer,
     queues,
+    ended,
+    upgradeEnabled: account?.upgrade_enabled === 1,
+    iceServers: deps.config.iceServers,
     serverTime: now,
   };
 }

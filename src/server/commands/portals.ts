@@ -38,6 +38,7 @@ export interface PortalInput {
   connectionMode?: ConnectionMode;
   enabled?: boolean;
   maxWaitSeconds?: number;
+  greeting?: string;
   agentIds?: string[];
 }
 
@@ -112,6 +113,7 @@ export async function insertNewPortal(
     connectionMode,
     enabled: input.enabled ?? true,
     maxWaitSeconds: input.maxWaitSeconds ?? 600,
+    greeting: input.greeting?.trim() ?? "",
     agentIds,
     createdAt: now,
     updatedAt: now,
@@ -170,6 +172,7 @@ export async function updatePortal(
       connectionMode,
       enabled: patch.enabled ?? current.enabled,
       maxWaitSeconds: patch.maxWaitSeconds ?? current.maxWaitSeconds,
+      greeting: patch.greeting !== undefined ? patch.greeting.trim() : current.greeting,
       updatedAt: deps.now(),
     };
     await save(trx, next, false);

@@ -23,7 +23,7 @@ import {
 } from "../store/offers.js";
 import { findPortal } from "../store/portals.js";
 import { findRequest, listWaiting, toView, transitionFromWaiting } from "../store/requests.js";
-import { insertSession } from "../store/sessions.js";
+import { beginSession } from "./sessions.js";
 import { agentLoads } from "./agents.js";
 import type { Actor, Deps } from "./context.js";
 import { publishUpdate, sessionViewOf } from "./requests.js";
@@ -292,12 +292,13 @@ export async function acceptOffer(deps: Deps, actor: Actor, offerId: string): Pr
     ) {
       throw new DomainError(409, "not_waiting", "The customer is no longer waiting.");
     }
-    await insertSession(trx, {
-      id: offer.requestId,
+    await beginSession(trx, {
       accountId,
       requestId: offer.requestId,
       agentId: actor.user.id,
       startedAt: now,
+      portalId: offer.portalId,
+      agentName: actor.user.displayName,
     });
     return true;
   });
@@ -339,12 +340,13 @@ export async function takeNext(deps: Deps, actor: Actor): Promise<SessionView> {
     const won = await db.transaction().execute(async (trx) => {
       if (!(await transitionFromWaiting(trx, accountId, r.id, "accepted", now, { agentId: actor.user.id })))
         return false;
-      await insertSession(trx, {
-        id: r.id,
+      await beginSession(trx, {
         accountId,
         requestId: r.id,
         agentId: actor.user.id,
         startedAt: now,
+        portalId: r.portalId,
+        agentName: actor.user.displayName,
       });
       return true;
     });

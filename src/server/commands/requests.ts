@@ -19,7 +19,8 @@ import {
   toView,
   transitionFromWaiting,
 } from "../store/requests.js";
-import { insertSession, openSessionCounts } from "../store/sessions.js";
+import { openSessionCounts } from "../store/sessions.js";
+import { beginSession } from "./sessions.js";
 import { agentLoads } from "./agents.js";
 import { hashToken } from "./auth.js";
 import type { Actor, Deps } from "./context.js";
@@ -272,12 +273,13 @@ export async function acceptRequest(deps: Deps, actor: Actor, requestId: string)
       onlyTarget: actor.user.id,
     });
     if (ok)
-      await insertSession(trx, {
-        id: requestId,
+      await beginSession(trx, {
         accountId,
         requestId,
         agentId: actor.user.id,
         startedAt: now,
+        portalId: request.portalId,
+        agentName: actor.user.displayName,
       });
     return ok;
   });

@@ -14,6 +14,7 @@ import pg from "pg";
 import * as m001 from "./migrations/001_foundation.js";
 import * as m002 from "./migrations/002_requests.js";
 import * as m003 from "./migrations/003_queue.js";
+import * as m004 from "./migrations/004_sessions.js";
 import type { Database } from "./schema.js";
 
 export type Dialect = "sqlite" | "postgres";
@@ -31,6 +32,7 @@ const migrations: Record<string, Migration> = {
   "001_foundation": m001,
   "002_requests": m002,
   "003_queue": m003,
+  "004_sessions": m004,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

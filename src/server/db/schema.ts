@@ -46,6 +46,7 @@ export interface PortalTable {
   created_at: number;
   updated_at: number;
   max_wait_seconds: Generated<number>;
+  greeting: Generated<string>;
 }
 
 export interface PortalAgentTable {
@@ -101,6 +102,16 @@ export interface SessionTable {
   started_at: number;
   ended_at: number | null;
   last_seq: Generated<number>;
+  ended_by: string | null;
+  outcome: string | null;
+  notes: string | null;
+  ticket: string | null;
+  rating: number | null;
+  comment: string | null;
+  agent_delivered_seq: Generated<number>;
+  agent_read_seq: Generated<number>;
+  customer_delivered_seq: Generated<number>;
+  customer_read_seq: Generated<number>;
 }
 
 export interface MessageTable {

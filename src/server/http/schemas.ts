@@ -106,6 +106,7 @@ export const PortalSchema = Type.Object({
   connectionMode: ConnectionModeSchema,
   enabled: Type.Boolean(),
   maxWaitSeconds: Type.Integer(),
+  greeting: Type.String(),
   agentIds: Type.Array(Type.String()),
   createdAt: Type.Number(),
   updatedAt: Type.Number(),
@@ -188,6 +189,7 @@ const portalFields = {
   connectionMode: Type.Optional(ConnectionModeSchema),
   enabled: Type.Optional(Type.Boolean()),
   maxWaitSeconds: Type.Optional(Type.Integer({ minimum: LIMITS.maxWaitMin, maximum: LIMITS.maxWaitMax })),
+  greeting: Type.Optional(Type.String({ maxLength: LIMITS.greeting })),
   agentIds: Type.Optional(Type.Array(Id, { maxItems: 500 })),
 };
 

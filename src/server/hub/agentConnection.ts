@@ -3,6 +3,7 @@ import type { AgentClientMessage, AgentServerMessage } from "../../shared/protoc
 import { type BusEvent, channels } from "../bus/bus.js";
 import { capacityChanged } from "../commands/agents.js";
 import { messagesSince, sendMessage } from "../commands/chat.js";
+import { point, receipt, relaySignal, shareState, typing } from "../commands/sessions.js";
 import { listCodes } from "../commands/codes.js";
 import { consoleSnapshot } from "../commands/console.js";
 import type { Actor, Deps } from "../commands/context.js";
@@ -24,6 +25,10 @@ export class AgentConnection implements Connection {
   ) {
     this.portals = new Set(actor.user.portalIds);
     this.channels = [channels.account(actor.user.accountId ?? "none"), channels.user(actor.user.id)];
+  }
+
+  private party() {
+    return { kind: "agent" as const, actor: this.actor };
   }
 
   send(msg: AgentServerMessage): void {
@@ -127,6 +132,31 @@ export class AgentConnection implements Connection {
         if (this.portals.has(event.stat.portalId)) this.send({ type: "queue.stat", stat: event.stat });
         return;
       case "queue.position":
+      case "pointer":
+        return;
+      case "typing":
+        if (event.agentId === me && event.from === "customer")
+          this.send({ type: "typing", sessionId: event.requestId });
+        return;
+      case "receipt":
+        if (event.agentId === me && event.from === "customer") {
+          this.send({ type: "receipt", sessionId: event.requestId, receipt: event.receipt });
+        }
+        return;
+      case "share":
+        if (event.agentId === me) {
+          this.send({
+            type: "share",
+            sessionId: event.requestId,
+            state: event.state,
+            ...(event.reason ? { reason: event.reason } : {}),
+          });
+        }
+        return;
+      case "rtc":
+        if (event.agentId === me && event.from === "customer") {
+          this.send({ type: "rtc", sessionId: event.requestId, signal: event.signal });
+        }
         return;
     }
   }
@@ -165,6 +195,24 @@ export class AgentConnection implements Connection {
           this.send({ type: "ack", ref: msg.ref, seq: m.seq });
           return;
         }
+        case "typing":
+          await typing(this.deps, this.party(), str(msg.sessionId));
+          return;
+        case "receipt":
+          await receipt(this.deps, this.party(), str(msg.sessionId), Number(msg.delivered), Number(msg.read));
+          return;
+        case "share.request":
+          await shareState(this.deps, this.party(), str(msg.sessionId), "requested");
+          return;
+        case "share.stop":
+          await shareState(this.deps, this.party(), str(msg.sessionId), "stopped", "agent");
+          return;
+        case "rtc":
+          await relaySignal(this.deps, this.party(), str(msg.sessionId), msg.signal);
+          return;
+        case "pointer":
+          await point(this.deps, this.party(), str(msg.sessionId), Number(msg.x), Number(msg.y));
+          return;
         case "history": {
           if (typeof msg.sessionId !== "string" || typeof msg.since !== "number") {
             this.send({
@@ -201,4 +249,19 @@ export class AgentConnection implements Connection {
   }
 }
 
-const AGENT_MESSAGE_TYPES = ["resync", "send", "history"] as const;
+const AGENT_MESSAGE_TYPES = [
+  "resync",
+  "send",
+  "history",
+  "typing",
+  "receipt",
+  "share.request",
+  "share.stop",
+  "rtc",
+  "pointer",
+] as const;
+
+/** A field that must be a string; anything else becomes "", which no session id matches (404). */
+function str(v: unknown): string {
+  return typeof v === "string" ? v : "";
+}

@@ -10,25 +10,14 @@ import { messagesSince, sendMessage } from "../commands/chat.js";
 import type { Deps } from "../commands/context.js";
 import { queuePositionOf } from "../commands/queue.js";
 import { cancelRequest } from "../commands/requests.js";
+import { customerStatusOf, receipt, relaySignal, shareState, typing } from "../commands/sessions.js";
 import { DomainError } from "../domain/errors.js";
 import { customerReason } from "../domain/requests.js";
 import { type RequestRecord, setCustomerGone } from "../store/requests.js";
 import type { Connection, Hub } from "./hub.js";
 import { parseClientMessage, socketSend } from "./wire.js";
 
-export function customerStatus(r: RequestView, now: number): CustomerStatus {
-  return {
-    requestId: r.id,
-    sessionId: r.sessionId,
-    state: r.state,
-    createdAt: r.createdAt,
-    agentName: r.agentName,
-    reason: customerReason(r.state, r.kind),
-    serverTime: now,
-  };
-}
-
-const CUSTOMER_MESSAGE_TYPES = ["send", "history", "cancel"] as const;
+const CUSTOMER_MESSAGE_TYPES = ["send", "history", "cancel", "typing", "receipt", "share", "rtc"] as const;
 
 /** One customer page's socket: only its own request's channel. */
 export class CustomerConnection implements Connection {
@@ -59,7 +48,7 @@ export class CustomerConnection implements Connection {
   async open(since: number): Promise<void> {
     await this.hub.join(this, this.channel);
     await setCustomerGone(this.deps.db.kysely, this.request.id, null);
-    this.send({ type: "status", status: customerStatus(this.request, this.deps.now()) });
+    this.send({ type: "status", status: await customerStatusOf(this.deps, this.request) });
     if (this.request.state === "accepted" || this.request.state === "ended") await this.sendHistory(since);
     if (this.request.state === "waiting" && this.request.kind === "queue") {
       const place = await queuePositionOf(
@@ -90,10 +79,31 @@ export class CustomerConnection implements Connection {
       case "request.updated":
         if (event.request.id !== this.request.id) return;
         this.request = { ...this.request, ...event.request };
-        this.send({ type: "status", status: customerStatus(event.request, this.deps.now()) });
+        customerStatusOf(this.deps, event.request)
+          .then((status) => this.send({ type: "status", status }))
+          .catch(() => {});
         return;
       case "message":
         if (event.requestId === this.request.id) this.send({ type: "message", message: event.message });
+        return;
+      case "typing":
+        if (event.requestId === this.request.id && event.from === "agent") this.send({ type: "typing" });
+        return;
+      case "receipt":
+        if (event.requestId === this.request.id && event.from === "agent")
+          this.send({ type: "receipt", receipt: event.receipt });
+        return;
+      case "share":
+        if (event.requestId === this.request.id) {
+          this.send({ type: "share", state: event.state, ...(event.reason ? { reason: event.reason } : {}) });
+        }
+        return;
+      case "rtc":
+        if (event.requestId === this.request.id && event.from === "agent")
+          this.send({ type: "rtc", signal: event.signal });
+        return;
+      case "pointer":
+        if (event.requestId === this.request.id) this.send({ type: "pointer", x: event.x, y: event.y });
         return;
       case "queue.position":
         if (event.requestId === this.request.id && this.request.state === "waiting") {
@@ -137,6 +147,35 @@ export class CustomerConnection implements Connection {
           return;
         case "cancel":
           await cancelRequest(this.deps, this.request.id, this.token);
+          return;
+        case "typing":
+          await typing(this.deps, this.party(), this.request.id);
+          return;
+        case "receipt":
+          await receipt(this.deps, this.party(), this.request.id, Number(msg.delivered), Number(msg.read));
+          return;
+        case "share": {
+          const allowed = ["declined", "sharing", "stopped", "failed"] as const;
+          const state = allowed.find((s) => s === msg.state);
+          if (!state) {
+            this.send({
+              type: "error",
+              code: "bad_message",
+              message: "share.state is one of declined, sharing, stopped, failed.",
+            });
+            return;
+          }
+          await shareState(
+            this.deps,
+            this.party(),
+            this.request.id,
+            state,
+            typeof msg.reason === "string" ? msg.reason : undefined,
+          );
+          return;
+        }
+        case "rtc":
+          await relaySignal(this.deps, this.party(), this.request.id, msg.signal);
           return;
       }
     } catch (err) {

@@ -21,6 +21,7 @@ function toPortalRow(r: Selectable<PortalTable>, agentIds: string[]): PortalRow 
     connectionMode: r.connection_mode as ConnectionMode,
     enabled: r.enabled === 1,
     maxWaitSeconds: r.max_wait_seconds,
+    greeting: r.greeting,
     agentIds,
     createdAt: r.created_at,
     updatedAt: r.updated_at,
@@ -58,6 +59,7 @@ function columns(p: PortalRow) {
     connection_mode: p.connectionMode,
     enabled: p.enabled ? 1 : 0,
     max_wait_seconds: p.maxWaitSeconds,
+    greeting: p.greeting,
     updated_at: p.updatedAt,
   };
 }

@@ -110,10 +110,11 @@ export async function endSessionRow(
   accountId: string,
   sessionId: string,
   at: number,
+  endedBy: "agent" | "customer",
 ): Promise<boolean> {
   const r = await db
     .updateTable("sessions")
-    .set({ ended_at: at })
+    .set({ ended_at: at, ended_by: endedBy })
     .where("account_id", "=", accountId)
     .where("id", "=", sessionId)
     .where("ended_at", "is", null)

@@ -8,13 +8,17 @@ import { consoleSnapshot } from "../../commands/console.js";
 import type { Deps } from "../../commands/context.js";
 import { acceptOffer, declineOffer, takeNext } from "../../commands/queue.js";
 import { acceptRequest, declineRequest } from "../../commands/requests.js";
+import { recordOutcome, transcript } from "../../commands/sessions.js";
 import { DomainError } from "../../domain/errors.js";
 import { ErrorSchema, Id } from "../schemas.js";
 import { requireActor } from "../session.js";
+import { sendTranscript } from "../transcript.js";
 
 const errors = { 400: ErrorSchema, 401: ErrorSchema, 403: ErrorSchema, 404: ErrorSchema, 409: ErrorSchema };
 const strict = { additionalProperties: false } as const;
 const Loose = Type.Unknown();
+/** A query string is text; `since` (the last message seen) arrives as digits and is read as a number. */
+const SinceQuery = Type.Object({ since: Type.Optional(Type.String({ pattern: "^[0-9]{1,15}$" })) });
 
 /** The agent console's commands; its live events come over the WebSocket. */
 export const consoleRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (app, { deps }) => {
@@ -158,7 +162,7 @@ export const consoleRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (a
       schema: {
         tags: ["sessions"],
         params: SessionParams,
-        querystring: Type.Object({ since: Type.Optional(Type.Integer({ minimum: 0 })) }),
+        querystring: SinceQuery,
         response: { 200: Loose, ...errors },
       },
     },
@@ -167,7 +171,7 @@ export const consoleRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (a
         deps,
         { kind: "agent", actor: agent(request) },
         request.params.sessionId,
-        request.query.since ?? 0,
+        Number(request.query.since ?? "0"),
       ),
   );
   app.post(
@@ -199,5 +203,44 @@ export const consoleRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (a
       await endSession(deps, { kind: "agent", actor: agent(request) }, request.params.sessionId);
       return reply.code(204).send(null);
     },
+  );
+  app.post(
+    "/sessions/:sessionId/outcome",
+    {
+      schema: {
+        tags: ["sessions"],
+        summary: "The end-of-session form: outcome, notes, optional ticket number",
+        params: SessionParams,
+        body: Type.Object(
+          {
+            outcome: Type.Enum(["resolved", "unresolved", "unknown"]),
+            notes: Type.Optional(Type.String({ maxLength: LIMITS.notes })),
+            ticket: Type.Optional(Type.String({ maxLength: LIMITS.ticket })),
+          },
+          strict,
+        ),
+        response: { 200: Loose, ...errors },
+      },
+    },
+    async (request) =>
+      recordOutcome(deps, { kind: "agent", actor: agent(request) }, request.params.sessionId, request.body),
+  );
+  app.get(
+    "/sessions/:sessionId/transcript",
+    {
+      schema: {
+        tags: ["sessions"],
+        summary: "Download the conversation as plain text (default) or JSON",
+        params: SessionParams,
+        querystring: Type.Object({ format: Type.Optional(Type.Enum(["txt", "json"])) }),
+        response: { 200: Loose, ...errors },
+      },
+    },
+    async (request, reply) =>
+      sendTranscript(
+        reply,
+        await transcript(deps, { kind: "agent", actor: agent(request) }, request.params.sessionId),
+        request.query.format,
+      ),
   );
 };

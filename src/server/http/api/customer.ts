@@ -15,13 +15,16 @@ import {
   requestForCustomer,
   submitRequest,
 } from "../../commands/requests.js";
-import { customerStatus } from "../../hub/customerConnection.js";
+import { answerSurvey, customerStatusOf, transcript } from "../../commands/sessions.js";
 import { customerCookieName } from "../realtime.js";
 import { ErrorSchema, Id } from "../schemas.js";
+import { sendTranscript } from "../transcript.js";
 
 const errors = { 400: ErrorSchema, 403: ErrorSchema, 404: ErrorSchema, 409: ErrorSchema, 429: ErrorSchema };
 const strict = { additionalProperties: false } as const;
 const Loose = Type.Unknown();
+/** A query string is text; `since` (the last message seen) arrives as digits and is read as a number. */
+const SinceQuery = Type.Object({ since: Type.Optional(Type.String({ pattern: "^[0-9]{1,15}$" })) });
 const Values = Type.Record(
   Type.String({ maxLength: 40 }),
   Type.String({ maxLength: LIMITS.question + 1000 }),
@@ -160,18 +163,18 @@ export const customerRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (
     "/customer/requests/:requestId",
     { schema: { tags: ["customer"], params: RequestParams, response: { 200: Loose, ...errors } } },
     async (request) =>
-      customerStatus(
+      customerStatusOf(
+        deps,
         await requestForCustomer(deps, request.params.requestId, token(request, request.params.requestId)),
-        deps.now(),
       ),
   );
   app.post(
     "/customer/requests/:requestId/cancel",
     { schema: { tags: ["customer"], params: RequestParams, response: { 200: Loose, ...errors } } },
     async (request) =>
-      customerStatus(
+      customerStatusOf(
+        deps,
         await cancelRequest(deps, request.params.requestId, token(request, request.params.requestId)),
-        deps.now(),
       ),
   );
   const party = async (request: FastifyRequest, requestId: string) => {
@@ -184,7 +187,7 @@ export const customerRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (
       schema: {
         tags: ["customer"],
         params: RequestParams,
-        querystring: Type.Object({ since: Type.Optional(Type.Integer({ minimum: 0 })) }),
+        querystring: SinceQuery,
         response: { 200: Loose, ...errors },
       },
     },
@@ -193,7 +196,7 @@ export const customerRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (
         deps,
         await party(request, request.params.requestId),
         request.params.requestId,
-        request.query.since ?? 0,
+        Number(request.query.since ?? "0"),
       ),
   );
   app.post(
@@ -225,5 +228,51 @@ export const customerRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (
       await endSession(deps, await party(request, request.params.requestId), request.params.requestId);
       return reply.code(204).send(null);
     },
+  );
+  app.post(
+    "/customer/requests/:requestId/survey",
+    {
+      schema: {
+        tags: ["customer"],
+        summary: "The optional survey after the session: rating 1–5 and a comment",
+        params: RequestParams,
+        body: Type.Object(
+          {
+            rating: Type.Integer({ minimum: 1, maximum: 5 }),
+            comment: Type.Optional(Type.String({ maxLength: LIMITS.surveyComment })),
+          },
+          strict,
+        ),
+        response: { 204: Type.Null(), ...errors },
+      },
+    },
+    async (request, reply) => {
+      await answerSurvey(
+        deps,
+        await party(request, request.params.requestId),
+        request.params.requestId,
+        request.body.rating,
+        request.body.comment,
+      );
+      return reply.code(204).send(null);
+    },
+  );
+  app.get(
+    "/customer/requests/:requestId/transcript",
+    {
+      schema: {
+        tags: ["customer"],
+        summary: "Download the conversation as plain text (default) or JSON",
+        params: RequestParams,
+        querystring: Type.Object({ format: Type.Optional(Type.Enum(["txt", "json"])) }),
+        response: { 200: Loose, ...errors },
+      },
+    },
+    async (request, reply) =>
+      sendTranscript(
+        reply,
+        await transcript(deps, await party(request, request.params.requestId), request.params.requestId),
+        request.query.format,
+      ),
   );
 };
