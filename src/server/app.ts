@@ -4,6 +4,7 @@ import fastifyRateLimit from "@fastify/rate-limit";
 import fastifySwagger from "@fastify/swagger";
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import Fastify, { type FastifyInstance } from "fastify";
+import type { Redis } from "ioredis";
 import type { Bus } from "./bus/bus.js";
 import { InProcessBus } from "./bus/inProcessBus.js";
 import { InProcessPresence, type Presence } from "./bus/presence.js";
@@ -34,6 +35,12 @@ export interface AppOptions {
   /** Defaults to the in-process bus and presence (one node). */
   bus?: Bus;
   presence?: Presence;
+  /**
+   * A cluster's Redis connection for the sign-in rate limit, so the limit counts attempts across
+   * all nodes; without it each node counts its own. When Redis fails, requests pass (the per-user
+   * lockout in the database still holds).
+   */
+  rateLimitRedis?: Redis;
   /** How often overdue requests and codes are swept (ms); 0 switches the sweeper off (tests drive it). */
   sweepEveryMs?: number;
 }
@@ -107,6 +114,9 @@ export async function buildApp(options: AppOptions): Promise<App> {
   });
   await server.register(fastifyRateLimit, {
     global: false,
+    ...(options.rateLimitRedis
+      ? { redis: options.rateLimitRedis, nameSpace: `${config.redisPrefix}rate-limit:`, skipOnError: true }
+      : {}),
     errorResponseBuilder: (_request, context) => ({
       statusCode: 429,
       error: "rate_limited",

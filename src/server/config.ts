@@ -7,6 +7,10 @@ export interface Config {
   publicUrl: string;
   databaseUrl: string;
   redisUrl: string | null;
+  /** Prefix of every Redis key and channel, so installations (or test runs) can share one Redis. */
+  redisPrefix: string;
+  /** How long a cluster node's agents stay "online" after its last heartbeat (a crashed node's agents drop out after this). */
+  presenceTtlMs: number;
   iceServers: RTCIceServerConfig[];
   logLevel: string;
   dataDir: string;
@@ -73,6 +77,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: string[] 
   if (!/^(postgres(ql)?:\/\/|sqlite:)/.test(databaseUrl)) {
     throw new ConfigError('DATABASE_URL must start with "postgres://" or "sqlite:" (a file path)');
   }
+  const redisUrl = env.REDIS_URL || null;
+  if (redisUrl && !/^rediss?:\/\//.test(redisUrl)) {
+    throw new ConfigError('REDIS_URL must start with "redis://" or "rediss://", e.g. redis://127.0.0.1:6379');
+  }
+  const redisPrefix = env.HELPGATE_REDIS_PREFIX || "helpgate:";
+  if (!/^[\w:.-]{1,64}$/.test(redisPrefix)) {
+    throw new ConfigError("HELPGATE_REDIS_PREFIX may use letters, digits and _ : . - (at most 64)");
+  }
+  const ttlRaw = env.HELPGATE_PRESENCE_TTL;
+  const presenceTtl = ttlRaw === undefined || ttlRaw === "" ? 10 : Number(ttlRaw);
+  if (!Number.isInteger(presenceTtl) || presenceTtl < 1 || presenceTtl > 300) {
+    throw new ConfigError(`HELPGATE_PRESENCE_TTL must be whole seconds from 1 to 300, got "${ttlRaw}"`);
+  }
   const logLevel = env.LOG_LEVEL || "info";
   if (!LOG_LEVELS.includes(logLevel))
     throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(", ")}`);
@@ -81,7 +98,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: string[] 
     host,
     publicUrl,
     databaseUrl,
-    redisUrl: env.REDIS_URL || null,
+    redisUrl,
+    redisPrefix,
+    presenceTtlMs: presenceTtl * 1000,
     iceServers: parseIceServers(env.ICE_SERVERS),
     logLevel,
     dataDir,

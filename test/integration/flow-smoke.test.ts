@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { AgentServerMessage, CustomerServerMessage } from "../../src/shared/protocol.js";
 import { call, login, ORIGIN, seedAccount, seedUser, type TestApp } from "../support/app.js";
+import { type LiveServer, startLiveServer } from "../support/browser.js";
 import { dialects } from "../support/databases.js";
-import { startLiveServer, type LiveServer } from "../support/browser.js";
 import { SocketClient } from "../support/ws.js";
 
 describe.each(dialects())("request → alert → accept → chat on %s", (dialect) => {
@@ -31,7 +31,10 @@ describe.each(dialects())("request → alert → accept → chat on %s", (dialec
     const agentCookie = await login(app, agent.email);
     const wsUrl = live.baseUrl.replace("http", "ws");
     const origin = live.baseUrl;
-    const agentWs = await SocketClient.connect<AgentServerMessage>(`${wsUrl}/ws`, { cookie: agentCookie, origin });
+    const agentWs = await SocketClient.connect<AgentServerMessage>(`${wsUrl}/ws`, {
+      cookie: agentCookie,
+      origin,
+    });
     await agentWs.next((m) => m.type === "snapshot");
     const avail = await fetch(`${live.baseUrl}/api/v1/console/availability`, {
       method: "PUT",
@@ -47,7 +50,10 @@ describe.each(dialects())("request → alert → accept → chat on %s", (dialec
     });
     expect(submit.status).toBe(201);
     const { requestId } = (await submit.json()) as { requestId: string };
-    const customerCookie = submit.headers.getSetCookie().map((c) => c.split(";")[0]).join("; ");
+    const customerCookie = submit.headers
+      .getSetCookie()
+      .map((c) => c.split(";")[0])
+      .join("; ");
     const alert = await agentWs.next((m) => m.type === "alert");
     expect(alert.type === "alert" && alert.request.question).toBe("My printer is on fire");
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { dialects } from "../support/databases.js";
 import { call, startTestApp, type TestApp } from "../support/app.js";
+import { dialects } from "../support/databases.js";
 
 describe.each(dialects())("health and metrics on %s", (dialect) => {
   let app: TestApp;

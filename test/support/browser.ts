@@ -2,7 +2,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
 import type { Dialect } from "../../src/server/db/database.js";
-import { startTestApp, type TestApp } from "./app.js";
+import { startTestApp, type TestApp, type TestAppOptions } from "./app.js";
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 export const SCREENSHOTS = path.resolve("test-results/screenshots");
@@ -30,8 +30,15 @@ export interface LiveServer {
   close(): Promise<void>;
 }
 
-/** The real server listening on a free port of 127.0.0.1, with PUBLIC_URL set to match. */
-export async function startLiveServer(dialect: Dialect = "sqlite"): Promise<LiveServer> {
+/**
+ * The real server listening on a free port of 127.0.0.1, with PUBLIC_URL set to match. `env` adds
+ * settings; `options` can give it a controllable clock and switch the sweeper off.
+ */
+export async function startLiveServer(
+  dialect: Dialect = "sqlite",
+  env: Record<string, string> = {},
+  options: TestAppOptions = {},
+): Promise<LiveServer> {
   // PUBLIC_URL must match the port, so reserve one first.
   const probe = await import("node:net").then(
     (net) =>
@@ -44,7 +51,7 @@ export async function startLiveServer(dialect: Dialect = "sqlite"): Promise<Live
       }),
   );
   const baseUrl = `http://127.0.0.1:${probe}`;
-  const app = await startTestApp(dialect, { PUBLIC_URL: baseUrl });
+  const app = await startTestApp(dialect, { ...env, PUBLIC_URL: baseUrl }, options);
   await app.server.listen({ port: probe, host: "127.0.0.1" });
   return { app, baseUrl, close: () => app.close() };
 }
@@ -55,7 +62,10 @@ export interface Person {
 }
 
 /** One browser context per person (customer, agent, admin), as a real second browser would be. */
-export async function newPerson(browser: Browser, opts: { locale?: string; width?: number } = {}): Promise<Person> {
+export async function newPerson(
+  browser: Browser,
+  opts: { locale?: string; width?: number } = {},
+): Promise<Person> {
   const context = await browser.newContext({
     locale: opts.locale ?? "en-US",
     viewport: { width: opts.width ?? 1280, height: 860 },

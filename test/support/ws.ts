@@ -41,7 +41,8 @@ export class SocketClient<M extends { type: string } = { type: string }> {
     if (have) return Promise.resolve(have);
     return new Promise((resolve, reject) => {
       const timer = setTimeout(
-        () => reject(new Error(`timed out waiting; got: ${JSON.stringify(this.received.map((m) => m.type))}`)),
+        () =>
+          reject(new Error(`timed out waiting; got: ${JSON.stringify(this.received.map((m) => m.type))}`)),
         timeoutMs,
       );
       this.waiters.push({

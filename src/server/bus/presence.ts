@@ -1,4 +1,8 @@
-/** Who has the console open right now. One node counts its own sockets; a cluster shares it in Redis. */
+/**
+ * Who has a socket open right now: agents by user id (the console), customers by
+ * `customerPresenceKey(requestId)` (their request's page). One node counts its own sockets; a
+ * cluster shares the counts in Redis, so "is anyone still connected?" has one answer on every node.
+ */
 export interface Presence {
   connect(userId: string): Promise<void>;
   disconnect(userId: string): Promise<void>;
@@ -26,4 +30,9 @@ export class InProcessPresence implements Presence {
   async close(): Promise<void> {
     this.sockets.clear();
   }
+}
+
+/** The presence key of a customer's request page (never a user id: those are UUIDs without a prefix). */
+export function customerPresenceKey(requestId: string): string {
+  return `request:${requestId}`;
 }

@@ -27,7 +27,6 @@ import {
 } from "../store/codes.js";
 import { findPortal } from "../store/portals.js";
 import { findRequest, toView } from "../store/requests.js";
-import { beginSession } from "./sessions.js";
 import { hashToken } from "./auth.js";
 import type { Actor, Deps } from "./context.js";
 import {
@@ -37,6 +36,7 @@ import {
   publishUpdate,
   sessionViewOf,
 } from "./requests.js";
+import { beginSession } from "./sessions.js";
 
 function toCodeView(deps: Deps, c: CodeRecord): CodeView {
   const base = deps.config.publicUrl;

@@ -42,26 +42,27 @@ export async function consoleSnapshot(deps: Deps, actor: Actor): Promise<Console
   }
   const portals = actor.user.portalIds;
   const today = startOfToday(now);
-  const [available, waiting, open, history, offline, codes, stats, offer, queues, ended, account] = await Promise.all([
-    isAvailable(deps, actor.user.id),
-    listWaiting(db, accountId, portals),
-    listOpenSessionsOf(db, accountId, actor.user.id),
-    listRecent(
-      db,
-      accountId,
-      portals,
-      ["accepted", "ended", "canceled", "declined", "no-response"],
-      today,
-      100,
-    ),
-    listRecent(db, accountId, portals, ["offline"], now - 7 * DAY_MS, 100),
-    listCodes(deps, actor),
-    agentStatsSince(db, accountId, actor.user.id, today),
-    myPendingOffer(deps, actor),
-    queueStats(deps, accountId, portals),
-    endedSessionsOf(deps, accountId, actor.user.id, today),
-    db.selectFrom("accounts").select("upgrade_enabled").where("id", "=", accountId).executeTakeFirst(),
-  ]);
+  const [available, waiting, open, history, offline, codes, stats, offer, queues, ended, account] =
+    await Promise.all([
+      isAvailable(deps, actor.user.id),
+      listWaiting(db, accountId, portals),
+      listOpenSessionsOf(db, accountId, actor.user.id),
+      listRecent(
+        db,
+        accountId,
+        portals,
+        ["accepted", "ended", "canceled", "declined", "no-response"],
+        today,
+        100,
+      ),
+      listRecent(db, accountId, portals, ["offline"], now - 7 * DAY_MS, 100),
+      listCodes(deps, actor),
+      agentStatsSince(db, accountId, actor.user.id, today),
+      myPendingOffer(deps, actor),
+      queueStats(deps, accountId, portals),
+      endedSessionsOf(deps, accountId, actor.user.id, today),
+      db.selectFrom("accounts").select("upgrade_enabled").where("id", "=", accountId).executeTakeFirst(),
+    ]);
   const incoming = waiting
     .filter((r) => r.targetAgentId === null || r.targetAgentId === actor.user.id)
     .map(toView);

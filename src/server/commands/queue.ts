@@ -23,10 +23,10 @@ import {
 } from "../store/offers.js";
 import { findPortal } from "../store/portals.js";
 import { findRequest, listWaiting, toView, transitionFromWaiting } from "../store/requests.js";
-import { beginSession } from "./sessions.js";
 import { agentLoads } from "./agents.js";
 import type { Actor, Deps } from "./context.js";
 import { publishUpdate, sessionViewOf } from "./requests.js";
+import { beginSession } from "./sessions.js";
 
 const RECENT_WAIT_WINDOW_MS = 2 * 60 * 60_000;
 
@@ -126,11 +126,11 @@ export async function dispatchQueue(deps: Deps, accountId: string, portalId: str
           }
           // Only while the request is still waiting: an insert-select would be one statement, but the
           // unique indexes already make this safe; the check below catches a request just taken.
-          const still = await trx
-            .selectFrom("requests")
-            .select("state")
-            .where("id", "=", p.requestId)
-            .executeTakeFirst();
+          // On PostgreSQL the row lock makes it exact across nodes: a cancel or take committing
+          // meanwhile waits for this offer and then withdraws it (requestLeftQueue), or is seen here.
+          let check = trx.selectFrom("requests").select("state").where("id", "=", p.requestId);
+          if (deps.db.dialect === "postgres") check = check.forUpdate();
+          const still = await check.executeTakeFirst();
           if (still?.state !== "waiting") throw new StaleOffer();
           await insertOffer(trx, offer);
         });
@@ -356,7 +356,9 @@ export async function takeNext(deps: Deps, actor: Actor): Promise<SessionView> {
     const session = sessionViewOf(toView(request), actor.user.id, actor.user.displayName, now);
     await publishUpdate(deps, request);
     await deps.bus.publish(channels.user(actor.user.id), { type: "session.started", session });
-    await dispatchQueue(deps, accountId, r.portalId);
+    // A dispatch on another node may have offered this request between the check above and the
+    // take: that offer is withdrawn (its agent is told), then the queue moves on.
+    await requestLeftQueue(deps, accountId, r.portalId, r.id);
     return session;
   }
   throw new DomainError(

@@ -19,8 +19,7 @@ import {
   toView,
   transitionFromWaiting,
 } from "../store/requests.js";
-import { openSessionCounts } from "../store/sessions.js";
-import { beginSession } from "./sessions.js";
+import { lockAgent, openSessionCounts } from "../store/sessions.js";
 import { agentLoads } from "./agents.js";
 import { hashToken } from "./auth.js";
 import type { Actor, Deps } from "./context.js";
@@ -32,6 +31,7 @@ import {
   myPendingOffer,
   requestLeftQueue,
 } from "./queue.js";
+import { beginSession } from "./sessions.js";
 
 export interface CustomerTicket {
   request: RequestRecord;
@@ -221,7 +221,12 @@ async function assertCanTake(deps: Deps, actor: Actor, request: RequestRecord): 
   if (request.targetAgentId && request.targetAgentId !== actor.user.id) {
     throw new DomainError(403, "not_target", "The customer chose another agent for this request.");
   }
-  const open = (await openSessionCounts(deps.db.kysely, [actor.user.id])).get(actor.user.id) ?? 0;
+  await assertBelowLimit(deps.db.kysely, actor);
+}
+
+/** The agent's concurrent-session limit (BEHAVIOUR.md §4); inside a transaction after `lockAgent`, it is exact. */
+async function assertBelowLimit(db: Kysely<Database>, actor: Actor): Promise<void> {
+  const open = (await openSessionCounts(db, [actor.user.id])).get(actor.user.id) ?? 0;
   if (open >= actor.user.maxSessions) {
     throw new DomainError(
       409,
@@ -268,6 +273,9 @@ export async function acceptRequest(deps: Deps, actor: Actor, requestId: string)
   await assertCanTake(deps, actor, request);
   const now = deps.now();
   const won = await db.transaction().execute(async (trx) => {
+    // One agent's accepts take turns here, so several at once cannot all pass the limit.
+    await lockAgent(trx, actor.user.id);
+    await assertBelowLimit(trx, actor);
     const ok = await transitionFromWaiting(trx, accountId, requestId, "accepted", now, {
       agentId: actor.user.id,
       onlyTarget: actor.user.id,

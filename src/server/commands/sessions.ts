@@ -10,7 +10,7 @@ import type {
   SessionSummary,
   ShareState,
 } from "../../shared/protocol.js";
-import { type Side, channels } from "../bus/bus.js";
+import { channels, type Side } from "../bus/bus.js";
 import type { Database } from "../db/schema.js";
 import { DomainError, fieldError, notFound } from "../domain/errors.js";
 import { customerReason } from "../domain/requests.js";

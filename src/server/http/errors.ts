@@ -111,6 +111,30 @@ export function sendError(reply: FastifyReply, status: number, body: ApiError): 
   return reply.code(status).type("application/json; charset=utf-8").send(body);
 }
 
+const CONNECTION_ERROR_CODES = new Set([
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "ETIMEDOUT",
+  "EHOSTUNREACH",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "57P01", // admin_shutdown
+  "57P02", // crash_shutdown
+  "57P03", // cannot_connect_now
+]);
+
+/** The database is down, restarting or unreachable (PostgreSQL class 08, refused or dropped connections). */
+export function isDatabaseUnavailable(err: unknown): boolean {
+  const e = err as { code?: unknown; message?: unknown } | null;
+  const code = typeof e?.code === "string" ? e.code : "";
+  const message = typeof e?.message === "string" ? e.message : "";
+  return (
+    CONNECTION_ERROR_CODES.has(code) ||
+    /^08[0-9A-Z]{3}$/.test(code) ||
+    /Connection terminated|timeout exceeded when trying to connect/i.test(message)
+  );
+}
+
 export function installErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((err: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
     if (err instanceof DomainError) {
@@ -136,6 +160,15 @@ export function installErrorHandling(app: FastifyInstance): void {
       const message =
         known[err.code] ?? (err.message.includes("JSON") ? "The body is not valid JSON." : err.message);
       return sendError(reply, status, { error: "bad_request", message });
+    }
+    if (isDatabaseUnavailable(err)) {
+      request.log.warn({ err: err.message }, "database unavailable");
+      reply.header("retry-after", "5");
+      return sendError(reply, 503, {
+        error: "unavailable",
+        message:
+          "The database cannot be reached right now, so nothing was saved. Please try again in a moment.",
+      });
     }
     request.log.error({ err }, "unhandled error");
     return sendError(reply, 500, {

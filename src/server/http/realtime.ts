@@ -51,9 +51,15 @@ export async function installRealtime(app: FastifyInstance, deps: Deps, hub: Hub
         socketSend(socket, { type: "error", code: "refused", message });
         socket.close(code, message.slice(0, 120));
       };
+      // One message at a time, in the order they came: two chat messages sent in quick succession
+      // get their sequence numbers in the order they were typed.
+      let turn: Promise<void> = Promise.resolve();
+      const handle = (conn: Live, raw: string) => {
+        turn = turn.then(() => conn.onMessage(raw)).catch(() => {});
+      };
       socket.on("message", (data: Buffer, isBinary: boolean) => {
         const raw = isBinary ? "" : data.toString("utf8");
-        if (live) void live.onMessage(raw);
+        if (live) handle(live, raw);
         else pending.push(raw);
       });
       socket.on("close", () => {
@@ -91,7 +97,8 @@ export async function installRealtime(app: FastifyInstance, deps: Deps, hub: Hub
           await live.close();
           return;
         }
-        for (const raw of pending.splice(0)) await live.onMessage(raw);
+        for (const raw of pending.splice(0)) handle(live, raw);
+        await turn;
       };
       start().catch((err: unknown) => {
         deps.log.error({ err }, "socket start failed");

@@ -28,6 +28,9 @@ function originOf(value: string | undefined): string | null {
  */
 /** True when the request comes from a page of this server (Origin, else Referer). */
 export function isOwnOrigin(request: FastifyRequest, deps: Deps): boolean {
+  // Under "Referrer-Policy: no-referrer" browsers send `Origin: null` even on same-origin form
+  // posts; their Sec-Fetch-Site header (which pages cannot set) still says where the request began.
+  if (request.headers["sec-fetch-site"] === "same-origin") return true;
   const origin = originOf(request.headers.origin) ?? originOf(request.headers.referer);
   return (
     origin !== null &&

@@ -6,9 +6,9 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { pickLanguage } from "../../shared/i18n/index.js";
 import type { Language } from "../../shared/model.js";
 import type { Deps } from "../commands/context.js";
-import { withUrl } from "../commands/portals.js";
 import { findPortalBySlug } from "../store/portals.js";
-import { homePage, notBuiltPage, notFoundPage, portalPlaceholderPage } from "./pages/pages.js";
+import { installCustomerPages } from "./customerPages.js";
+import { homePage, notBuiltPage, notFoundPage } from "./pages/pages.js";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, "../../..");
@@ -54,7 +54,7 @@ export function textColourOn(hex: string): string {
 
 /** The browser apps (built by Vite), the server-rendered pages and the friendly 404. */
 export async function installWeb(app: FastifyInstance, deps: Deps): Promise<void> {
-  const built = fs.existsSync(path.join(WEB_DIST, "admin/index.html"));
+  const built = fs.existsSync(path.join(WEB_DIST, "assets"));
   if (built) {
     await app.register(fastifyStatic, {
       root: path.join(WEB_DIST, "assets"),
@@ -72,6 +72,8 @@ export async function installWeb(app: FastifyInstance, deps: Deps): Promise<void
   const hidden = { schema: { hide: true } };
   app.get("/admin", hidden, appShell("admin"));
   app.get("/admin/*", hidden, appShell("admin"));
+  app.get("/console", hidden, appShell("console"));
+  app.get("/console/*", hidden, appShell("console"));
 
   app.get("/static/page.css", hidden, async (_request, reply) =>
     reply.type("text/css; charset=utf-8").header("cache-control", "public, max-age=300").send(pageCss),
@@ -86,12 +88,7 @@ export async function installWeb(app: FastifyInstance, deps: Deps): Promise<void
       .header("cache-control", "no-cache")
       .send(`:root{--brand:${colour};--on-brand:${textColourOn(colour)}}`);
   });
-  app.get<{ Params: { slug: string } }>("/p/:slug", hidden, async (request, reply) => {
-    const portal = await findPortalBySlug(deps.db.kysely, request.params.slug);
-    if (!portal?.enabled) return html(reply, 404, notFoundPage(languageOf(request)));
-    const lang = portal.language;
-    return html(reply, 200, portalPlaceholderPage(withUrl(deps, portal), lang));
-  });
+  await installCustomerPages(app, deps, WEB_DIST);
 
   app.setNotFoundHandler((request, reply) => {
     if (request.url.startsWith("/api/")) {

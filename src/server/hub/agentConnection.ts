@@ -3,10 +3,10 @@ import type { AgentClientMessage, AgentServerMessage } from "../../shared/protoc
 import { type BusEvent, channels } from "../bus/bus.js";
 import { capacityChanged } from "../commands/agents.js";
 import { messagesSince, sendMessage } from "../commands/chat.js";
-import { point, receipt, relaySignal, shareState, typing } from "../commands/sessions.js";
 import { listCodes } from "../commands/codes.js";
 import { consoleSnapshot } from "../commands/console.js";
 import type { Actor, Deps } from "../commands/context.js";
+import { point, receipt, relaySignal, shareState, typing } from "../commands/sessions.js";
 import { DomainError } from "../domain/errors.js";
 import { findUserById } from "../store/users.js";
 import type { Connection, Hub } from "./hub.js";

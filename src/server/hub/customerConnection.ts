@@ -1,19 +1,14 @@
 import type { WebSocket } from "ws";
-import type {
-  CustomerClientMessage,
-  CustomerServerMessage,
-  CustomerStatus,
-  RequestView,
-} from "../../shared/protocol.js";
+import type { CustomerClientMessage, CustomerServerMessage } from "../../shared/protocol.js";
 import { type BusEvent, channels } from "../bus/bus.js";
+import { customerPresenceKey } from "../bus/presence.js";
 import { messagesSince, sendMessage } from "../commands/chat.js";
 import type { Deps } from "../commands/context.js";
 import { queuePositionOf } from "../commands/queue.js";
 import { cancelRequest } from "../commands/requests.js";
 import { customerStatusOf, receipt, relaySignal, shareState, typing } from "../commands/sessions.js";
 import { DomainError } from "../domain/errors.js";
-import { customerReason } from "../domain/requests.js";
-import { type RequestRecord, setCustomerGone } from "../store/requests.js";
+import { findRequestForCustomer, type RequestRecord, setCustomerGone } from "../store/requests.js";
 import type { Connection, Hub } from "./hub.js";
 import { parseClientMessage, socketSend } from "./wire.js";
 
@@ -22,6 +17,8 @@ const CUSTOMER_MESSAGE_TYPES = ["send", "history", "cancel", "typing", "receipt"
 /** One customer page's socket: only its own request's channel. */
 export class CustomerConnection implements Connection {
   private readonly channel: string;
+  /** The highest chat sequence number this page has (what a resync continues from). */
+  private lastSeq = 0;
 
   constructor(
     private readonly deps: Deps,
@@ -34,7 +31,17 @@ export class CustomerConnection implements Connection {
   }
 
   send(msg: CustomerServerMessage): void {
+    if (msg.type === "message" && msg.message.seq > this.lastSeq) this.lastSeq = msg.message.seq;
     socketSend(this.socket, msg);
+  }
+
+  /** After missed bus events (Redis was away): fresh status, and the messages after the last one sent. */
+  async resync(): Promise<void> {
+    const fresh = await findRequestForCustomer(this.deps.db.kysely, this.request.id);
+    if (!fresh) return;
+    this.request = fresh;
+    this.send({ type: "status", status: await customerStatusOf(this.deps, fresh) });
+    if (fresh.state === "accepted" || fresh.state === "ended") await this.sendHistory(this.lastSeq);
   }
 
   private party() {
@@ -46,6 +53,8 @@ export class CustomerConnection implements Connection {
   }
 
   async open(since: number): Promise<void> {
+    this.lastSeq = since;
+    await this.deps.presence.connect(customerPresenceKey(this.request.id));
     await this.hub.join(this, this.channel);
     await setCustomerGone(this.deps.db.kysely, this.request.id, null);
     this.send({ type: "status", status: await customerStatusOf(this.deps, this.request) });
@@ -63,8 +72,11 @@ export class CustomerConnection implements Connection {
 
   async close(): Promise<void> {
     await this.hub.leave(this, this.channel);
+    const key = customerPresenceKey(this.request.id);
+    await this.deps.presence.disconnect(key);
     // Closing the page counts as cancel only after a grace period, so a reload does not cancel.
-    if (this.hub.listeners(this.channel) === 0 && this.request.state === "waiting") {
+    // Presence, not this node's sockets: the customer may still have the page open on another node.
+    if (this.request.state === "waiting" && !(await this.deps.presence.onlineAmong([key])).has(key)) {
       await setCustomerGone(this.deps.db.kysely, this.request.id, this.deps.now());
     }
   }

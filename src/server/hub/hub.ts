@@ -3,6 +3,8 @@ import type { Bus, BusEvent } from "../bus/bus.js";
 /** A WebSocket connection as the hub sees it: the channels it listens to and what it does with an event. */
 export interface Connection {
   onEvent(channel: string, event: BusEvent): void;
+  /** Sends what this connection's person sees, fresh from the database (after missed events). */
+  resync?(): Promise<void>;
 }
 
 /**
@@ -48,9 +50,21 @@ export class Hub {
     }
   }
 
-  /** How many connections on this node listen to a channel (the customer-gone check uses it). */
-  listeners(channel: string): number {
-    return this.members.get(channel)?.size ?? 0;
+  /**
+   * The bus came back after an outage (Redis reconnected): events may have been missed, so every
+   * connection here catches up from the database — the console from a fresh snapshot, a customer
+   * page from its status and the messages after the last one it was sent.
+   */
+  async resyncAll(): Promise<void> {
+    const all = new Set<Connection>();
+    for (const set of this.members.values()) for (const c of set) all.add(c);
+    for (const conn of all) {
+      try {
+        await conn.resync?.();
+      } catch {
+        // A connection that cannot resync now will on its next reconnect.
+      }
+    }
   }
 
   private deliver(channel: string, event: BusEvent): void {

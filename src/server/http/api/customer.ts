@@ -3,10 +3,10 @@ import type { FastifyReply, FastifyRequest } from "fastify";
 import { Type } from "typebox";
 import { pickLanguage } from "../../../shared/i18n/index.js";
 import { LIMITS } from "../../../shared/model.js";
-import { agentLoads } from "../../commands/agents.js";
 import { endSession, messagesSince, sendMessage } from "../../commands/chat.js";
 import { redeemCode } from "../../commands/codes.js";
 import type { Deps } from "../../commands/context.js";
+import { portalAvailability } from "../../commands/portalAvailability.js";
 import {
   type CustomerTicket,
   cancelRequest,
@@ -67,9 +67,9 @@ export const customerRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (
     },
     async (request) => {
       const portal = await openPortal(deps, request.params.slug);
-      const loads = await agentLoads(deps, deps.db.kysely, portal.id);
+      const { anyAvailable, agents: loads } = await portalAvailability(deps, portal);
       return {
-        anyAvailable: loads.some((a) => a.status === "available"),
+        anyAvailable,
         agents:
           portal.type === "pick-agent"
             ? loads.map((a) => ({

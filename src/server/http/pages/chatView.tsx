@@ -52,23 +52,25 @@ export function MessageList({
   live: boolean;
 }) {
   return (
-    <ol
+    <div
       class="messages"
       role="log"
       aria-label={t.chatMessages}
       aria-live={live ? "polite" : "off"}
       tabindex={0}
-      data-messages
+      data-scroll
     >
-      {messages.length === 0 && live ? (
-        <li class="msg-empty" data-empty>
-          {t.chatEmpty}
-        </li>
-      ) : null}
-      {messages.map((m) => (
-        <MessageItem t={t} lang={lang} m={m} key={m.seq} />
-      ))}
-    </ol>
+      <ol class="message-list" data-messages>
+        {messages.length === 0 && live ? (
+          <li class="msg-empty" data-empty>
+            {t.chatEmpty}
+          </li>
+        ) : null}
+        {messages.map((m) => (
+          <MessageItem t={t} lang={lang} m={m} key={m.seq} />
+        ))}
+      </ol>
+    </div>
   );
 }
 
@@ -104,6 +106,7 @@ export function ChatView({ t, lang, requestId, messages, draft, error }: ChatPro
             id="chat-body"
             name="body"
             rows={2}
+            placeholder={t.chatPlaceholder}
             aria-describedby={described}
             aria-invalid={error ? "true" : undefined}
           >

@@ -1,4 +1,3 @@
-import type { Portal } from "../../../shared/api.js";
 import { catalogs } from "../../../shared/i18n/index.js";
 import type { Language } from "../../../shared/model.js";
 import { Layout, renderPage } from "./Layout.js";
@@ -50,25 +49,6 @@ export function notBuiltPage(lang: Language): string {
         <h1>Helpgate</h1>
         <p>{t["page.notBuilt"]}</p>
       </main>
-    </Layout>,
-  );
-}
-
-/** Until the portal pages land: the portal's branding and a friendly note, never an error. */
-export function portalPlaceholderPage(portal: Portal, lang: Language): string {
-  const t = catalogs[lang];
-  return renderPage(
-    <Layout lang={lang} title={portal.title} stylesheets={[`/p/${portal.slug}/theme.css`]}>
-      <header class="brand">
-        {portal.logoUrl ? <img src={portal.logoUrl} alt="" class="logo" /> : null}
-        <span>{portal.name}</span>
-      </header>
-      <main class="card">
-        <h1>{portal.title}</h1>
-        {portal.welcomeText ? <p class="welcome">{portal.welcomeText}</p> : null}
-        <p class="muted">{t["portal.placeholder"]}</p>
-      </main>
-      <footer class="muted small">{t["portal.poweredBy"]}</footer>
     </Layout>,
   );
 }

@@ -1,0 +1,652 @@
+/**
+ * `npm run bench [-- --quick] [--agents A] [--customers C] [--sessions S] [--out file.json]`
+ *
+ * Starts a bare `ws` baseline server and then Helpgate (one node, SQLite), each as its own
+ * process, and drives each from this process over real HTTP and WebSockets the way browsers do:
+ * A agents with their console sockets, C idle customers connected, alerts and accept races, S chat
+ * sessions, and the portal page under autocannon. Prints p50/p95/p99/max beside the targets and
+ * writes the figures as JSON (and the tables as Markdown next to it).
+ */
+import { spawnSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import { Redis } from "ioredis";
+import pg from "pg";
+import { BaselineDriver, type Driver, HelpgateDriver } from "./lib/drivers.js";
+import { Fleet } from "./lib/fleet.js";
+import {
+  type AlertResult,
+  alertPhase,
+  type ChatResult,
+  type CpuUse,
+  chatPhase,
+  connectAgents,
+  type MemoryResult,
+  memoryPhase,
+  openChats,
+  waitForQuiet,
+} from "./lib/phases.js";
+import { type PortalRun, portalPaced, portalRun } from "./lib/portal.js";
+import { type Child, fileLimits, freePort, rssBytes, spawnNode, waitReady } from "./lib/proc.js";
+import { fmt, markdownTable, type Summary, table } from "./lib/stats.js";
+import { log, sleep } from "./lib/util.js";
+import { seed } from "./seed.js";
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+
+const TARGETS = {
+  alertP99Ms: 25,
+  alertVsBaseline: 2,
+  chatP99Ms: 20,
+  kbPerIdleCustomer: 60,
+  portalP99Ms: 10,
+  portalRate: 1000,
+};
+
+interface Options {
+  agents: number;
+  customers: number;
+  sessions: number;
+  rounds: number;
+  roundGapMs: number;
+  chatSeconds: number;
+  chatIntervalMs: number;
+  portalSeconds: number;
+  portalConnections: number;
+  memorySteps: number;
+  quick: boolean;
+  baseline: boolean;
+  cluster: boolean;
+  profile: boolean;
+  nodeArgs: string[];
+  out: string;
+}
+
+function options(): Options {
+  const { values } = parseArgs({
+    options: {
+      agents: { type: "string" },
+      customers: { type: "string" },
+      sessions: { type: "string" },
+      rounds: { type: "string" },
+      "chat-seconds": { type: "string" },
+      "chat-interval-ms": { type: "string" },
+      "portal-seconds": { type: "string" },
+      "portal-connections": { type: "string" },
+      quick: { type: "boolean", default: false },
+      cluster: { type: "boolean", default: false },
+      "no-baseline": { type: "boolean", default: false },
+      profile: { type: "boolean", default: false },
+      "node-arg": { type: "string", multiple: true },
+      out: { type: "string" },
+      help: { type: "boolean", default: false },
+    },
+    allowPositionals: false,
+  });
+  if (values.help) {
+    process.stdout.write(
+      [
+        "npm run bench -- [--quick] [--agents A] [--customers C] [--sessions S] [--out results.json]",
+        "  --rounds N             alert/accept rounds (default 100; quick 20)",
+        "  --chat-seconds N       chat phase length (default 30; quick 6)",
+        "  --chat-interval-ms N   one message per session every N ms, alternating sides (default 3000; quick 2000)",
+        "  --portal-seconds N     each autocannon run (default 10; quick 3)",
+        "  --portal-connections N autocannon connections (default 10)",
+        "  --no-baseline          skip the bare ws baseline",
+        "  --cluster              also run 3 nodes on PostgreSQL + Redis (HELPGATE_BENCH_PG_URL, HELPGATE_BENCH_REDIS_URL)",
+        "  --profile              run Helpgate with --cpu-prof (profile in the run's temp directory)",
+        "  --node-arg ARG         an extra node option for the Helpgate server, e.g. --node-arg=--trace-gc",
+        "",
+      ].join("\n"),
+    );
+    process.exit(0);
+  }
+  const q = values.quick;
+  const int = (v: string | undefined, fallback: number, name: string) => {
+    if (v === undefined) return fallback;
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 0) throw new Error(`--${name} must be a whole number ≥ 0`);
+    return n;
+  };
+  const date = new Date().toISOString().replace(/[:]/g, "-").replace(/\..+$/, "");
+  return {
+    agents: Math.max(1, int(values.agents, q ? 50 : 500, "agents")),
+    customers: int(values.customers, q ? 500 : 10_000, "customers"),
+    sessions: int(values.sessions, q ? 100 : 2000, "sessions"),
+    rounds: int(values.rounds, q ? 20 : 100, "rounds"),
+    roundGapMs: q ? 50 : 100,
+    chatSeconds: int(values["chat-seconds"], q ? 6 : 30, "chat-seconds"),
+    chatIntervalMs: Math.max(100, int(values["chat-interval-ms"], q ? 2000 : 3000, "chat-interval-ms")),
+    portalSeconds: Math.max(1, int(values["portal-seconds"], q ? 3 : 10, "portal-seconds")),
+    portalConnections: Math.max(1, int(values["portal-connections"], 10, "portal-connections")),
+    memorySteps: q ? 2 : 5,
+    quick: q,
+    baseline: !values["no-baseline"],
+    cluster: values.cluster,
+    profile: values.profile,
+    nodeArgs: values["node-arg"] ?? [],
+    out: path.resolve(values.out ?? path.join(ROOT, "bench/results", `${date}.json`)),
+  };
+}
+
+/**
+ * This process holds one socket per agent, idle customer and chat customer, plus the agents' HTTP
+ * connections: raise the soft open-file limit to the hard one (by re-running under `ulimit -n`)
+ * when that is needed, and say so plainly when even the hard limit is too low.
+ */
+function ensureFileLimit(o: Options): void {
+  const need = 2 * o.agents + o.customers + 2 * o.sessions + 512;
+  const { soft, hard } = fileLimits();
+  if (!Number.isFinite(soft) || soft >= need) return;
+  if (hard >= need && process.env.HELPGATE_BENCH_FD_RAISED !== "1") {
+    log(`raising the open-file limit from ${soft} to ${hard} (need about ${need})`);
+    const r = spawnSync(
+      "/bin/sh",
+      [
+        "-c",
+        'ulimit -n "$(ulimit -Hn)" && exec "$0" "$@"',
+        process.execPath,
+        ...process.execArgv,
+        ...process.argv.slice(1),
+      ],
+      { stdio: "inherit", env: { ...process.env, HELPGATE_BENCH_FD_RAISED: "1" } },
+    );
+    process.exit(r.status ?? 1);
+  }
+  throw new Error(
+    `this run needs about ${need} open files but the limit is ${soft} (hard ${hard}); ` +
+      "raise it (ulimit -n) or choose smaller --agents/--customers/--sessions",
+  );
+}
+
+interface TargetResult {
+  name: TargetName;
+  startupMs: number;
+  memory: MemoryResult;
+  alerts: AlertResult;
+  chatSetupMs: number;
+  chat: ChatResult;
+  portal?: { fixed: PortalRun; paced: PortalRun; max: PortalRun };
+  socketErrors: number;
+  socketErrorExamples: string[];
+  finalRssBytes: number;
+}
+
+type TargetName = "helpgate" | "baseline" | "postgres" | "cluster";
+
+async function runTarget(
+  o: Options,
+  name: TargetName,
+  children: Child[],
+  driver: Driver,
+  startupMs: number,
+  portalUrl: string | null,
+): Promise<TargetResult> {
+  const fleet = new Fleet();
+  // CPU is summed over every server process; RSS is the first's (where the customers connect).
+  const pids = children.map((c) => c.pid);
+  try {
+    log(`${name}: ${o.agents} agents sign in (console socket, snapshot, available)`);
+    await connectAgents(driver, fleet);
+    log(`${name}: memory — 0 → ${o.customers} idle customer sockets`);
+    const memory = await memoryPhase(driver, fleet, pids, o.customers, o.memorySteps, o.quick ? 1000 : 2000);
+    await waitForQuiet(pids, o.quick ? 2000 : 30_000);
+    log(`${name}: ${o.rounds} alert rounds, each followed by an accept race of all ${o.agents} agents`);
+    const alerts = await alertPhase(driver, fleet, pids, o.rounds, o.roundGapMs);
+    log(`${name}: opening ${o.sessions} chat sessions`);
+    const t0 = performance.now();
+    const chats = await openChats(driver, fleet, o.sessions);
+    const chatSetupMs = Math.round(performance.now() - t0);
+    await waitForQuiet(pids, o.quick ? 2000 : 30_000);
+    log(`${name}: chat for ${o.chatSeconds} s, one message per session every ${o.chatIntervalMs} ms`);
+    const chat = await chatPhase(fleet, chats, pids, o.chatSeconds, o.chatIntervalMs);
+    let portal: TargetResult["portal"];
+    if (portalUrl) {
+      log(
+        `${name}: portal page, warm-up, then ${TARGETS.portalRate} req/s and flat out (${o.portalSeconds} s each)`,
+      );
+      await portalRun(portalUrl, pids, 1, TARGETS.portalRate, o.portalConnections);
+      await waitForQuiet(pids, o.quick ? 2000 : 30_000);
+      const fixed = await portalRun(
+        portalUrl,
+        pids,
+        o.portalSeconds,
+        TARGETS.portalRate,
+        o.portalConnections,
+      );
+      const paced = await portalPaced(portalUrl, pids, o.portalSeconds, TARGETS.portalRate);
+      const max = await portalRun(portalUrl, pids, o.portalSeconds, null, o.portalConnections);
+      portal = { fixed, paced, max };
+    }
+    const finalRssBytes = rssBytes(pids[0] ?? 0);
+    for (const c of chats) c.customer.terminate();
+    return {
+      name,
+      startupMs,
+      memory,
+      alerts,
+      chatSetupMs,
+      chat,
+      ...(portal ? { portal } : {}),
+      socketErrors: fleet.errors,
+      socketErrorExamples: fleet.errorExamples,
+      finalRssBytes,
+    };
+  } finally {
+    fleet.closeAll();
+  }
+}
+
+async function runBaseline(o: Options, dir: string): Promise<TargetResult> {
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  const t0 = performance.now();
+  const child = spawnNode(
+    "baseline",
+    ["--import", "tsx", path.join(ROOT, "bench/baseline.ts")],
+    { ...process.env, PORT: String(port), NODE_ENV: "production" },
+    path.join(dir, "baseline.log"),
+    ROOT,
+  );
+  try {
+    await waitReady(child, `${base}/healthz`, 30_000);
+    const startupMs = Math.round(performance.now() - t0);
+    return await runTarget(o, "baseline", [child], new BaselineDriver(base, o.agents), startupMs, null);
+  } finally {
+    await child.stop();
+  }
+}
+
+function maxSessionsFor(o: Options): number {
+  const maxSessions = Math.ceil(o.sessions / o.agents) + 2;
+  if (maxSessions > 20) {
+    throw new Error(
+      `${o.sessions} sessions over ${o.agents} agents is more than the 20 sessions an agent may hold`,
+    );
+  }
+  return maxSessions;
+}
+
+/** A Helpgate node as its own process, logging warnings to <dir>/<name>.log. */
+async function startNode(
+  o: Options,
+  dir: string,
+  name: string,
+  port: number,
+  env: Record<string, string>,
+): Promise<{ child: Child; startupMs: number }> {
+  const nodeArgs = [...o.nodeArgs, "--import", "tsx"];
+  if (o.profile) nodeArgs.push("--cpu-prof", `--cpu-prof-dir=${path.join(dir, "profile")}`);
+  nodeArgs.push(path.join(ROOT, "src/server/main.ts"));
+  const t0 = performance.now();
+  const child = spawnNode(
+    name,
+    nodeArgs,
+    {
+      ...process.env,
+      NODE_ENV: "production",
+      PORT: String(port),
+      HOST: "127.0.0.1",
+      HELPGATE_DATA_DIR: dir,
+      HELPGATE_DEMO: "0",
+      LOG_LEVEL: "warn",
+      ...env,
+    },
+    path.join(dir, `${name}.log`),
+    ROOT,
+  );
+  try {
+    await waitReady(child, `http://127.0.0.1:${port}/healthz`, 60_000);
+  } catch (err) {
+    await child.stop();
+    throw err;
+  }
+  return { child, startupMs: Math.round(performance.now() - t0) };
+}
+
+async function runHelpgate(o: Options, dir: string): Promise<TargetResult> {
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  const databaseUrl = `sqlite:${path.join(dir, "helpgate.sqlite")}`;
+  log(`helpgate: seeding ${o.agents} agents and ${o.customers} served customers into ${databaseUrl}`);
+  const seeded = await seed({
+    databaseUrl,
+    publicUrl: base,
+    agents: o.agents,
+    idleCustomers: o.customers,
+    maxSessions: maxSessionsFor(o),
+  });
+  const { child, startupMs } = await startNode(o, dir, "helpgate", port, {
+    PUBLIC_URL: base,
+    DATABASE_URL: databaseUrl,
+  });
+  try {
+    const driver = new HelpgateDriver(base, [base], seeded);
+    return await runTarget(o, "helpgate", [child], driver, startupMs, `${base}/p/bench-question`);
+  } finally {
+    await child.stop();
+    if (o.profile) log(`helpgate: CPU profile in ${path.join(dir, "profile")}`);
+  }
+}
+
+const PG_ADMIN_URL = process.env.HELPGATE_BENCH_PG_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
+const REDIS_URL = process.env.HELPGATE_BENCH_REDIS_URL ?? "redis://127.0.0.1:6379";
+
+/**
+ * Helpgate on PostgreSQL (a database of this run's own, dropped afterwards). nodes = 3: a cluster
+ * with Redis (a key prefix of its own, deleted afterwards), customers on node 1 and agents on
+ * nodes 2 and 3, so every alert, accept and chat message crosses nodes. nodes = 1: one node on
+ * the same PostgreSQL without Redis, to tell the cost of the database from the cost of crossing nodes.
+ */
+async function runPostgres(o: Options, dir: string, nodes: 1 | 3): Promise<TargetResult> {
+  const name: TargetName = nodes === 3 ? "cluster" : "postgres";
+  const suffix = `${process.pid}_${randomBytes(4).toString("hex")}`;
+  const dbName = `helpgate_bench_${suffix}`;
+  const prefix = `helpgate-bench:${suffix}:`;
+  const admin = new pg.Client({ connectionString: PG_ADMIN_URL });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${dbName}`);
+  await admin.end();
+  const url = new URL(PG_ADMIN_URL);
+  url.pathname = `/${dbName}`;
+  const databaseUrl = url.toString();
+  const children: Child[] = [];
+  try {
+    const ports: number[] = [];
+    for (let i = 0; i < nodes; i++) ports.push(await freePort());
+    const bases = ports.map((p) => `http://127.0.0.1:${p}`);
+    const lb = bases[0] as string;
+    log(`${name}: seeding ${o.agents} agents and ${o.customers} served customers into PostgreSQL ${dbName}`);
+    const seeded = await seed({
+      databaseUrl,
+      publicUrl: lb,
+      agents: o.agents,
+      idleCustomers: o.customers,
+      maxSessions: maxSessionsFor(o),
+    });
+    let startupMs = 0;
+    for (const [i, port] of ports.entries()) {
+      const node = await startNode(o, dir, `${name}${i + 1}`, port, {
+        PUBLIC_URL: lb,
+        DATABASE_URL: databaseUrl,
+        ...(nodes > 1 ? { REDIS_URL, HELPGATE_REDIS_PREFIX: prefix } : {}),
+      });
+      children.push(node.child);
+      startupMs = Math.max(startupMs, node.startupMs);
+    }
+    const driver = new HelpgateDriver(lb, nodes > 1 ? bases.slice(1) : bases, seeded);
+    return await runTarget(o, name, children, driver, startupMs, null);
+  } finally {
+    for (const c of children) await c.stop();
+    const c = new pg.Client({ connectionString: PG_ADMIN_URL });
+    await c.connect();
+    await c.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
+    await c.end();
+    const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
+    let cursor = "0";
+    do {
+      const [next, keys] = await redis.scan(cursor, "MATCH", `${prefix}*`, "COUNT", 500);
+      cursor = next;
+      if (keys.length > 0) await redis.del(...keys);
+    } while (cursor !== "0");
+    redis.disconnect();
+  }
+}
+
+// ── report ─────────────────────────────────────────────────────────────────────
+function machine() {
+  const free = spawnSync("free", ["-h"], { encoding: "utf8" }).stdout?.trim() ?? "";
+  return {
+    nproc: os.availableParallelism(),
+    cpu: os.cpus()[0]?.model ?? "unknown",
+    memTotalGiB: Math.round((os.totalmem() / 2 ** 30) * 10) / 10,
+    free,
+    node: process.version,
+    platform: `${os.type()} ${os.release()}`,
+    date: new Date().toISOString(),
+  };
+}
+
+function row(label: string, s: Summary | undefined, base: Summary | undefined, target: string): string[] {
+  const ratio = s && base && base.p99 > 0 ? `${fmt(s.p99 / base.p99, 1)}×` : "–";
+  return [label, fmt(s?.p50), fmt(s?.p95), fmt(s?.p99), fmt(s?.max), fmt(base?.p99), ratio, target];
+}
+
+interface Verdict {
+  target: string;
+  measured: string;
+  met: boolean;
+}
+
+function report(
+  o: Options,
+  hg: TargetResult,
+  bl: TargetResult | null,
+  pgOne: TargetResult | null,
+  cl: TargetResult | null,
+) {
+  const header = ["latency (ms)", "p50", "p95", "p99", "max", "baseline p99", "÷ baseline", "target"];
+  const A = o.agents;
+  const rows = [
+    row(
+      `alert: submit → all ${A} agents`,
+      hg.alerts.alertAll,
+      bl?.alerts.alertAll,
+      "p99 ≤ 25, ≤ 2× baseline",
+    ),
+    row("alert: submit → each agent", hg.alerts.alertEach, bl?.alerts.alertEach, ""),
+    row("alert: submit → first agent", hg.alerts.alertFirst, bl?.alerts.alertFirst, ""),
+    row("submit: POST → 201", hg.alerts.submitResponse, bl?.alerts.submitResponse, ""),
+    row("accept race: winner's 200 → all losers told", hg.alerts.acceptRace, bl?.alerts.acceptRace, ""),
+    row(`accept race: ${A} accepts sent → all told`, hg.alerts.acceptAllTold, bl?.alerts.acceptAllTold, ""),
+    row(`accept race: ${A} accepts sent → winner's 200`, hg.alerts.acceptWinner, bl?.alerts.acceptWinner, ""),
+    row(`chat: send → receiver (${o.sessions} sessions)`, hg.chat.latency, bl?.chat.latency, "p99 ≤ 20"),
+    row("chat: send → ack (stored)", hg.chat.ack, bl?.chat.ack, ""),
+  ];
+  if (hg.portal) {
+    rows.push(
+      row(
+        `portal page, autocannon -c ${o.portalConnections} -R ${TARGETS.portalRate} (got ${fmt(hg.portal.fixed.requestsPerSecond, 0)}/s)`,
+        hg.portal.fixed.latency,
+        undefined,
+        "p99 ≤ 10",
+      ),
+      row(
+        `portal page, paced ${TARGETS.portalRate}/s open loop (got ${fmt(hg.portal.paced.requestsPerSecond, 0)}/s)`,
+        hg.portal.paced.latency,
+        undefined,
+        "",
+      ),
+      row(
+        `portal page, autocannon -c ${o.portalConnections} flat out (${fmt(hg.portal.max.requestsPerSecond, 0)}/s)`,
+        hg.portal.max.latency,
+        undefined,
+        "",
+      ),
+    );
+  }
+  const ratio = bl ? hg.alerts.alertAll.p99 / bl.alerts.alertAll.p99 : Number.NaN;
+  const verdicts: Verdict[] = [
+    {
+      target: `alert p99 ≤ ${TARGETS.alertP99Ms} ms`,
+      measured: `${fmt(hg.alerts.alertAll.p99)} ms`,
+      met: hg.alerts.alertAll.p99 <= TARGETS.alertP99Ms && hg.alerts.problems.missingAlerts === 0,
+    },
+    {
+      target: `alert p99 ≤ ${TARGETS.alertVsBaseline}× baseline`,
+      measured: bl ? `${fmt(ratio, 2)}× (baseline ${fmt(bl.alerts.alertAll.p99)} ms)` : "not run",
+      met: bl !== null && ratio <= TARGETS.alertVsBaseline,
+    },
+    {
+      target: `chat p99 ≤ ${TARGETS.chatP99Ms} ms`,
+      measured: `${fmt(hg.chat.latency.p99)} ms (${hg.chat.lost} lost, ${hg.chat.unacked} unacked)`,
+      met: hg.chat.latency.p99 <= TARGETS.chatP99Ms && hg.chat.lost === 0 && hg.chat.unacked === 0,
+    },
+    {
+      target: `≤ ${TARGETS.kbPerIdleCustomer} KB RSS per idle customer`,
+      measured: `${fmt(hg.memory.kbPerConnection)} KB (baseline ${fmt(bl?.memory.kbPerConnection)} KB)`,
+      met: hg.memory.kbPerConnection <= TARGETS.kbPerIdleCustomer,
+    },
+  ];
+  if (hg.portal) {
+    verdicts.push({
+      target: `portal page p99 ≤ ${TARGETS.portalP99Ms} ms at ${TARGETS.portalRate} req/s`,
+      measured: `${fmt(hg.portal.fixed.latency.p99)} ms at ${fmt(hg.portal.fixed.requestsPerSecond, 0)} req/s (paced: ${fmt(hg.portal.paced.latency.p99)} ms)`,
+      met:
+        hg.portal.fixed.latency.p99 <= TARGETS.portalP99Ms &&
+        hg.portal.fixed.requestsPerSecond >= TARGETS.portalRate * 0.95,
+    });
+  }
+  const vHeader = ["target (one node, SQLite)", "measured", ""];
+  const vRows = verdicts.map((v) => [v.target, v.measured, v.met ? "met" : "MISSED"]);
+  const extra = [
+    `memory: RSS ${fmt((hg.memory.points[0]?.rssBytes ?? 0) / 2 ** 20, 0)} → ${fmt((hg.memory.points.at(-1)?.rssBytes ?? 0) / 2 ** 20, 0)} MiB for 0 → ${o.customers} idle customers (${fmt(hg.memory.kbPerConnection)} KB each; slope ${fmt(hg.memory.slopeKbPerConnection)} KB)`,
+    `chat: ${hg.chat.sent} messages at ${fmt(hg.chat.rate, 0)}/s; ${hg.chat.lost} lost, ${hg.chat.unacked} unacked, ${hg.chat.seqMismatch} ack/receiver sequence mismatches`,
+    `accept races: ${o.rounds} rounds, ${hg.alerts.problems.badWinners} without exactly one winner, ${hg.alerts.problems.unexpectedStatus} answers other than 200/409, ${hg.alerts.problems.missingAlerts} alerts and ${hg.alerts.problems.missingTold} "accepted" updates missing`,
+  ];
+  const cpuHeader = [
+    `CPU, cores busy (of ${os.availableParallelism()})`,
+    "server",
+    "generator",
+    "other programs (with PostgreSQL, Redis)",
+  ];
+  const cpuRow = (label: string, c: CpuUse) => [
+    label,
+    fmt(c.serverCores, 2),
+    fmt(c.generatorCores, 2),
+    fmt(c.otherCores, 2),
+  ];
+  const cpuRows = [
+    cpuRow("helpgate: alerts + accept races", hg.alerts.cpu),
+    cpuRow("helpgate: chat", hg.chat.cpu),
+    ...(hg.portal
+      ? [
+          cpuRow(`helpgate: portal @ ${TARGETS.portalRate} req/s`, hg.portal.fixed.cpu),
+          cpuRow(`helpgate: portal paced ${TARGETS.portalRate}/s`, hg.portal.paced.cpu),
+          cpuRow("helpgate: portal flat out", hg.portal.max.cpu),
+        ]
+      : []),
+    ...(bl
+      ? [cpuRow("baseline: alerts + accept races", bl.alerts.cpu), cpuRow("baseline: chat", bl.chat.cpu)]
+      : []),
+  ];
+  for (const t of [hg, bl, pgOne, cl]) {
+    if (t && t.socketErrors > 0)
+      extra.push(`${t.name}: ${t.socketErrors} socket error messages, e.g. ${t.socketErrorExamples[0]}`);
+  }
+  let clusterText = "";
+  let clusterMarkdown = "";
+  if (cl) {
+    const cHeader = [
+      "cluster: 3 nodes, PostgreSQL + Redis (ms)",
+      "p50",
+      "p95",
+      "p99",
+      "max",
+      "one node SQLite p99",
+      "one node PostgreSQL p99",
+      "+ vs SQLite",
+      "+ vs PostgreSQL",
+    ];
+    const plus = (a: number, b: number | undefined) =>
+      b === undefined ? "–" : `${a - b >= 0 ? "+" : ""}${fmt(a - b)}`;
+    const cRow = (label: string, pick: (t: TargetResult) => Summary) => {
+      const c = pick(cl);
+      const one = pick(hg).p99;
+      const pgP99 = pgOne ? pick(pgOne).p99 : undefined;
+      return [
+        label,
+        fmt(c.p50),
+        fmt(c.p95),
+        fmt(c.p99),
+        fmt(c.max),
+        fmt(one),
+        fmt(pgP99),
+        plus(c.p99, one),
+        plus(c.p99, pgP99),
+      ];
+    };
+    const cRows = [
+      cRow(`alert: node 1 → all ${A} agents on nodes 2–3`, (t) => t.alerts.alertAll),
+      cRow("alert: submit → first agent", (t) => t.alerts.alertFirst),
+      cRow(`accept race: ${A} accepts sent → all told`, (t) => t.alerts.acceptAllTold),
+      cRow("chat: send → receiver (across nodes)", (t) => t.chat.latency),
+      cRow("chat: send → ack (stored)", (t) => t.chat.ack),
+    ];
+    const diff = cl.alerts.alertAll.p99 - hg.alerts.alertAll.p99;
+    verdicts.push({
+      target: "cluster: cross-node alert p99 ≤ one node + 5 ms",
+      measured: `${fmt(cl.alerts.alertAll.p99)} ms: ${plus(cl.alerts.alertAll.p99, hg.alerts.alertAll.p99)} vs one node on SQLite, ${pgOne ? plus(cl.alerts.alertAll.p99, pgOne.alerts.alertAll.p99) : "–"} vs one on PostgreSQL`,
+      met: diff <= 5 && cl.alerts.problems.missingAlerts === 0,
+    });
+    vRows.push([
+      verdicts.at(-1)?.target ?? "",
+      verdicts.at(-1)?.measured ?? "",
+      verdicts.at(-1)?.met ? "met" : "MISSED",
+    ]);
+    cpuRows.push(
+      cpuRow("cluster (3 nodes): alerts + accept races", cl.alerts.cpu),
+      cpuRow("cluster: chat", cl.chat.cpu),
+    );
+    extra.push(
+      `cluster: ${cl.chat.sent} chat messages, ${cl.chat.lost} lost, ${cl.chat.unacked} unacked; ${cl.alerts.problems.badWinners} races without exactly one winner; RSS of node 1 with ${o.customers} idle customers ${fmt((cl.memory.points.at(-1)?.rssBytes ?? 0) / 2 ** 20, 0)} MiB (${fmt(cl.memory.kbPerConnection)} KB each)`,
+    );
+    clusterText = `\n\n${table(cHeader, cRows)}`;
+    clusterMarkdown = `\n\n${markdownTable(cHeader, cRows)}`;
+  }
+  return {
+    text: `${table(header, rows)}${clusterText}\n\n${table(vHeader, vRows)}\n\n${table(cpuHeader, cpuRows)}\n\n${extra.join("\n")}`,
+    markdown: `${markdownTable(header, rows)}${clusterMarkdown}\n\n${markdownTable(vHeader, vRows)}\n\n${markdownTable(cpuHeader, cpuRows)}\n\n${extra.map((e) => `- ${e}`).join("\n")}`,
+    verdicts,
+  };
+}
+
+async function main(): Promise<void> {
+  const o = options();
+  ensureFileLimit(o);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "helpgate-bench-"));
+  const m = machine();
+  const command = `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(" ")}` : ""}`;
+  log(
+    `${command}: A=${o.agents} agents, C=${o.customers} idle customers, S=${o.sessions} chat sessions; ${m.nproc} cores, node ${m.node}; work dir ${dir}`,
+  );
+  const started = performance.now();
+  const baseline = o.baseline ? await runBaseline(o, dir) : null;
+  if (baseline) await sleep(1000);
+  const helpgate = await runHelpgate(o, dir);
+  const postgres = o.cluster ? await runPostgres(o, dir, 1) : null;
+  const cluster = o.cluster ? await runPostgres(o, dir, 3) : null;
+  const out = report(o, helpgate, baseline, postgres, cluster);
+  const totalSeconds = Math.round((performance.now() - started) / 1000);
+  process.stdout.write(
+    `\nHelpgate benchmark — ${m.date.slice(0, 10)}, ${m.nproc} × ${m.cpu}, ${m.memTotalGiB} GiB, node ${m.node}\n` +
+      `${command}  (A=${o.agents}, C=${o.customers}, S=${o.sessions}; ${totalSeconds} s)\n\n${out.text}\n`,
+  );
+  fs.mkdirSync(path.dirname(o.out), { recursive: true });
+  const json = {
+    command,
+    options: o,
+    machine: m,
+    totalSeconds,
+    targets: TARGETS,
+    verdicts: out.verdicts,
+    helpgate,
+    baseline,
+    postgres,
+    cluster,
+  };
+  fs.writeFileSync(o.out, `${JSON.stringify(json, null, 2)}\n`);
+  fs.writeFileSync(`${o.out.replace(/\.json$/, "")}.md`, `${out.markdown}\n`);
+  process.stdout.write(`\nwrote ${o.out}\n`);
+  if (o.profile || o.nodeArgs.length > 0) log(`kept ${dir} (server log, profile)`);
+  else fs.rmSync(dir, { recursive: true, force: true });
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`bench failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,28 @@
+import type { PortalRow } from "../store/portals.js";
+import { agentLoads, anyAgentAvailable } from "./agents.js";
+import type { Deps } from "./context.js";
+import { isQueuePortal } from "./queue.js";
+import { accountOfPortal } from "./requests.js";
+
+/**
+ * Whether a customer can ask at a portal right now — the rule submitRequest applies, so the page
+ * can say so before anything is typed: a queue takes requests while anyone of the portal is signed
+ * in and set available (busy or not); the other types need an agent who is available now.
+ */
+export async function portalAvailability(deps: Deps, portal: PortalRow) {
+  const account = await accountOfPortal(deps, portal);
+  const queued = isQueuePortal(account.mode, portal.type);
+  if (portal.type !== "pick-agent") {
+    // Only pick-agent pages list the agents; the others need one yes or no on every page view,
+    // which must not cost a row per agent of the portal (hundreds, in a big team).
+    const need = queued ? "present" : "available";
+    const anyAvailable = await anyAgentAvailable(deps, deps.db.kysely, portal.id, need);
+    const agents: Awaited<ReturnType<typeof agentLoads>> = [];
+    return { anyAvailable, queued, agents };
+  }
+  const loads = await agentLoads(deps, deps.db.kysely, portal.id);
+  const anyAvailable = queued
+    ? loads.some((a) => a.status !== "offline")
+    : loads.some((a) => a.status === "available");
+  return { anyAvailable, queued, agents: loads };
+}

@@ -1,0 +1,379 @@
+import { createHash } from "node:crypto";
+import fs from "node:fs";
+import path from "node:path";
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { Type } from "typebox";
+import { pickLanguage } from "../../shared/i18n/index.js";
+import { type Problem, textsFor } from "../../shared/i18n/portal.js";
+import { LANGUAGES, type Language } from "../../shared/model.js";
+import type { AgentStatus } from "../../shared/protocol.js";
+import type { PortalAgent } from "../commands/agents.js";
+import { endSession, messagesSince, sendMessage } from "../commands/chat.js";
+import { redeemCode } from "../commands/codes.js";
+import type { Deps } from "../commands/context.js";
+import { portalAvailability } from "../commands/portalAvailability.js";
+import { queuePositionOf } from "../commands/queue.js";
+import {
+  cancelRequest,
+  leaveOfflineMessage,
+  openPortal,
+  requestForCustomer,
+  submitRequest,
+} from "../commands/requests.js";
+import { customerStatusOf } from "../commands/sessions.js";
+import { DomainError } from "../domain/errors.js";
+import { findPortal, type PortalRow } from "../store/portals.js";
+import { findRequestLanguage, type RequestRecord } from "../store/requests.js";
+import { clientAddress, requestUrl, setCustomerCookie } from "./api/customer.js";
+import { joinPage, problemPage } from "./pages/joinPage.js";
+import { notFoundPage } from "./pages/pages.js";
+import { type PortalPageModel, type PortalView, portalPage } from "./pages/portalPage.js";
+import { requestPage } from "./pages/requestPage.js";
+import { customerCookieName } from "./realtime.js";
+
+type Form = Record<string, string>;
+
+const FORM_LIMIT = 64 * 1024;
+const hidden = { hide: true };
+const SlugParams = Type.Object({ slug: Type.String({ minLength: 1, maxLength: 64 }) });
+const RequestParams = Type.Object({ requestId: Type.String({ minLength: 1, maxLength: 64 }) });
+const CodeParams = Type.Object({ code: Type.String({ minLength: 1, maxLength: 64 }) });
+const CodeQuery = Type.Object({ code: Type.Optional(Type.String()) });
+const FormBody = Type.Record(Type.String(), Type.String());
+
+/** An HTML form's fields; the first value wins when a name repeats. */
+export function parseForm(body: string): Form {
+  const form: Form = {};
+  for (const [k, v] of new URLSearchParams(body)) if (!(k in form)) form[k] = v;
+  return form;
+}
+
+function html(reply: FastifyReply, status: number, body: string): FastifyReply {
+  return reply.code(status).type("text/html; charset=utf-8").header("cache-control", "no-store").send(body);
+}
+
+function browserLanguage(request: FastifyRequest): Language {
+  return pickLanguage(request.headers["accept-language"]);
+}
+
+function asLanguage(value: string | null | undefined, fallback: Language): Language {
+  return (LANGUAGES as readonly string[]).includes(value ?? "") ? (value as Language) : fallback;
+}
+
+const STATUS_ORDER: Record<AgentStatus, number> = { available: 0, busy: 1, offline: 2 };
+
+/** The pick-agent menu: who can be chosen first, then busy, then offline (by name within each). */
+function byAvailability<T extends PortalAgent>(agents: T[]): T[] {
+  return [...agents].sort(
+    (a, b) => STATUS_ORDER[a.status] - STATUS_ORDER[b.status] || a.displayName.localeCompare(b.displayName),
+  );
+}
+
+/** What was typed in the address's ?code=, kept only as a prefill (never redeemed on GET). */
+function prefill(code: string | undefined): string {
+  return (code ?? "").slice(0, 32);
+}
+
+/**
+ * The customer pages, rendered on the server and working without JavaScript up to the submit:
+ * GET/POST /p/<slug> (one layout per portal type), the offline message form, /join, and the
+ * request's page /r/<id> (waiting, chat, how it ended). The JSON API behind the bundle lives in
+ * api/customer.ts and calls the same commands.
+ */
+export async function installCustomerPages(app: FastifyInstance, deps: Deps, webDist: string): Promise<void> {
+  const db = deps.db.kysely;
+
+  // The bundle keeps a stable address so the pages can name it; revalidated on every load.
+  const bundle = path.join(webDist, "assets/portal.js");
+  app.get("/assets/portal.js", { schema: hidden }, async (request, reply) => {
+    let source: Buffer;
+    try {
+      source = await fs.promises.readFile(bundle);
+    } catch {
+      return reply.code(404).type("text/plain; charset=utf-8").send("The portal bundle is not built.");
+    }
+    const etag = `"${createHash("sha1").update(source).digest("base64url")}"`;
+    reply.header("cache-control", "no-cache").header("etag", etag);
+    if (request.headers["if-none-match"] === etag) return reply.code(304).send();
+    return reply.type("text/javascript; charset=utf-8").send(source);
+  });
+
+  await app.register(async (scope) => {
+    scope.addContentTypeParser(
+      "application/x-www-form-urlencoded",
+      { parseAs: "string", bodyLimit: FORM_LIMIT },
+      (_request, body, done) => done(null, parseForm(String(body))),
+    );
+    scope.setErrorHandler((err: FastifyError, request, reply) => {
+      const lang = browserLanguage(request);
+      if (err instanceof DomainError) {
+        if (err.status === 404) return html(reply, 404, notFoundPage(lang));
+        return html(reply, err.status, problemPage(lang, err.message));
+      }
+      if (err.validation) {
+        if (err.validationContext === "params") return html(reply, 404, notFoundPage(lang));
+        return html(reply, 400, problemPage(lang, null));
+      }
+      const status = err.statusCode ?? 500;
+      if (status >= 400 && status < 500) return html(reply, status, problemPage(lang, null));
+      request.log.error({ err }, "customer page failed");
+      return html(reply, 500, problemPage(lang, null));
+    });
+
+    // ── portal pages ─────────────────────────────────────────────────────────
+    const portalModel = async (
+      portal: PortalRow,
+      view: PortalView | null,
+      extra: Partial<PortalPageModel> = {},
+    ): Promise<PortalPageModel> => {
+      const { anyAvailable, agents: loads } =
+        portal.type === "code" ? { anyAvailable: true, agents: [] } : await portalAvailability(deps, portal);
+      return {
+        portal,
+        lang: portal.language,
+        view: view ?? (portal.type === "code" || anyAvailable ? "form" : "offline"),
+        agents: portal.type === "pick-agent" ? byAvailability(loads) : [],
+        anyAvailable,
+        values: {},
+        errors: {},
+        ...extra,
+      };
+    };
+
+    scope.get<{ Params: { slug: string }; Querystring: { code?: string } }>(
+      "/p/:slug",
+      { schema: { ...hidden, params: SlugParams, querystring: CodeQuery } },
+      async (request, reply) => {
+        const portal = await openPortal(deps, request.params.slug);
+        const values: Record<string, string> =
+          portal.type === "code" ? { code: prefill(request.query.code) } : {};
+        return html(reply, 200, portalPage(await portalModel(portal, null, { values })));
+      },
+    );
+
+    scope.post<{ Params: { slug: string }; Body: Form }>(
+      "/p/:slug",
+      { schema: { ...hidden, params: SlugParams, body: FormBody } },
+      async (request, reply) => {
+        const portal = await openPortal(deps, request.params.slug);
+        if (portal.type === "code") return reply.redirect(`/p/${portal.slug}`, 303);
+        const { agentId, ...values } = request.body;
+        try {
+          const ticket = await submitRequest(deps, {
+            slug: portal.slug,
+            values,
+            agentId: agentId || undefined,
+            language: portal.language,
+          });
+          setCustomerCookie(reply, deps, ticket);
+          return reply.redirect(requestUrl(ticket.request.id), 303);
+        } catch (err) {
+          if (!(err instanceof DomainError)) throw err;
+          if (err.code === "no_agents") {
+            // Nobody can answer any more: offer the offline form, keeping what was typed.
+            const t = textsFor(portal.language);
+            const model = await portalModel(portal, "offline", {
+              values: {
+                name: values.name ?? "",
+                email: values.email ?? "",
+                question: values.question || values.problem || "",
+              },
+              notice: t.offlineAfterSubmit,
+            });
+            return html(reply, 409, portalPage(model));
+          }
+          const model = await portalModel(portal, "form", {
+            values: { ...values, agentId: agentId ?? "" },
+            errors: err.fields,
+            general: Object.keys(err.fields).length === 0 ? err.message : null,
+          });
+          return html(reply, err.status, portalPage(model));
+        }
+      },
+    );
+
+    scope.get<{ Params: { slug: string } }>(
+      "/p/:slug/offline",
+      { schema: { ...hidden, params: SlugParams } },
+      async (request, reply) => {
+        const portal = await openPortal(deps, request.params.slug);
+        if (portal.type === "code") return reply.redirect(`/p/${portal.slug}`, 303);
+        return html(reply, 200, portalPage(await portalModel(portal, "offline")));
+      },
+    );
+
+    scope.post<{ Params: { slug: string }; Body: Form }>(
+      "/p/:slug/offline",
+      { schema: { ...hidden, params: SlugParams, body: FormBody } },
+      async (request, reply) => {
+        const portal = await openPortal(deps, request.params.slug);
+        try {
+          await leaveOfflineMessage(deps, portal.slug, request.body, portal.language);
+          return reply.redirect(`/p/${portal.slug}/thanks`, 303);
+        } catch (err) {
+          if (!(err instanceof DomainError) || err.status === 404) throw err;
+          const model = await portalModel(portal, "offline", {
+            values: request.body,
+            errors: err.fields,
+            general: Object.keys(err.fields).length === 0 ? err.message : null,
+          });
+          return html(reply, err.status, portalPage(model));
+        }
+      },
+    );
+
+    scope.get<{ Params: { slug: string } }>(
+      "/p/:slug/thanks",
+      { schema: { ...hidden, params: SlugParams } },
+      async (request, reply) => {
+        const portal = await openPortal(deps, request.params.slug);
+        return html(reply, 200, portalPage(await portalModel(portal, "thanks")));
+      },
+    );
+
+    /** Redeems a code typed at a company code portal (slug) or at /join (none); errors re-render. */
+    const redeem = async (
+      request: FastifyRequest,
+      reply: FastifyReply,
+      code: string,
+      portal: PortalRow | null,
+      lang: Language,
+    ) => {
+      try {
+        const ticket = await redeemCode(deps, {
+          code,
+          slug: portal?.slug,
+          client: clientAddress(request),
+          language: lang,
+        });
+        setCustomerCookie(reply, deps, ticket);
+        return reply.redirect(requestUrl(ticket.request.id), 303);
+      } catch (err) {
+        if (!(err instanceof DomainError)) throw err;
+        if (err.retryAfterSeconds !== undefined) reply.header("retry-after", String(err.retryAfterSeconds));
+        const problem: Problem | null = err.fields.code ?? null;
+        const general = problem ? null : err.message;
+        const value = code.slice(0, 32);
+        if (!portal) return html(reply, err.status, joinPage({ lang, code: value, error: problem, general }));
+        const model = await portalModel(portal, "form", {
+          values: { code: value },
+          errors: problem ? { code: problem } : {},
+          general,
+        });
+        return html(reply, err.status, portalPage(model));
+      }
+    };
+
+    scope.post<{ Params: { slug: string }; Body: Form }>(
+      "/p/:slug/code",
+      { schema: { ...hidden, params: SlugParams, body: FormBody } },
+      async (request, reply) => {
+        const portal = await openPortal(deps, request.params.slug);
+        if (portal.type !== "code") return reply.redirect(`/p/${portal.slug}`, 303);
+        return redeem(request, reply, request.body.code ?? "", portal, portal.language);
+      },
+    );
+
+    // ── the global code portal ───────────────────────────────────────────────
+    scope.get<{ Querystring: { code?: string } }>(
+      "/join",
+      { schema: { ...hidden, querystring: CodeQuery } },
+      async (request, reply) =>
+        html(reply, 200, joinPage({ lang: browserLanguage(request), code: prefill(request.query.code) })),
+    );
+    // Never redeemed on GET: link prefetchers and previews would burn a single-use code.
+    scope.get<{ Params: { code: string } }>(
+      "/join/:code",
+      { schema: { ...hidden, params: CodeParams } },
+      async (request, reply) =>
+        html(reply, 200, joinPage({ lang: browserLanguage(request), code: prefill(request.params.code) })),
+    );
+    scope.post<{ Body: Form }>("/join", { schema: { ...hidden, body: FormBody } }, async (request, reply) =>
+      redeem(request, reply, request.body.code ?? "", null, browserLanguage(request)),
+    );
+
+    // ── the request's own page ───────────────────────────────────────────────
+    const token = (request: FastifyRequest, requestId: string) =>
+      request.cookies[customerCookieName(requestId)];
+    const party = (r: RequestRecord) => ({
+      kind: "customer" as const,
+      accountId: r.accountId,
+      name: r.customerName || "Customer",
+    });
+
+    const renderRequest = async (
+      r: RequestRecord,
+      extra: { chatError?: Problem | null; draft?: string } = {},
+    ): Promise<string> => {
+      const portal = await findPortal(db, r.accountId, r.portalId);
+      if (!portal) throw new DomainError(404, "not_found", "Request not found.");
+      const lang = asLanguage(await findRequestLanguage(db, r.id), portal.language);
+      const hasSession = r.state === "accepted" || r.state === "ended";
+      const messages = hasSession ? await messagesSince(deps, party(r), r.id, 0) : [];
+      const queue =
+        r.state === "waiting" && r.kind === "queue"
+          ? await queuePositionOf(deps, r.accountId, r.portalId, r.id)
+          : null;
+      return requestPage({
+        lang,
+        portal,
+        status: await customerStatusOf(deps, r),
+        kind: r.kind,
+        messages,
+        queue,
+        ...extra,
+      });
+    };
+
+    scope.get<{ Params: { requestId: string } }>(
+      "/r/:requestId",
+      { schema: { ...hidden, params: RequestParams } },
+      async (request, reply) => {
+        const id = request.params.requestId;
+        const r = await requestForCustomer(deps, id, token(request, id));
+        return html(reply, 200, await renderRequest(r));
+      },
+    );
+
+    scope.post<{ Params: { requestId: string } }>(
+      "/r/:requestId/cancel",
+      { schema: { ...hidden, params: RequestParams } },
+      async (request, reply) => {
+        const id = request.params.requestId;
+        await cancelRequest(deps, id, token(request, id));
+        return reply.redirect(requestUrl(id), 303);
+      },
+    );
+
+    scope.post<{ Params: { requestId: string }; Body: Form }>(
+      "/r/:requestId/messages",
+      { schema: { ...hidden, params: RequestParams, body: FormBody } },
+      async (request, reply) => {
+        const id = request.params.requestId;
+        const r = await requestForCustomer(deps, id, token(request, id));
+        const body = request.body.body ?? "";
+        try {
+          await sendMessage(deps, party(r), id, body);
+          return reply.redirect(`${requestUrl(id)}#chat-body`, 303);
+        } catch (err) {
+          if (!(err instanceof DomainError) || err.status === 404) throw err;
+          if (err.code === "session_ended") return reply.redirect(requestUrl(id), 303);
+          const problem = err.fields.body ?? { code: err.code, message: err.message };
+          const fresh = await requestForCustomer(deps, id, token(request, id));
+          return html(reply, err.status, await renderRequest(fresh, { chatError: problem, draft: body }));
+        }
+      },
+    );
+
+    scope.post<{ Params: { requestId: string } }>(
+      "/r/:requestId/end",
+      { schema: { ...hidden, params: RequestParams } },
+      async (request, reply) => {
+        const id = request.params.requestId;
+        const r = await requestForCustomer(deps, id, token(request, id));
+        if (r.state === "accepted") await endSession(deps, party(r), id);
+        return reply.redirect(requestUrl(id), 303);
+      },
+    );
+  });
+}

@@ -1,0 +1,95 @@
+import { useEffect } from "preact/hooks";
+import { onUnauthorized } from "../common/api.js";
+import { t } from "../common/i18n.js";
+import { api } from "./api.js";
+import { Loading } from "./components/Status.js";
+import { AccountPage } from "./pages/Account.js";
+import { AccountsPage } from "./pages/Accounts.js";
+import { NoAccess, NotFound } from "./pages/Misc.js";
+import { PortalForm } from "./pages/PortalForm.js";
+import { PortalsPage } from "./pages/Portals.js";
+import { SignIn } from "./pages/SignIn.js";
+import { UserForm } from "./pages/UserForm.js";
+import { UsersPage } from "./pages/Users.js";
+import { parseRoute, path, type Route } from "./router.js";
+import { SideNav, TopBar } from "./Shell.js";
+import { canAdmin, currentAccount, isOperator, me, signedIn, signedOut } from "./session.js";
+
+function Page({ route }: { route: Route }) {
+  const account = currentAccount.value;
+  if (route.page === "accounts") return isOperator.value ? <AccountsPage /> : <NotFound />;
+  if (route.page === "notFound") return <NotFound />;
+  if (!account) return isOperator.value ? <AccountsPage /> : <NotFound />;
+  // Keyed by account, so switching accounts starts each page afresh.
+  switch (route.page) {
+    case "home":
+    case "portals":
+      return <PortalsPage key={account.id} account={account} />;
+    case "newPortal":
+      return <PortalForm key={account.id} account={account} portalId={null} />;
+    case "portal":
+      return <PortalForm key={`${account.id}/${route.id}`} account={account} portalId={route.id} />;
+    case "users":
+      return <UsersPage key={account.id} account={account} />;
+    case "newUser":
+      return <UserForm key={account.id} account={account} userId={null} />;
+    case "user":
+      return <UserForm key={`${account.id}/${route.id}`} account={account} userId={route.id} />;
+    case "account":
+      return <AccountPage key={account.id} account={account} />;
+  }
+}
+
+export function App() {
+  useEffect(() => {
+    api.me().then(signedIn, () => signedOut());
+    return onUnauthorized(() => signedOut(t("admin.sessionEnded")));
+  }, []);
+
+  const session = me.value;
+  const route = parseRoute(path.value);
+  if (session === undefined) {
+    return (
+      <div class="app">
+        <TopBar signedIn={false} />
+        <main id="main" class="main centered">
+          <Loading />
+        </main>
+      </div>
+    );
+  }
+  if (session === null) {
+    return (
+      <div class="app">
+        <TopBar signedIn={false} />
+        <main id="main" class="main centered">
+          <SignIn />
+        </main>
+      </div>
+    );
+  }
+  if (!canAdmin.value) {
+    return (
+      <div class="app">
+        <TopBar signedIn />
+        <main id="main" class="main centered">
+          <NoAccess role={session.user.role} />
+        </main>
+      </div>
+    );
+  }
+  return (
+    <div class="app">
+      <a class="skip-link" href="#main">
+        {t("admin.skip")}
+      </a>
+      <TopBar signedIn />
+      <div class="layout">
+        <SideNav />
+        <main id="main" class="main" tabIndex={-1}>
+          <Page route={route} />
+        </main>
+      </div>
+    </div>
+  );
+}

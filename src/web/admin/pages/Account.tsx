@@ -1,0 +1,140 @@
+import { useRef, useState } from "preact/hooks";
+import type { Account } from "../../../shared/api.js";
+import { LIMITS, MODES, type Mode, portalTypesFor } from "../../../shared/model.js";
+import { ChoiceGroup, Field, FormAlert, Switch } from "../../common/Field.js";
+import {
+  checkText,
+  type FormErrors,
+  focusFirstInvalid,
+  formErrors,
+  hasProblems,
+  NO_ERRORS,
+  type Problems,
+  placeIn,
+} from "../../common/forms.js";
+import { t } from "../../common/i18n.js";
+import { api } from "../api.js";
+import { PageHeader } from "../components/PageHeader.js";
+import { SavedNote } from "../components/Status.js";
+import { storeAccount } from "../session.js";
+
+const SHOWN = ["name", "mode", "webChatEnabled", "upgradeEnabled"];
+
+export function typeNames(mode: Mode): string {
+  return portalTypesFor(mode)
+    .map((type) => t(`portals.type.${type}`))
+    .join(", ");
+}
+
+/** The mode choice with what each mode means; shared with the new-account form. */
+export function ModeChoice(props: {
+  id: string;
+  value: Mode;
+  hint: string;
+  error?: string | undefined;
+  onChange: (mode: Mode) => void;
+}) {
+  return (
+    <ChoiceGroup id={props.id} legend={t("admin.mode")} hint={props.hint} error={props.error} radio>
+      <div class="mode-options">
+        {MODES.map((mode) => (
+          <label key={mode} class={`mode-option${props.value === mode ? " selected" : ""}`}>
+            <input
+              type="radio"
+              name={props.id}
+              value={mode}
+              checked={props.value === mode}
+              onChange={() => props.onChange(mode)}
+            />
+            <span class="mode-text">
+              <strong>{t(`account.mode.${mode}`)}</strong>
+              <span class="mode-explain">{t(`admin.mode.${mode}`)}</span>
+              <span class="mode-types">{t("account.modeTypes", { types: typeNames(mode) })}</span>
+            </span>
+          </label>
+        ))}
+      </div>
+    </ChoiceGroup>
+  );
+}
+
+export function AccountPage({ account }: { account: Account }) {
+  const [name, setName] = useState(account.name);
+  const [mode, setMode] = useState<Mode>(account.mode);
+  const [webChat, setWebChat] = useState(account.webChatEnabled);
+  const [upgrade, setUpgrade] = useState(account.upgradeEnabled);
+  const [errors, setErrors] = useState<FormErrors>(NO_ERRORS);
+  const [busy, setBusy] = useState(false);
+  const [saved, setSaved] = useState(false);
+  const form = useRef<HTMLFormElement>(null);
+
+  async function submit(e: Event) {
+    e.preventDefault();
+    setSaved(false);
+    const problems: Problems = {};
+    checkText(problems, "name", name, { required: true, max: LIMITS.accountName });
+    if (hasProblems(problems)) {
+      setErrors(formErrors(problems, placeIn(SHOWN)));
+      focusFirstInvalid(form.current);
+      return;
+    }
+    setBusy(true);
+    try {
+      const next = await api.updateAccount(account.id, {
+        name: name.trim(),
+        mode,
+        webChatEnabled: webChat,
+        upgradeEnabled: upgrade,
+      });
+      storeAccount(next);
+      setErrors(NO_ERRORS);
+      setSaved(true);
+    } catch (err) {
+      setErrors(formErrors(err, placeIn(SHOWN)));
+      focusFirstInvalid(form.current);
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <div class="page narrow-page">
+      <PageHeader title={t("admin.nav.account")} intro={t("account.intro")} />
+      <form ref={form} class="panel form" onSubmit={submit} noValidate>
+        <FormAlert text={errors.general} />
+        <Field id="account-name" label={t("account.name")} error={errors.fields.name}>
+          {(c) => <input {...c} type="text" value={name} onInput={(e) => setName(e.currentTarget.value)} />}
+        </Field>
+        <ModeChoice
+          id="account-mode"
+          hint={t("account.modeHint")}
+          value={mode}
+          error={errors.fields.mode}
+          onChange={setMode}
+        />
+        <Switch
+          id="account-webchat"
+          label={t("admin.webChat")}
+          hint={t("account.webChatHint")}
+          error={errors.fields.webChatEnabled}
+          checked={webChat}
+          onChange={setWebChat}
+        />
+        <Switch
+          id="account-upgrade"
+          label={t("admin.upgrade")}
+          hint={t("account.upgradeHint")}
+          error={errors.fields.upgradeEnabled}
+          checked={upgrade}
+          onChange={setUpgrade}
+        />
+        <div class="form-buttons">
+          <button type="submit" class="button primary" disabled={busy}>
+            {t("admin.save")}
+          </button>
+          <SavedNote show={saved} />
+        </div>
+      </form>
+    </div>
+  );
+}

@@ -1,0 +1,221 @@
+import type { Account, Portal } from "../../../shared/api.js";
+import {
+  COLOR_PATTERN,
+  type ConnectionMode,
+  CUSTOM_FIELD_KINDS,
+  defaultFields,
+  type FieldKind,
+  type Language,
+  LIMITS,
+  type PortalType,
+  portalTypesFor,
+  SLUG_PATTERN,
+  STANDARD_FIELD_KINDS,
+} from "../../../shared/model.js";
+import { checkText, type Problems } from "../../common/forms.js";
+import { language } from "../../common/i18n.js";
+import type { PortalInput } from "../api.js";
+
+/** The portal form's state: everything as the inputs hold it (strings), turned into API input on save. */
+export interface FieldDraft {
+  /** Stable identity of the row in the editor (the position is what the server's errors refer to). */
+  uid: number;
+  kind: FieldKind;
+  label: string;
+  required: boolean;
+  /** Select options, one per line. */
+  options: string;
+}
+
+export interface PortalDraft {
+  name: string;
+  slug: string;
+  type: PortalType;
+  title: string;
+  welcomeText: string;
+  language: Language;
+  primaryColor: string;
+  logoUrl: string;
+  fields: FieldDraft[];
+  connectionMode: ConnectionMode;
+  enabled: boolean;
+  agentIds: string[];
+}
+
+export const DEFAULT_COLOR = "#1f6feb";
+const URL_PATTERN = "^(https?://|/)\\S*$";
+
+let nextUid = 1;
+export function fieldDraft(
+  kind: FieldKind,
+  required = false,
+  label = "",
+  options: string[] = [],
+): FieldDraft {
+  nextUid += 1;
+  return { uid: nextUid, kind, label, required, options: options.join("\n") };
+}
+
+export function defaultFieldDrafts(type: PortalType): FieldDraft[] {
+  return defaultFields(type).map((f) => fieldDraft(f.kind, f.required));
+}
+
+export function draftOf(portal: Portal | null, account: Account): PortalDraft {
+  if (portal) {
+    return {
+      name: portal.name,
+      slug: portal.slug,
+      type: portal.type,
+      title: portal.title,
+      welcomeText: portal.welcomeText,
+      language: portal.language,
+      primaryColor: portal.primaryColor,
+      logoUrl: portal.logoUrl ?? "",
+      fields: portal.fields.map((f) => fieldDraft(f.kind, f.required, f.label, f.options)),
+      connectionMode: portal.connectionMode,
+      enabled: portal.enabled,
+      agentIds: portal.agentIds,
+    };
+  }
+  const type = portalTypesFor(account.mode)[0] ?? "question";
+  return {
+    name: "",
+    slug: "",
+    type,
+    title: "",
+    welcomeText: "",
+    language: language.value,
+    primaryColor: DEFAULT_COLOR,
+    logoUrl: "",
+    fields: defaultFieldDrafts(type),
+    connectionMode: account.webChatEnabled ? "chat-first" : "direct",
+    enabled: true,
+    agentIds: [],
+  };
+}
+
+export const isCustom = (kind: FieldKind) => (CUSTOM_FIELD_KINDS as readonly string[]).includes(kind);
+export const isStandard = (kind: FieldKind) => (STANDARD_FIELD_KINDS as readonly string[]).includes(kind);
+
+export function optionList(text: string): string[] {
+  return text
+    .split("\n")
+    .map((o) => o.trim())
+    .filter((o) => o !== "");
+}
+
+/** A slug suggestion from the portal's name: "Web Shop — Hilfe" → "web-shop-hilfe". */
+export function slugify(name: string): string {
+  return name
+    .toLowerCase()
+    .replace(/ä/g, "ae")
+    .replace(/ö/g, "oe")
+    .replace(/ü/g, "ue")
+    .replace(/ß/g, "ss")
+    .normalize("NFKD")
+    .replace(/[\u0300-\u036f]/g, "")
+    .replace(/[^a-z0-9]+/g, "-")
+    .replace(/^-+|-+$/g, "")
+    .slice(0, LIMITS.slugMax)
+    .replace(/-+$/g, "");
+}
+
+export function isColour(value: string): boolean {
+  return new RegExp(COLOR_PATTERN).test(value);
+}
+
+export function isUrl(value: string): boolean {
+  return value.trim() !== "" && new RegExp(URL_PATTERN).test(value.trim());
+}
+
+/** The same checks the server makes, with the same field paths and codes. */
+export function validate(d: PortalDraft): Problems {
+  const p: Problems = {};
+  checkText(p, "name", d.name, { required: true, max: LIMITS.portalName });
+  checkText(p, "slug", d.slug, {
+    required: true,
+    min: LIMITS.slugMin,
+    max: LIMITS.slugMax,
+    pattern: SLUG_PATTERN,
+  });
+  checkText(p, "title", d.title, { max: LIMITS.portalTitle });
+  checkText(p, "welcomeText", d.welcomeText, { max: LIMITS.welcomeText });
+  checkText(p, "primaryColor", d.primaryColor, { required: true, max: 7, pattern: COLOR_PATTERN });
+  checkText(p, "logoUrl", d.logoUrl, { max: LIMITS.url, pattern: URL_PATTERN });
+  const custom = d.fields.filter((f) => isCustom(f.kind)).length;
+  if (custom > LIMITS.customFields) {
+    p.fields = {
+      code: "too_many_custom_fields",
+      message: "too many",
+      params: { limit: LIMITS.customFields },
+    };
+  }
+  d.fields.forEach((f, i) => {
+    const at = `fields.${i}`;
+    checkText(p, `${at}.label`, f.label, { required: isCustom(f.kind), max: LIMITS.fieldLabel });
+    if (f.kind !== "select") return;
+    const options = optionList(f.options);
+    if (options.length === 0) {
+      p[`${at}.options`] = { code: "options_required", message: "needs at least one option" };
+    } else if (options.length > LIMITS.selectOptions) {
+      p[`${at}.options`] = { code: "too_many", message: "too many", params: { limit: LIMITS.selectOptions } };
+    } else if (options.some((o) => o.length > LIMITS.selectOption)) {
+      p[`${at}.options`] = {
+        code: "option_too_long",
+        message: "too long",
+        params: { limit: LIMITS.selectOption },
+      };
+    }
+  });
+  return p;
+}
+
+export function inputOf(d: PortalDraft): PortalInput {
+  return {
+    name: d.name.trim(),
+    slug: d.slug.trim(),
+    type: d.type,
+    title: d.title.trim(),
+    welcomeText: d.welcomeText,
+    language: d.language,
+    primaryColor: d.primaryColor,
+    logoUrl: d.logoUrl.trim() === "" ? null : d.logoUrl.trim(),
+    fields: d.fields.map((f) => ({
+      kind: f.kind,
+      label: f.label.trim(),
+      required: f.required,
+      options: f.kind === "select" ? optionList(f.options) : [],
+    })),
+    connectionMode: d.connectionMode,
+    enabled: d.enabled,
+    agentIds: d.agentIds,
+  };
+}
+
+const TOP_LEVEL = [
+  "name",
+  "slug",
+  "type",
+  "title",
+  "welcomeText",
+  "language",
+  "primaryColor",
+  "logoUrl",
+  "fields",
+  "connectionMode",
+  "enabled",
+  "agentIds",
+];
+
+/**
+ * Where a problem of the portal form is shown: top-level fields by name, contact-field problems
+ * on the row (`fields.2`), its label (`fields.2.label`) or its options (`fields.2.options.4` too).
+ */
+export function placePortalProblem(field: string): string | null {
+  if (TOP_LEVEL.includes(field)) return field;
+  const m = /^fields\.(\d+)(?:\.(label|options|kind|required))?/.exec(field);
+  if (!m) return null;
+  const part = m[2];
+  if (part === "label" || part === "options") return `fields.${m[1]}.${part}`;
+  return `fields.${m[1]}`;
+}

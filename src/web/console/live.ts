@@ -1,0 +1,405 @@
+import { batch, effect } from "@preact/signals";
+import type { Me } from "../../shared/api.js";
+import { LIMITS } from "../../shared/model.js";
+import type { AgentClientMessage, AgentServerMessage, RequestView } from "../../shared/protocol.js";
+import { ApiFailure, api, whenSignedOut } from "./api.js";
+import { t } from "./i18n.js";
+import { beep, closeDesktop, notifyDesktop } from "./notify.js";
+import { settings } from "./settings.js";
+import { ReconnectingSocket } from "./socket.js";
+import {
+  ALERT_VISIBLE_MS,
+  acknowledge,
+  activeTab,
+  addAlert,
+  addMessage,
+  addPending,
+  alerts,
+  applyRequest,
+  applySnapshot,
+  availabilityBusy,
+  available,
+  chatOf,
+  chats,
+  clockOffset,
+  codes,
+  connection,
+  dropWaiting,
+  findPending,
+  incoming,
+  lastSeq,
+  now,
+  openSessions,
+  phase,
+  portals,
+  resetAll,
+  ringing,
+  sessionEnded,
+  sessionStarted,
+  showNotice,
+  snapshotCount,
+  stats,
+  stopRinging,
+  updatePending,
+  user,
+} from "./state.js";
+
+/**
+ * The console's wiring: one reconnecting socket, the REST commands, and the timers. Components
+ * call the exported actions; the socket's messages update the signals in state.ts.
+ */
+
+let socket: ReconnectingSocket<AgentServerMessage, AgentClientMessage> | null = null;
+/** Counts socket connections, so a message sent on an earlier one can be recognised. */
+let connectionNumber = 0;
+let ticker: ReturnType<typeof setInterval> | null = null;
+let lastBeepAt = 0;
+let refCounter = 0;
+/** Requests this console is accepting right now: their session tab gets the focus. */
+const accepting = new Set<string>();
+
+const REPEAT_SOUND_MS = 4000;
+
+function me(): string {
+  return user.value?.id ?? "";
+}
+
+function wsUrl(): string {
+  return `${location.protocol === "https:" ? "wss:" : "ws:"}//${location.host}/ws`;
+}
+
+// ── sign-in ───────────────────────────────────────────────────────────────────
+export async function boot(): Promise<void> {
+  whenSignedOut(() => signedOut());
+  try {
+    enter(await api.me());
+  } catch {
+    phase.value = "signed-out";
+  }
+}
+
+export async function signIn(email: string, password: string): Promise<void> {
+  enter(await api.login(email, password));
+}
+
+export async function signOut(): Promise<void> {
+  try {
+    await api.logout();
+  } finally {
+    signedOut();
+  }
+}
+
+function signedOut(): void {
+  stopLive();
+  resetAll();
+  phase.value = "signed-out";
+}
+
+function enter(who: Me): void {
+  user.value = who.user;
+  if (who.user.role === "operator" || !who.user.accountId) {
+    phase.value = "operator";
+    return;
+  }
+  phase.value = "console";
+  startLive();
+  void loadPortals();
+}
+
+async function loadPortals(): Promise<void> {
+  const accountId = user.value?.accountId;
+  if (!accountId) return;
+  try {
+    portals.value = await api.portals(accountId);
+  } catch {
+    // names still come with every request; only the code form needs the list
+  }
+}
+
+// ── the live connection ───────────────────────────────────────────────────────
+function startLive(): void {
+  if (socket) return;
+  socket = new ReconnectingSocket<AgentServerMessage, AgentClientMessage>(wsUrl, {
+    onOpen: () => {
+      connectionNumber += 1;
+    },
+    onMessage: handle,
+    onStatus: (status) => {
+      connection.value = status;
+    },
+    onRefused: () => signedOut(),
+  });
+  socket.start();
+  ticker ??= setInterval(tick, 1000);
+}
+
+function stopLive(): void {
+  socket?.stop();
+  socket = null;
+  if (ticker) clearInterval(ticker);
+  ticker = null;
+}
+
+function handle(msg: AgentServerMessage): void {
+  switch (msg.type) {
+    case "snapshot": {
+      const first = snapshotCount.value === 0;
+      const fresh = applySnapshot(msg.snapshot);
+      for (const r of fresh) alertFor(r);
+      catchUpChats();
+      if (!first) void loadPortals();
+      return;
+    }
+    case "alert":
+      alertFor(msg.request);
+      return;
+    case "request.updated":
+      applyRequest(msg.request, me());
+      if (msg.request.state !== "waiting") closeDesktop(msg.request.id);
+      return;
+    case "session.started": {
+      const focus = accepting.has(msg.session.id);
+      sessionStarted(msg.session, focus);
+      if (msg.session.request.kind === "code" && settings.value.sound) beep();
+      send({ type: "history", sessionId: msg.session.id, since: lastSeq(msg.session.id) });
+      refreshStatsSoon();
+      return;
+    }
+    case "session.ended":
+      sessionEnded(msg.sessionId, msg.endedAt, msg.endedBy);
+      refreshStatsSoon();
+      return;
+    case "message": {
+      const unseen = msg.sessionId !== activeTab.value || document.visibilityState !== "visible";
+      addMessage(msg.sessionId, msg.message, unseen);
+      return;
+    }
+    case "codes":
+      codes.value = msg.codes;
+      return;
+    case "availability":
+      available.value = msg.available;
+      return;
+    case "ack":
+      acknowledge(msg.ref, msg.seq);
+      return;
+    case "error": {
+      const found = msg.ref ? findPending(msg.ref) : null;
+      if (found) updatePending(found.sessionId, found.pending.ref, { status: "failed", error: msg.message });
+      else showNotice(msg.message);
+      return;
+    }
+  }
+}
+
+function alertFor(r: RequestView): void {
+  if (!addAlert(r, me())) return;
+  notifyDesktop(r);
+  if (settings.value.sound) {
+    beep();
+    lastBeepAt = Date.now();
+  }
+}
+
+function send(msg: AgentClientMessage): boolean {
+  return socket?.send(msg) ?? false;
+}
+
+/** After a (re)connect: fetch what each open session missed, and deliver what was not sent. */
+function catchUpChats(): void {
+  for (const s of openSessions.value) {
+    send({ type: "history", sessionId: s.id, since: lastSeq(s.id) });
+  }
+  for (const [sessionId, chat] of Object.entries(chats.value)) {
+    for (const p of chat.pending) {
+      if (p.status !== "sending") continue;
+      if (p.sentOn === null) transmit(sessionId, p.ref, p.body);
+      else if (p.sentOn !== connectionNumber) void settleUnacknowledged(sessionId, p.ref, p.body, p.baseSeq);
+    }
+  }
+}
+
+/**
+ * A message went out on a connection that dropped before its ack: it may or may not be stored.
+ * Look for it among the stored messages; send it again only when it is not there.
+ */
+async function settleUnacknowledged(sessionId: string, ref: string, body: string, since: number) {
+  try {
+    const stored = await api.messages(sessionId, since);
+    const match = stored.find((m) => m.sender === "agent" && m.body === body);
+    if (match) {
+      addMessage(sessionId, match, false);
+      updatePending(sessionId, ref, null);
+    } else {
+      transmit(sessionId, ref, body);
+    }
+  } catch (err) {
+    updatePending(sessionId, ref, { status: "failed", error: errorText(err) });
+  }
+}
+
+function transmit(sessionId: string, ref: string, body: string): void {
+  const ok = send({ type: "send", sessionId, body, ref });
+  updatePending(sessionId, ref, { status: "sending", error: null, sentOn: ok ? connectionNumber : null });
+}
+
+let statsTimer: ReturnType<typeof setTimeout> | null = null;
+
+/** Today's numbers come from the server; fetch them again shortly after a session starts or ends. */
+function refreshStatsSoon(): void {
+  if (statsTimer) return;
+  statsTimer = setTimeout(async () => {
+    statsTimer = null;
+    try {
+      stats.value = (await api.snapshot()).stats;
+    } catch {
+      // the next snapshot brings them
+    }
+  }, 300);
+}
+
+function tick(): void {
+  const wall = Date.now();
+  now.value = wall + clockOffset.value;
+  if (alerts.value.some((a) => wall - a.shownAt >= ALERT_VISIBLE_MS)) {
+    alerts.value = alerts.value.filter((a) => wall - a.shownAt < ALERT_VISIBLE_MS);
+  }
+  const s = settings.value;
+  if (
+    s.sound &&
+    s.repeatSound &&
+    available.value &&
+    ringing.value.size > 0 &&
+    wall - lastBeepAt >= REPEAT_SOUND_MS
+  ) {
+    lastBeepAt = wall;
+    beep();
+  }
+}
+
+// ── actions ───────────────────────────────────────────────────────────────────
+/** A failure in the console's language where it is one we know; otherwise the server's own words. */
+export function errorText(err: unknown): string {
+  if (!(err instanceof ApiFailure)) return err instanceof Error ? err.message : String(err);
+  const number = (text: string) => text.match(/\d+/)?.[0] ?? "";
+  switch (err.code) {
+    case "network":
+      return t("serverUnreachable");
+    case "already_taken": {
+      const name = err.message.match(/^Already taken by (.+)\.$/)?.[1];
+      return name ? t("alreadyTaken", { name }) : err.message;
+    }
+    case "not_waiting":
+      return t("notWaiting");
+    case "at_limit":
+      return t("atLimit", { max: number(err.message) });
+    case "too_many_codes":
+      return t("tooManyCodes", { max: number(err.message) });
+    case "session_ended":
+      return t("sessionOver");
+    case "wrong_credentials":
+      return t("wrongCredentials");
+    case "disabled":
+      return t("userDisabled");
+    case "locked":
+      return t("lockedOut", { minutes: Math.max(1, Math.ceil((err.retryAfterSeconds ?? 60) / 60)) });
+    case "rate_limited":
+      return t("rateLimited", { seconds: err.retryAfterSeconds ?? 60 });
+    default:
+      return err.message;
+  }
+}
+
+export async function setAvailable(next: boolean): Promise<void> {
+  const before = available.value;
+  // The switch moves at once; it moves back if the server refuses.
+  batch(() => {
+    availabilityBusy.value = true;
+    available.value = next;
+  });
+  try {
+    available.value = (await api.setAvailable(next)).available;
+  } catch (err) {
+    available.value = before;
+    showNotice(errorText(err));
+  } finally {
+    availabilityBusy.value = false;
+  }
+}
+
+export async function accept(requestId: string): Promise<void> {
+  accepting.add(requestId);
+  stopRinging(requestId);
+  try {
+    const session = await api.accept(requestId);
+    sessionStarted(session, true);
+    send({ type: "history", sessionId: session.id, since: lastSeq(session.id) });
+  } catch (err) {
+    showNotice(errorText(err));
+    // Taken by someone else or no longer waiting: it is gone for this agent too.
+    if (err instanceof ApiFailure && (err.code === "already_taken" || err.code === "not_waiting")) {
+      dropWaiting(requestId);
+      closeDesktop(requestId);
+    }
+  } finally {
+    accepting.delete(requestId);
+  }
+}
+
+export async function decline(requestId: string): Promise<void> {
+  batch(() => {
+    stopRinging(requestId);
+    alerts.value = alerts.value.filter((a) => a.request.id !== requestId);
+  });
+  closeDesktop(requestId);
+  try {
+    const r = await api.decline(requestId);
+    applyRequest(r, me());
+  } catch (err) {
+    showNotice(errorText(err));
+    if (err instanceof ApiFailure && (err.code === "already_taken" || err.code === "not_waiting")) {
+      dropWaiting(requestId);
+    }
+  }
+}
+
+/** Returns an error text to show next to the send box, or null when the message is on its way. */
+export function sendChat(sessionId: string, text: string): string | null {
+  if (text.trim() === "") return null;
+  if (text.length > LIMITS.chatMessage) return t("tooLong", { max: LIMITS.chatMessage });
+  refCounter += 1;
+  const ref = `c${Date.now().toString(36)}-${refCounter}`;
+  addPending(sessionId, {
+    ref,
+    body: text,
+    status: "sending",
+    seq: null,
+    error: null,
+    sentOn: null,
+    baseSeq: lastSeq(sessionId),
+    at: now.value,
+  });
+  transmit(sessionId, ref, text);
+  return null;
+}
+
+export function retryChat(sessionId: string, ref: string): void {
+  const p = chatOf(sessionId).pending.find((x) => x.ref === ref);
+  if (p) transmit(sessionId, ref, p.body);
+}
+
+export async function endSession(sessionId: string): Promise<void> {
+  try {
+    await api.endSession(sessionId);
+    sessionEnded(sessionId, now.value, "agent");
+  } catch (err) {
+    showNotice(errorText(err));
+  }
+}
+
+// ── things that follow the state ─────────────────────────────────────────────
+effect(() => {
+  const n = incoming.value.length;
+  document.title = n > 0 ? `(${n}) ${t("appTitle")}` : t("appTitle");
+});

@@ -1,0 +1,100 @@
+import type { RequestState } from "../../../shared/protocol.js";
+import { formatDuration, formatSessionId, formatTime } from "../format.js";
+import { hasKey, t } from "../i18n.js";
+import { history, select, selectedId, stats } from "../state.js";
+import { Pane } from "./Pane.js";
+
+const OUTCOMES: readonly RequestState[] = ["accepted", "ended", "canceled", "declined", "no-response"];
+
+export function stateLabel(state: string): string {
+  const key = `state_${state}`;
+  return hasKey(key) ? t(key) : state;
+}
+
+function seconds(value: number | null | undefined): string {
+  return value === null || value === undefined ? t("statNone") : formatDuration(value * 1000);
+}
+
+/** Today's requests with their outcome, and this agent's numbers for today. */
+export function History() {
+  const list = history.value;
+  const s = stats.value;
+  return (
+    <Pane id="history" title={t("paneHistory")} count={list.length}>
+      <dl class="stats">
+        <div>
+          <dt>{t("statSessions")}</dt>
+          <dd>{s?.sessionsToday ?? 0}</dd>
+        </div>
+        <div>
+          <dt>{t("statAvgWait")}</dt>
+          <dd>{seconds(s?.averageWaitSeconds)}</dd>
+        </div>
+        <div>
+          <dt>{t("statAvgSession")}</dt>
+          <dd>{seconds(s?.averageSessionSeconds)}</dd>
+        </div>
+      </dl>
+      {list.length > 0 && (
+        <ul class="outcomes" aria-label={t("colOutcome")}>
+          {OUTCOMES.map((state) => {
+            const n = list.filter((r) => r.state === state).length;
+            return n === 0 ? null : (
+              <li key={state}>
+                <span class={`state state-${state}`}>{stateLabel(state)}</span> {n}
+              </li>
+            );
+          })}
+        </ul>
+      )}
+      {list.length === 0 ? (
+        <p class="empty">{t("historyEmpty")}</p>
+      ) : (
+        <div class="table-wrap">
+          <table class="table">
+            <thead>
+              <tr>
+                <th scope="col">{t("colPosted")}</th>
+                <th scope="col">{t("colSessionId")}</th>
+                <th scope="col">{t("colName")}</th>
+                <th scope="col">{t("colPortal")}</th>
+                <th scope="col">{t("colOutcome")}</th>
+                <th scope="col">{t("colAgent")}</th>
+              </tr>
+            </thead>
+            <tbody>
+              {list.map((r) => {
+                const isSelected = selectedId.value === r.id;
+                return (
+                  <tr
+                    key={r.id}
+                    class={isSelected ? "is-selected" : undefined}
+                    aria-current={isSelected ? "true" : undefined}
+                    onClick={() => select(r)}
+                  >
+                    <td class="nowrap" data-label={t("colPosted")}>
+                      {formatTime(r.createdAt)}
+                    </td>
+                    <td class="nowrap mono" data-label={t("colSessionId")}>
+                      {formatSessionId(r.sessionId)}
+                    </td>
+                    <td data-label={t("colName")}>
+                      <button type="button" class="link-button" onClick={() => select(r)}>
+                        {r.customerName || t("noName")}
+                      </button>
+                    </td>
+                    <td data-label={t("colPortal")}>{r.portalName}</td>
+                    <td data-label={t("colOutcome")}>
+                      <span class={`state state-${r.state}`}>{stateLabel(r.state)}</span>
+                    </td>
+                    <td data-label={t("colAgent")}>{r.agentName ?? ""}</td>
+                  </tr>
+                );
+              })}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </Pane>
+  );
+}

@@ -1,0 +1,382 @@
+import { batch, computed, signal } from "@preact/signals";
+import type { Portal, User } from "../../shared/api.js";
+import type {
+  AgentStats,
+  ChatMessage,
+  CodeView,
+  ConsoleSnapshot,
+  RequestState,
+  RequestView,
+  SessionView,
+} from "../../shared/protocol.js";
+import type { SocketStatus } from "./socket.js";
+
+/**
+ * The console's state as signals. The lists (incoming, sessions, history, offline, codes) are
+ * replaced wholesale by every snapshot the server sends on (re)connect, and kept current between
+ * snapshots by the live events; nothing is merged from memory across a reconnect.
+ */
+
+export type Phase = "loading" | "signed-out" | "operator" | "console";
+export const phase = signal<Phase>("loading");
+export const user = signal<User | null>(null);
+export const portals = signal<Portal[]>([]);
+
+export const available = signal(false);
+export const availabilityBusy = signal(false);
+export const incoming = signal<RequestView[]>([]);
+export const openSessions = signal<SessionView[]>([]);
+export const history = signal<RequestView[]>([]);
+export const offline = signal<RequestView[]>([]);
+export const codes = signal<CodeView[]>([]);
+export const stats = signal<AgentStats | null>(null);
+export const snapshotCount = signal(0);
+
+/** Server clock minus this browser's clock, so timers agree with the server's deadlines. */
+export const clockOffset = signal(0);
+/** The server's "now", ticking once a second. */
+export const now = signal(Date.now());
+
+export const connection = signal<SocketStatus>("closed");
+/** A message everyone must see (role="alert"): a refused accept, a failed action. */
+export const notice = signal<{ text: string; id: number } | null>(null);
+let noticeId = 0;
+export function showNotice(text: string): void {
+  noticeId += 1;
+  notice.value = { text, id: noticeId };
+}
+
+// ── alert pop-ups ─────────────────────────────────────────────────────────────
+export const ALERT_VISIBLE_MS = 30_000;
+export interface AlertPopup {
+  request: RequestView;
+  /** Browser clock when it appeared; it closes itself ALERT_VISIBLE_MS later. */
+  shownAt: number;
+}
+export const alerts = signal<AlertPopup[]>([]);
+/** Requests alerted and not yet answered by this agent: the sound repeats for these. */
+export const ringing = signal<ReadonlySet<string>>(new Set());
+
+// ── selection (Details pane) ──────────────────────────────────────────────────
+export const selectedId = signal<string | null>(null);
+const selectedCache = signal<RequestView | null>(null);
+export const selected = computed<RequestView | null>(() => {
+  const id = selectedId.value;
+  if (!id) return null;
+  const found =
+    incoming.value.find((r) => r.id === id) ??
+    openSessions.value.find((s) => s.id === id)?.request ??
+    history.value.find((r) => r.id === id) ??
+    offline.value.find((r) => r.id === id);
+  return found ?? (selectedCache.value?.id === id ? selectedCache.value : null);
+});
+export function select(request: RequestView, reveal = false): void {
+  batch(() => {
+    selectedCache.value = request;
+    selectedId.value = request.id;
+  });
+  if (reveal)
+    document.getElementById("pane-details")?.scrollIntoView({ block: "nearest", behavior: "smooth" });
+}
+
+// ── sessions and chat ─────────────────────────────────────────────────────────
+export interface SessionTab {
+  session: SessionView;
+  ended: { at: number; by: "agent" | "customer" | null } | null;
+  unread: number;
+  /** A customer redeemed this agent's code: the chat shows "customer joined". */
+  joined: boolean;
+}
+export const tabs = signal<SessionTab[]>([]);
+export const activeTab = signal<string | null>(null);
+
+export interface PendingMessage {
+  ref: string;
+  body: string;
+  status: "sending" | "sent" | "failed";
+  seq: number | null;
+  error: string | null;
+  /** The socket connection it went out on (null: not sent yet); an older one means the ack may be lost. */
+  sentOn: number | null;
+  /** The session's last sequence number when it was written, to look for it after a reconnect. */
+  baseSeq: number;
+  at: number;
+}
+export interface ChatState {
+  messages: ChatMessage[];
+  pending: PendingMessage[];
+}
+export const chats = signal<Record<string, ChatState>>({});
+
+export function chatOf(sessionId: string): ChatState {
+  return chats.value[sessionId] ?? { messages: [], pending: [] };
+}
+function setChat(sessionId: string, chat: ChatState): void {
+  chats.value = { ...chats.value, [sessionId]: chat };
+}
+export function lastSeq(sessionId: string): number {
+  const list = chatOf(sessionId).messages;
+  return list.length === 0 ? 0 : (list[list.length - 1]?.seq ?? 0);
+}
+
+// ── derived ───────────────────────────────────────────────────────────────────
+export const waitingCount = computed(() => incoming.value.length);
+export const codePortals = computed(() => {
+  const me = user.value?.id;
+  return portals.value.filter(
+    (p) => p.type === "code" && p.enabled && me !== undefined && p.agentIds.includes(me),
+  );
+});
+
+// ── reducers ──────────────────────────────────────────────────────────────────
+const HISTORY_STATES: readonly RequestState[] = ["accepted", "ended", "canceled", "declined", "no-response"];
+
+function upsert(list: RequestView[], r: RequestView): RequestView[] {
+  const i = list.findIndex((x) => x.id === r.id);
+  if (i === -1) return [...list, r];
+  const copy = list.slice();
+  copy[i] = r;
+  return copy;
+}
+const byCreated = (a: RequestView, b: RequestView) => a.createdAt - b.createdAt;
+const byStateAtDesc = (a: RequestView, b: RequestView) => b.stateAt - a.stateAt;
+
+/** Does this waiting request belong in my Incoming list (untargeted, or targeted at me)? */
+export function isMine(r: RequestView, me: string): boolean {
+  return r.state === "waiting" && (r.targetAgentId === null || r.targetAgentId === me);
+}
+
+/**
+ * Replaces every list with the server's. Returns the waiting requests this console had not seen
+ * before (arrived while it was disconnected), so the caller can alert for them.
+ */
+export function applySnapshot(s: ConsoleSnapshot): RequestView[] {
+  const known = new Set(incoming.value.map((r) => r.id));
+  const first = snapshotCount.value === 0;
+  const fresh = first ? [] : s.incoming.filter((r) => !known.has(r.id));
+  const waitingIds = new Set(s.incoming.map((r) => r.id));
+  const liveIds = new Set(s.sessions.map((x) => x.id));
+  batch(() => {
+    clockOffset.value = s.serverTime - Date.now();
+    now.value = s.serverTime;
+    available.value = s.available;
+    incoming.value = [...s.incoming].sort(byCreated);
+    openSessions.value = s.sessions;
+    history.value = [...s.history].sort(byStateAtDesc);
+    offline.value = [...s.offline].sort(byStateAtDesc);
+    codes.value = s.codes;
+    stats.value = s.stats;
+    alerts.value = alerts.value
+      .filter((a) => waitingIds.has(a.request.id))
+      .map((a) => ({ ...a, request: s.incoming.find((r) => r.id === a.request.id) ?? a.request }));
+    ringing.value = new Set([...ringing.value].filter((id) => waitingIds.has(id)));
+    const nextTabs = tabs.value.map((tab) => {
+      const live = s.sessions.find((x) => x.id === tab.session.id);
+      if (live) return { ...tab, session: live, ended: null };
+      return tab.ended ? tab : { ...tab, ended: { at: s.serverTime, by: null } };
+    });
+    for (const session of s.sessions) {
+      if (!nextTabs.some((tab) => tab.session.id === session.id)) {
+        nextTabs.push({ session, ended: null, unread: 0, joined: false });
+      }
+    }
+    tabs.value = nextTabs;
+    if (!activeTab.value || !nextTabs.some((tab) => tab.session.id === activeTab.value)) {
+      activeTab.value = nextTabs.find((tab) => liveIds.has(tab.session.id))?.session.id ?? null;
+    }
+    snapshotCount.value += 1;
+  });
+  return fresh;
+}
+
+/** A request changed somewhere (accepted, canceled, ended, …): move it between the lists. */
+export function applyRequest(r: RequestView, me: string): void {
+  batch(() => {
+    if (isMine(r, me)) {
+      incoming.value = upsert(incoming.value, r).sort(byCreated);
+      alerts.value = alerts.value.map((a) => (a.request.id === r.id ? { ...a, request: r } : a));
+    } else {
+      dropWaiting(r.id);
+    }
+    if (HISTORY_STATES.includes(r.state) && (r.agentId === me || r.state !== "accepted")) {
+      history.value = upsert(history.value, r).sort(byStateAtDesc).slice(0, 100);
+    } else if (history.value.some((x) => x.id === r.id)) {
+      history.value = history.value.filter((x) => x.id !== r.id);
+    }
+    if (r.state === "offline") offline.value = upsert(offline.value, r).sort(byStateAtDesc).slice(0, 100);
+    if (openSessions.value.some((x) => x.id === r.id)) {
+      openSessions.value = openSessions.value.map((x) => (x.id === r.id ? { ...x, request: r } : x));
+    }
+    if (selectedId.value === r.id) selectedCache.value = r;
+  });
+}
+
+/** The request is no longer waiting for me: its row, pop-up and sound go. */
+export function dropWaiting(requestId: string): void {
+  batch(() => {
+    if (incoming.value.some((x) => x.id === requestId)) {
+      incoming.value = incoming.value.filter((x) => x.id !== requestId);
+    }
+    if (alerts.value.some((a) => a.request.id === requestId)) {
+      alerts.value = alerts.value.filter((a) => a.request.id !== requestId);
+    }
+    stopRinging(requestId);
+  });
+}
+
+export function stopRinging(requestId: string): void {
+  if (!ringing.value.has(requestId)) return;
+  const next = new Set(ringing.value);
+  next.delete(requestId);
+  ringing.value = next;
+}
+
+/** A new alert: listed in Incoming, shown as a pop-up, and ringing until answered. */
+export function addAlert(r: RequestView, me: string): boolean {
+  if (!isMine(r, me)) return false;
+  let added = false;
+  batch(() => {
+    incoming.value = upsert(incoming.value, r).sort(byCreated);
+    if (!alerts.value.some((a) => a.request.id === r.id)) {
+      alerts.value = [...alerts.value, { request: r, shownAt: Date.now() }];
+      added = true;
+    }
+    if (!ringing.value.has(r.id)) ringing.value = new Set([...ringing.value, r.id]);
+  });
+  return added;
+}
+
+export function closeAlert(requestId: string): void {
+  alerts.value = alerts.value.filter((a) => a.request.id !== requestId);
+}
+
+export function sessionStarted(session: SessionView, focus: boolean): void {
+  batch(() => {
+    const others = openSessions.value.filter((x) => x.id !== session.id);
+    openSessions.value = [...others, session].sort((a, b) => a.startedAt - b.startedAt);
+    const joined = session.request.kind === "code";
+    const existing = tabs.value.find((tab) => tab.session.id === session.id);
+    if (existing) {
+      tabs.value = tabs.value.map((tab) =>
+        tab.session.id === session.id ? { ...tab, session, ended: null, joined: tab.joined || joined } : tab,
+      );
+    } else {
+      tabs.value = [...tabs.value, { session, ended: null, unread: joined ? 1 : 0, joined }];
+    }
+    const current = tabs.value.find((tab) => tab.session.id === activeTab.value);
+    if (focus || !current || current.ended) {
+      activeTab.value = session.id;
+      markRead(session.id);
+    }
+    dropWaiting(session.id);
+  });
+}
+
+export function sessionEnded(sessionId: string, at: number, by: "agent" | "customer"): void {
+  batch(() => {
+    openSessions.value = openSessions.value.filter((x) => x.id !== sessionId);
+    tabs.value = tabs.value.map((tab) =>
+      tab.session.id === sessionId ? { ...tab, ended: tab.ended ?? { at, by } } : tab,
+    );
+  });
+}
+
+export function closeTab(sessionId: string): void {
+  batch(() => {
+    const index = tabs.value.findIndex((tab) => tab.session.id === sessionId);
+    const rest = tabs.value.filter((tab) => tab.session.id !== sessionId);
+    tabs.value = rest;
+    if (activeTab.value === sessionId) {
+      activeTab.value = (rest[Math.min(index, rest.length - 1)] ?? rest[0])?.session.id ?? null;
+    }
+    const { [sessionId]: _gone, ...keep } = chats.value;
+    chats.value = keep;
+  });
+}
+
+export function markRead(sessionId: string): void {
+  if (tabs.value.some((tab) => tab.session.id === sessionId && tab.unread > 0)) {
+    tabs.value = tabs.value.map((tab) => (tab.session.id === sessionId ? { ...tab, unread: 0 } : tab));
+  }
+}
+
+/** A stored chat message (live or from history): kept once by its sequence number. */
+export function addMessage(sessionId: string, m: ChatMessage, countUnread: boolean): void {
+  const chat = chatOf(sessionId);
+  if (chat.messages.some((x) => x.seq === m.seq)) {
+    return;
+  }
+  const messages = [...chat.messages, m].sort((a, b) => a.seq - b.seq);
+  // Our own message may come back before its ack: it replaces the first pending copy of it.
+  const twin =
+    m.sender === "agent"
+      ? chat.pending.find((p) => p.seq === null && p.status !== "failed" && p.body === m.body)
+      : undefined;
+  const pending = chat.pending.filter((p) => p.seq !== m.seq && p !== twin);
+  batch(() => {
+    setChat(sessionId, { messages, pending });
+    if (countUnread && m.sender !== "agent") {
+      tabs.value = tabs.value.map((tab) =>
+        tab.session.id === sessionId ? { ...tab, unread: tab.unread + 1 } : tab,
+      );
+    }
+  });
+}
+
+export function addPending(sessionId: string, p: PendingMessage): void {
+  const chat = chatOf(sessionId);
+  setChat(sessionId, { ...chat, pending: [...chat.pending, p] });
+}
+
+export function updatePending(sessionId: string, ref: string, change: Partial<PendingMessage> | null): void {
+  const chat = chatOf(sessionId);
+  const pending =
+    change === null
+      ? chat.pending.filter((p) => p.ref !== ref)
+      : chat.pending.map((p) => (p.ref === ref ? { ...p, ...change } : p));
+  setChat(sessionId, { ...chat, pending });
+}
+
+/** Where a pending message lives, by its ref. */
+export function findPending(ref: string): { sessionId: string; pending: PendingMessage } | null {
+  for (const [sessionId, chat] of Object.entries(chats.value)) {
+    const pending = chat.pending.find((p) => p.ref === ref);
+    if (pending) return { sessionId, pending };
+  }
+  return null;
+}
+
+/** The server acknowledged a message: it is stored with this sequence number. */
+export function acknowledge(ref: string, seq: number | undefined): void {
+  const found = findPending(ref);
+  if (!found) return;
+  const { sessionId } = found;
+  if (seq !== undefined && chatOf(sessionId).messages.some((m) => m.seq === seq)) {
+    updatePending(sessionId, ref, null);
+  } else {
+    updatePending(sessionId, ref, { status: "sent", seq: seq ?? null, error: null });
+  }
+}
+
+export function resetAll(): void {
+  batch(() => {
+    user.value = null;
+    portals.value = [];
+    available.value = false;
+    incoming.value = [];
+    openSessions.value = [];
+    history.value = [];
+    offline.value = [];
+    codes.value = [];
+    stats.value = null;
+    snapshotCount.value = 0;
+    alerts.value = [];
+    ringing.value = new Set();
+    selectedId.value = null;
+    selectedCache.value = null;
+    tabs.value = [];
+    activeTab.value = null;
+    chats.value = {};
+    notice.value = null;
+  });
+}
