@@ -189,7 +189,12 @@ export async function redeemCode(
   const db = deps.db.kysely;
   const now = deps.now();
   await brake(deps, input.client, now);
-  const accountScope = input.slug ? (await openPortal(deps, input.slug)).accountId : null;
+  // A company portal takes only its own account's codes, and only if it is a code portal.
+  const scopePortal = input.slug ? await openPortal(deps, input.slug) : null;
+  if (scopePortal && scopePortal.type !== "code") {
+    throw new DomainError(409, "not_code_portal", "This portal does not take session codes.");
+  }
+  const accountScope = scopePortal?.accountId ?? null;
   let code: string;
   try {
     code = normaliseCode(input.code);
@@ -246,7 +251,7 @@ export async function redeemCode(
   }
   const request = await findRequest(db, found.accountId, requestId);
   if (!request) throw new Error("request vanished after insert");
-  const session = sessionViewOf(toView(request), found.agentId, agent?.display_name ?? "", now);
+  const session = await sessionViewOf(deps, toView(request), found.agentId, agent?.display_name ?? "", now);
   await publishUpdate(deps, request);
   await deps.bus.publish(channels.user(found.agentId), { type: "session.started", session });
   await deps.bus.publish(channels.user(found.agentId), { type: "codes.changed", agentId: found.agentId });

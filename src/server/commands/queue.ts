@@ -306,7 +306,7 @@ export async function acceptOffer(deps: Deps, actor: Actor, offerId: string): Pr
     throw new DomainError(409, "offer_closed", "This offer has ended (it timed out or was passed on).");
   const request = await findRequest(db, accountId, offer.requestId);
   if (!request) throw notFound("Request");
-  const session = sessionViewOf(toView(request), actor.user.id, actor.user.displayName, now);
+  const session = await sessionViewOf(deps, toView(request), actor.user.id, actor.user.displayName, now);
   await closeOffer(deps, offer, "accepted");
   await publishUpdate(deps, request);
   await deps.bus.publish(channels.user(actor.user.id), { type: "session.started", session });
@@ -353,7 +353,7 @@ export async function takeNext(deps: Deps, actor: Actor): Promise<SessionView> {
     if (!won) continue;
     const request = await findRequest(db, accountId, r.id);
     if (!request) continue;
-    const session = sessionViewOf(toView(request), actor.user.id, actor.user.displayName, now);
+    const session = await sessionViewOf(deps, toView(request), actor.user.id, actor.user.displayName, now);
     await publishUpdate(deps, request);
     await deps.bus.publish(channels.user(actor.user.id), { type: "session.started", session });
     // A dispatch on another node may have offered this request between the check above and the

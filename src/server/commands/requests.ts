@@ -205,13 +205,28 @@ export async function publishUpdate(deps: Deps, request: RequestRecord): Promise
   await deps.bus.publish(channels.request(request.id), { type: "request.updated", request: view });
 }
 
-export function sessionViewOf(
+/** A just-started session as both sides see it; lastSeq counts the greeting if the portal has one. */
+export async function sessionViewOf(
+  deps: Deps,
   request: RequestView,
   agentId: string,
   agentName: string,
   startedAt: number,
-): SessionView {
-  return { id: request.id, request, agentId, agentName, startedAt, endedAt: null, lastSeq: 0 };
+): Promise<SessionView> {
+  const row = await deps.db.kysely
+    .selectFrom("sessions")
+    .select("last_seq")
+    .where("id", "=", request.id)
+    .executeTakeFirst();
+  return {
+    id: request.id,
+    request,
+    agentId,
+    agentName,
+    startedAt,
+    endedAt: null,
+    lastSeq: row?.last_seq ?? 0,
+  };
 }
 
 async function assertCanTake(deps: Deps, actor: Actor, request: RequestRecord): Promise<void> {
@@ -231,7 +246,7 @@ async function assertBelowLimit(db: Kysely<Database>, actor: Actor): Promise<voi
     throw new DomainError(
       409,
       "at_limit",
-      `You are at your limit of ${actor.user.maxSessions} sessions; end one first.`,
+      `You are at your limit of ${actor.user.maxSessions} session${actor.user.maxSessions === 1 ? "" : "s"}; end one first.`,
     );
   }
 }
@@ -294,7 +309,7 @@ export async function acceptRequest(deps: Deps, actor: Actor, requestId: string)
   const after = await findRequest(db, accountId, requestId);
   if (!after) throw notFound("Request");
   if (!won) throw notWaiting(after);
-  const session = sessionViewOf(toView(after), actor.user.id, actor.user.displayName, now);
+  const session = await sessionViewOf(deps, toView(after), actor.user.id, actor.user.displayName, now);
   await publishUpdate(deps, after);
   await deps.bus.publish(channels.user(actor.user.id), { type: "session.started", session });
   return session;
