@@ -339,7 +339,7 @@ describe.each(dialects())("request lifecycle on %s", (dialect) => {
     for (const a of answers.filter((x) => x.status === 409)) {
       expect(a.body).toEqual({
         error: "at_limit",
-        message: "You are at your limit of 1 sessions; end one first.",
+        message: "You are at your limit of 1 session; end one first.",
       });
     }
     const open = await world.app.deps.db.kysely
