@@ -75,6 +75,13 @@ export const de: Catalog = {
   "portals.type.code": "Sitzungscode",
   "portals.allowedTypes": "Der Modus dieses Kontos erlaubt: {types}",
   "portals.title": "Titel",
+  "portals.greeting": "Begrüßung",
+  "portals.greetingHint":
+    "Wird als erste Chatnachricht jeder Sitzung dieses Portals gesendet. Leer lassen für keine.",
+  "portals.greetingCount": "{n} von {max} Zeichen",
+  "portals.maxWait": "Maximale Wartezeit (Minuten)",
+  "portals.maxWaitHint":
+    "Nach dieser Zeit in der Warteschlange endet die Anfrage ohne Antwort, mit dem Angebot, eine Nachricht zu hinterlassen ({min}–{max} Minuten).",
   "portals.welcomeText": "Begrüßungstext",
   "portals.color": "Farbe",
   "portals.logo": "Logo-URL (optional)",
@@ -147,6 +154,9 @@ export const de: Catalog = {
   "account.mode.phone": "Telefon",
   "account.mode.queue": "Warteschlange",
   "account.modeTypes": "Portaltypen: {types}",
+  "account.offerTimeout": "Angebotsdauer (Sekunden)",
+  "account.offerTimeoutHint":
+    "So lange hat ein Agent Zeit, ein Angebot aus der Warteschlange anzunehmen, bevor es an den nächsten geht ({min}–{max} Sekunden).",
   "account.webChatHint":
     "Sitzungen können als Chat im Browserfenster des Kunden beginnen. Nötig für Portale, die zuerst per Chat verbinden.",
   "account.upgradeHint":

@@ -72,6 +72,13 @@ export const en = {
   "portals.type.code": "Session code",
   "portals.allowedTypes": "This account's mode allows: {types}",
   "portals.title": "Title",
+  "portals.greeting": "Greeting",
+  "portals.greetingHint":
+    "Sent as the first chat message of every session of this portal. Leave empty for none.",
+  "portals.greetingCount": "{n} of {max} characters",
+  "portals.maxWait": "Maximum wait (minutes)",
+  "portals.maxWaitHint":
+    "After this long in line a customer's request ends as no response, with an offer to leave a message ({min}–{max} minutes).",
   "portals.welcomeText": "Welcome text",
   "portals.color": "Colour",
   "portals.logo": "Logo URL (optional)",
@@ -146,6 +153,9 @@ export const en = {
   "account.mode.phone": "Phone",
   "account.mode.queue": "Queue",
   "account.modeTypes": "Portal types: {types}",
+  "account.offerTimeout": "Offer timeout (seconds)",
+  "account.offerTimeoutHint":
+    "How long an agent has to accept a queue offer before it passes to the next agent ({min}–{max} seconds).",
   "account.webChatHint":
     "Sessions can start as a chat in the customer's browser window. Needed by portals that connect chat first.",
   "account.upgradeHint":

@@ -9,6 +9,7 @@ export interface AccountInput {
   mode: Mode;
   webChatEnabled: boolean;
   upgradeEnabled: boolean;
+  offerTimeoutSeconds: number;
 }
 
 export interface NewAccountInput {
@@ -46,6 +47,8 @@ export interface PortalInput {
   connectionMode: ConnectionMode;
   enabled: boolean;
   agentIds: string[];
+  maxWaitSeconds?: number;
+  greeting?: string;
 }
 
 const a = (accountId: string) => `/accounts/${encodeURIComponent(accountId)}`;

@@ -9,6 +9,7 @@ import { History } from "./panes/History.js";
 import { Incoming } from "./panes/Incoming.js";
 import { InSession } from "./panes/InSession.js";
 import { Offline } from "./panes/Offline.js";
+import { QueueBar } from "./QueueBar.js";
 import { SessionTabs } from "./SessionTabs.js";
 import { OperatorNotice, SignIn } from "./SignIn.js";
 import { panes } from "./settings.js";
@@ -50,6 +51,7 @@ function Console() {
       <TopBar />
       <ConnectionBanner />
       <NoticeBanner />
+      <QueueBar />
       <PaneBar />
       <main id="main" class={`workspace ${hasSessions ? "has-sessions" : ""}`}>
         <div class="lists">

@@ -1,10 +1,13 @@
 import { useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
 import { LIMITS } from "../../shared/model.js";
 import type { ChatMessage } from "../../shared/protocol.js";
+import { EndForm } from "./EndForm.js";
 import { formatSessionId, formatTime } from "./format.js";
 import { t } from "./i18n.js";
 import { endSession, retryChat, sendChat } from "./live.js";
-import { chats, closeTab, markRead, type PendingMessage, type SessionTab } from "./state.js";
+import { agentSent, agentTyping, receipts, TYPING_SHOWN_MS, tellReceipt, typingAt } from "./presence.js";
+import { ScreenShare } from "./ScreenShare.js";
+import { chats, closeTab, lastSeq, markRead, now, type PendingMessage, type SessionTab } from "./state.js";
 import { Elapsed } from "./timers.js";
 
 const URL_PATTERN = /(https?:\/\/[^\s<>"']+[^\s<>"'.,;:!?)\]])/g;
@@ -42,7 +45,10 @@ export function Chat({ tab }: { tab: SessionTab }) {
     if (el) el.scrollTop = el.scrollHeight;
   }, [count]);
   useEffect(() => {
-    if (document.visibilityState === "visible") markRead(s.id);
+    if (document.visibilityState === "visible") {
+      markRead(s.id);
+      tellReceipt(s.id, lastSeq(s.id), true);
+    }
   }, [count, s.id]);
 
   return (
@@ -85,6 +91,7 @@ export function Chat({ tab }: { tab: SessionTab }) {
           <strong>{t("question")}:</strong> <Linkified text={r.question} />
         </div>
       )}
+      <ScreenShare sessionId={s.id} ended={tab.ended !== null} />
       {/* biome-ignore lint/a11y/noNoninteractiveTabindex: a scrollable log must be reachable by keyboard (WCAG 2.1.1) */}
       <div class="chat-log" ref={logRef} role="log" aria-label={t("messages", { name })} tabIndex={0}>
         <ol class="chat-list">
@@ -94,7 +101,7 @@ export function Chat({ tab }: { tab: SessionTab }) {
               : t("sessionStarted", { time: formatTime(s.startedAt) })}
           </li>
           {chat.messages.map((m) => (
-            <Message key={m.seq} m={m} />
+            <Message key={m.seq} m={m} sessionId={s.id} />
           ))}
           {chat.pending.map((p) => (
             <Pending key={p.ref} sessionId={s.id} p={p} />
@@ -110,12 +117,31 @@ export function Chat({ tab }: { tab: SessionTab }) {
           )}
         </ol>
       </div>
-      {!tab.ended && <Composer sessionId={s.id} name={name} />}
+      {!tab.ended && <TypingNote sessionId={s.id} name={name} />}
+      {tab.ended ? <EndForm sessionId={s.id} /> : <Composer sessionId={s.id} name={name} />}
     </div>
   );
 }
 
-function Message({ m }: { m: ChatMessage }) {
+/** "Carla is typing…" for a few seconds after the customer's last keystroke. */
+function TypingNote({ sessionId, name }: { sessionId: string; name: string }) {
+  const at = typingAt.value[sessionId] ?? 0;
+  const shown = at > 0 && Math.max(now.value, Date.now()) - at < TYPING_SHOWN_MS;
+  return (
+    <p class="typing-note" aria-live="polite">
+      {shown ? t("isTyping", { name }) : ""}
+    </p>
+  );
+}
+
+function receiptText(sessionId: string, seq: number): string {
+  const r = receipts.value[sessionId];
+  if (r && seq <= r.read) return t("read");
+  if (r && seq <= r.delivered) return t("delivered");
+  return t("sent");
+}
+
+function Message({ m, sessionId }: { m: ChatMessage; sessionId: string }) {
   if (m.sender === "system") {
     return (
       <li class="chat-note">
@@ -129,7 +155,7 @@ function Message({ m }: { m: ChatMessage }) {
       <div class="msg-meta">
         <span class="msg-author">{mine ? t("you") : m.authorName || t("customer")}</span>
         <time dateTime={new Date(m.at).toISOString()}>{formatTime(m.at)}</time>
-        {mine && <span class="msg-status">{t("sent")}</span>}
+        {mine && <span class="msg-status">{receiptText(sessionId, m.seq)}</span>}
       </div>
       <div class="msg-body">
         <Linkified text={m.body} />
@@ -177,6 +203,7 @@ function Composer({ sessionId, name }: { sessionId: string; name: string }) {
   const inputId = `compose-${sessionId}`;
   const submit = () => {
     const problem = sendChat(sessionId, text);
+    agentSent(sessionId);
     setError(problem);
     if (!problem && text.trim() !== "") setText("");
   };
@@ -198,7 +225,10 @@ function Composer({ sessionId, name }: { sessionId: string; name: string }) {
         maxLength={LIMITS.chatMessage}
         placeholder={t("messageTo", { name })}
         aria-describedby={`${inputId}-hint${error ? ` ${inputId}-error` : ""}`}
-        onInput={(e) => setText(e.currentTarget.value)}
+        onInput={(e) => {
+          setText(e.currentTarget.value);
+          agentTyping(sessionId);
+        }}
         onKeyDown={(e) => {
           if (e.key === "Enter" && !e.shiftKey && !e.isComposing) {
             e.preventDefault();

@@ -3,7 +3,9 @@ import type {
   ChatMessage,
   CodeView,
   ConsoleSnapshot,
+  Outcome,
   RequestView,
+  SessionSummary,
   SessionView,
 } from "../../shared/protocol.js";
 
@@ -91,9 +93,15 @@ export const api = {
     call<SessionView>("POST", `/requests/${encodeURIComponent(requestId)}/accept`),
   decline: (requestId: string) =>
     call<RequestView>("POST", `/requests/${encodeURIComponent(requestId)}/decline`),
+  acceptOffer: (offerId: string) =>
+    call<SessionView>("POST", `/offers/${encodeURIComponent(offerId)}/accept`),
+  declineOffer: (offerId: string) => call<null>("POST", `/offers/${encodeURIComponent(offerId)}/decline`),
+  takeNext: () => call<SessionView>("POST", "/queue/take-next"),
   createCode: (portalId: string, name: string) => call<CodeView>("POST", "/codes", { portalId, name }),
   cancelCode: (codeId: string) => call<null>("DELETE", `/codes/${encodeURIComponent(codeId)}`),
   messages: (sessionId: string, since: number) =>
     call<ChatMessage[]>("GET", `/sessions/${encodeURIComponent(sessionId)}/messages?since=${since}`),
   endSession: (sessionId: string) => call<null>("POST", `/sessions/${encodeURIComponent(sessionId)}/end`),
+  saveOutcome: (sessionId: string, form: { outcome: Outcome; notes?: string; ticket?: string }) =>
+    call<SessionSummary>("POST", `/sessions/${encodeURIComponent(sessionId)}/outcome`, form),
 };

@@ -1,11 +1,19 @@
 import { batch, effect } from "@preact/signals";
 import type { Me } from "../../shared/api.js";
 import { LIMITS } from "../../shared/model.js";
-import type { AgentClientMessage, AgentServerMessage, RequestView } from "../../shared/protocol.js";
+import type {
+  AgentClientMessage,
+  AgentServerMessage,
+  OfferView,
+  RequestView,
+} from "../../shared/protocol.js";
 import { ApiFailure, api, whenSignedOut } from "./api.js";
+import { setEnded } from "./ended.js";
 import { t } from "./i18n.js";
 import { beep, closeDesktop, notifyDesktop } from "./notify.js";
+import { customerReceipt, customerSpoke, customerTyped, setPresenceSender, tellReceipt } from "./presence.js";
 import { settings } from "./settings.js";
+import { onRtc, onShare, setShareConfig, setShareSender, shareEnded } from "./share.js";
 import { ReconnectingSocket } from "./socket.js";
 import {
   ALERT_VISIBLE_MS,
@@ -29,6 +37,8 @@ import {
   incoming,
   lastSeq,
   now,
+  offer,
+  offerNote,
   openSessions,
   phase,
   portals,
@@ -36,10 +46,12 @@ import {
   ringing,
   sessionEnded,
   sessionStarted,
+  setQueueStat,
   showNotice,
   snapshotCount,
   stats,
   stopRinging,
+  takingNext,
   updatePending,
   user,
 } from "./state.js";
@@ -59,6 +71,7 @@ let refCounter = 0;
 const accepting = new Set<string>();
 
 const REPEAT_SOUND_MS = 4000;
+const OFFER_NOTE_MS = 8000;
 
 function me(): string {
   return user.value?.id ?? "";
@@ -145,7 +158,16 @@ function handle(msg: AgentServerMessage): void {
   switch (msg.type) {
     case "snapshot": {
       const first = snapshotCount.value === 0;
+      const heldBefore = offer.value?.id ?? null;
       const fresh = applySnapshot(msg.snapshot);
+      // An offer made while this console was disconnected rings like a live one.
+      const held = msg.snapshot.offer;
+      if (held && held.id !== heldBefore) {
+        offer.value = null;
+        offerArrived(held);
+      }
+      setShareConfig(msg.snapshot.upgradeEnabled, msg.snapshot.iceServers);
+      setEnded(msg.snapshot.ended);
       for (const r of fresh) alertFor(r);
       catchUpChats();
       if (!first) void loadPortals();
@@ -168,15 +190,43 @@ function handle(msg: AgentServerMessage): void {
     }
     case "session.ended":
       sessionEnded(msg.sessionId, msg.endedAt, msg.endedBy);
+      shareEnded(msg.sessionId);
       refreshStatsSoon();
+      return;
+    case "share":
+      onShare(msg.sessionId, msg.state, msg.reason);
+      return;
+    case "rtc":
+      void onRtc(msg.sessionId, msg.signal);
       return;
     case "message": {
       const unseen = msg.sessionId !== activeTab.value || document.visibilityState !== "visible";
       addMessage(msg.sessionId, msg.message, unseen);
+      if (msg.message.sender === "customer") customerSpoke(msg.sessionId);
+      tellReceipt(msg.sessionId, lastSeq(msg.sessionId), !unseen);
       return;
     }
+    case "typing":
+      customerTyped(msg.sessionId);
+      return;
+    case "receipt":
+      customerReceipt(msg.sessionId, msg.receipt);
+      return;
     case "codes":
       codes.value = msg.codes;
+      return;
+    case "offer":
+      offerArrived(msg.offer);
+      return;
+    case "offer.closed":
+      if (offer.value?.id !== msg.offerId) return;
+      offer.value = null;
+      closeDesktop(msg.requestId);
+      if (msg.reason === "timed-out") offerNote.value = { text: t("offerTimedOut"), at: Date.now() };
+      else if (msg.reason === "withdrawn") offerNote.value = { text: t("offerWithdrawn"), at: Date.now() };
+      return;
+    case "queue.stat":
+      setQueueStat(msg.stat);
       return;
     case "availability":
       available.value = msg.available;
@@ -193,6 +243,20 @@ function handle(msg: AgentServerMessage): void {
   }
 }
 
+function offerArrived(o: OfferView): void {
+  const fresh = offer.value?.id !== o.id;
+  batch(() => {
+    offer.value = o;
+    offerNote.value = null;
+  });
+  if (!fresh) return;
+  notifyDesktop(o.request);
+  if (settings.value.sound) {
+    beep();
+    lastBeepAt = Date.now();
+  }
+}
+
 function alertFor(r: RequestView): void {
   if (!addAlert(r, me())) return;
   notifyDesktop(r);
@@ -205,6 +269,8 @@ function alertFor(r: RequestView): void {
 function send(msg: AgentClientMessage): boolean {
   return socket?.send(msg) ?? false;
 }
+setShareSender(send);
+setPresenceSender(send);
 
 /** After a (re)connect: fetch what each open session missed, and deliver what was not sent. */
 function catchUpChats(): void {
@@ -252,7 +318,9 @@ function refreshStatsSoon(): void {
   statsTimer = setTimeout(async () => {
     statsTimer = null;
     try {
-      stats.value = (await api.snapshot()).stats;
+      const snap = await api.snapshot();
+      stats.value = snap.stats;
+      setEnded(snap.ended);
     } catch {
       // the next snapshot brings them
     }
@@ -262,6 +330,7 @@ function refreshStatsSoon(): void {
 function tick(): void {
   const wall = Date.now();
   now.value = wall + clockOffset.value;
+  if (offerNote.value && wall - offerNote.value.at >= OFFER_NOTE_MS) offerNote.value = null;
   if (alerts.value.some((a) => wall - a.shownAt >= ALERT_VISIBLE_MS)) {
     alerts.value = alerts.value.filter((a) => wall - a.shownAt < ALERT_VISIBLE_MS);
   }
@@ -270,7 +339,7 @@ function tick(): void {
     s.sound &&
     s.repeatSound &&
     available.value &&
-    ringing.value.size > 0 &&
+    (ringing.value.size > 0 || offer.value !== null) &&
     wall - lastBeepAt >= REPEAT_SOUND_MS
   ) {
     lastBeepAt = wall;
@@ -298,6 +367,10 @@ export function errorText(err: unknown): string {
       return t("tooManyCodes", { max: number(err.message) });
     case "session_ended":
       return t("sessionOver");
+    case "queue_empty":
+      return t("queueEmpty");
+    case "offer_closed":
+      return t("offerClosed");
     case "wrong_credentials":
       return t("wrongCredentials");
     case "disabled":
@@ -361,6 +434,55 @@ export async function decline(requestId: string): Promise<void> {
     if (err instanceof ApiFailure && (err.code === "already_taken" || err.code === "not_waiting")) {
       dropWaiting(requestId);
     }
+  }
+}
+
+export async function acceptOffer(offerId: string): Promise<void> {
+  const held = offer.value;
+  if (!held || held.id !== offerId) return;
+  accepting.add(held.request.id);
+  offer.value = null;
+  closeDesktop(held.request.id);
+  try {
+    const session = await api.acceptOffer(offerId);
+    sessionStarted(session, true);
+    send({ type: "history", sessionId: session.id, since: lastSeq(session.id) });
+  } catch (err) {
+    showNotice(errorText(err));
+  } finally {
+    accepting.delete(held.request.id);
+  }
+}
+
+export async function declineOffer(offerId: string): Promise<void> {
+  const held = offer.value;
+  if (held?.id === offerId) {
+    offer.value = null;
+    closeDesktop(held.request.id);
+  }
+  try {
+    await api.declineOffer(offerId);
+  } catch (err) {
+    // Already closed (timed out, passed on): nothing left to decline.
+    if (!(err instanceof ApiFailure && (err.status === 404 || err.status === 409)))
+      showNotice(errorText(err));
+  }
+}
+
+export async function takeNext(): Promise<void> {
+  if (takingNext.value) return;
+  takingNext.value = true;
+  try {
+    const session = await api.takeNext();
+    if (offer.value?.request.id === session.id) offer.value = null;
+    accepting.add(session.id);
+    sessionStarted(session, true);
+    accepting.delete(session.id);
+    send({ type: "history", sessionId: session.id, since: lastSeq(session.id) });
+  } catch (err) {
+    showNotice(errorText(err));
+  } finally {
+    takingNext.value = false;
   }
 }
 

@@ -5,6 +5,8 @@ import type {
   ChatMessage,
   CodeView,
   ConsoleSnapshot,
+  OfferView,
+  QueueStat,
   RequestState,
   RequestView,
   SessionView,
@@ -56,6 +58,19 @@ export interface AlertPopup {
 export const alerts = signal<AlertPopup[]>([]);
 /** Requests alerted and not yet answered by this agent: the sound repeats for these. */
 export const ringing = signal<ReadonlySet<string>>(new Set());
+
+// ── queue mode ────────────────────────────────────────────────────────────────
+/** The queue offer this agent holds (one at a time), shown as a yellow pop-up with its timer. */
+export const offer = signal<OfferView | null>(null);
+/** A short note after an offer closed by itself (timed out, withdrawn); cleared after a while. */
+export const offerNote = signal<{ text: string; at: number } | null>(null);
+/** Each queue portal's line (length, oldest wait), by portal id. */
+export const queues = signal<Record<string, QueueStat>>({});
+export const takingNext = signal(false);
+
+export function setQueueStat(stat: QueueStat): void {
+  queues.value = { ...queues.value, [stat.portalId]: stat };
+}
 
 // ── selection (Details pane) ──────────────────────────────────────────────────
 export const selectedId = signal<string | null>(null);
@@ -121,6 +136,13 @@ export function lastSeq(sessionId: string): number {
 
 // ── derived ───────────────────────────────────────────────────────────────────
 export const waitingCount = computed(() => incoming.value.length);
+/** The agent's queue portals (the server sends a line for each) with their names. */
+export const queueLines = computed(() => {
+  const names = new Map(portals.value.map((p) => [p.id, p.name]));
+  return Object.values(queues.value)
+    .map((stat) => ({ stat, name: names.get(stat.portalId) ?? "" }))
+    .sort((a, b) => a.name.localeCompare(b.name));
+});
 export const codePortals = computed(() => {
   const me = user.value?.id;
   return portals.value.filter(
@@ -166,6 +188,8 @@ export function applySnapshot(s: ConsoleSnapshot): RequestView[] {
     offline.value = [...s.offline].sort(byStateAtDesc);
     codes.value = s.codes;
     stats.value = s.stats;
+    offer.value = s.offer;
+    queues.value = Object.fromEntries(s.queues.map((q) => [q.portalId, q]));
     alerts.value = alerts.value
       .filter((a) => waitingIds.has(a.request.id))
       .map((a) => ({ ...a, request: s.incoming.find((r) => r.id === a.request.id) ?? a.request }));
@@ -369,6 +393,10 @@ export function resetAll(): void {
     offline.value = [];
     codes.value = [];
     stats.value = null;
+    offer.value = null;
+    offerNote.value = null;
+    queues.value = {};
+    takingNext.value = false;
     snapshotCount.value = 0;
     alerts.value = [];
     ringing.value = new Set();

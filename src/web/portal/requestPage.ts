@@ -8,9 +8,12 @@ import {
   queueWaitText,
 } from "../../shared/i18n/portal.js";
 import { LIMITS } from "../../shared/model.js";
-import type { ChatMessage, CustomerServerMessage } from "../../shared/protocol.js";
+import type { ChatMessage, CustomerServerMessage, CustomerStatus } from "../../shared/protocol.js";
 import { $, $$, el } from "./dom.js";
+import { CustomerPresence } from "./presence.js";
+import { CustomerShare } from "./share.js";
 import { RequestSocket } from "./socket.js";
+import { bindSurvey } from "./survey.js";
 
 const LIVE_STATES = new Set(["waiting", "accepted"]);
 
@@ -35,6 +38,18 @@ export function startRequestPage(t: PortalTexts, lang: string): void {
   const pending = new Map<string, { body: string; after: number }>();
   let refCounter = 0;
   let wasDown = false;
+  const share = new CustomerShare(t, (msg) => socket.send(msg));
+  let directAsked = false;
+  const presence = new CustomerPresence(t, (msg) => socket.send(msg));
+  let lastStatus: CustomerStatus | null = null;
+  /** Direct mode: the session view asks for the screen straight away (once per page). */
+  const askIfDirect = () => {
+    const st = lastStatus;
+    if (directAsked || state !== "accepted" || !st || st.connectionMode !== "direct" || !st.upgradeEnabled)
+      return;
+    directAsked = true;
+    share.ask();
+  };
 
   // ── the view of the current state ─────────────────────────────────────────
   const list = () => $("[data-messages]", main);
@@ -86,6 +101,8 @@ export function startRequestPage(t: PortalTexts, lang: string): void {
     const later = $$("li[data-seq]", ol).find((li) => Number(li.dataset.seq) > m.seq);
     if (later) later.before(item);
     else ol.append(item);
+    if (m.sender === "customer") presence.receipt(main);
+    else if (m.sender === "agent") presence.agentSpoke(main);
     if (nearBottom || m.sender === "customer") box.scrollTop = box.scrollHeight;
   };
 
@@ -102,6 +119,9 @@ export function startRequestPage(t: PortalTexts, lang: string): void {
     }
     const scroll = scroller();
     if (scroll) scroll.scrollTop = scroll.scrollHeight;
+    if (state === "accepted") share.attach(main);
+    else share.end();
+    bindSurvey(main, t);
     const form = $<HTMLFormElement>("form[data-chat]", main);
     const box = $<HTMLTextAreaElement>("#chat-body", main);
     if (form && box) {
@@ -111,6 +131,7 @@ export function startRequestPage(t: PortalTexts, lang: string): void {
           form.requestSubmit();
         }
       });
+      box.addEventListener("input", () => presence.typing());
       form.addEventListener("submit", (event) => {
         event.preventDefault();
         void send(box);
@@ -126,6 +147,7 @@ export function startRequestPage(t: PortalTexts, lang: string): void {
     }
     chatError(null);
     const ref = `m${++refCounter}`;
+    presence.sent();
     if (socket.send({ type: "send", body, ref })) {
       pending.set(ref, { body, after: lastSeq });
       box.value = "";
@@ -202,6 +224,7 @@ export function startRequestPage(t: PortalTexts, lang: string): void {
       if (box && draft) box.value = draft;
       $("h1", main)?.focus();
       if (state === "accepted") socket.send({ type: "history", since: lastSeq });
+      askIfDirect();
       if (!LIVE_STATES.has(state)) socket.stop();
     } catch {
       window.setTimeout(() => void swap(), 2000);
@@ -219,10 +242,25 @@ export function startRequestPage(t: PortalTexts, lang: string): void {
       case "status":
         offset = msg.status.serverTime - Date.now();
         createdAt = msg.status.createdAt;
+        lastStatus = msg.status;
+        share.setIceServers(msg.status.iceServers);
         if (msg.status.state !== state) void swap();
+        else askIfDirect();
+        return;
+      case "share":
+      case "rtc":
+      case "pointer":
+        share.onMessage(msg);
         return;
       case "message":
         addMessage(msg.message);
+        presence.tell(lastSeq);
+        return;
+      case "typing":
+        presence.agentTyping(main, lastStatus?.agentName ?? "");
+        return;
+      case "receipt":
+        presence.receipt(main, msg.receipt);
         return;
       case "queue": {
         const position = $("[data-queue-position]", main);
@@ -265,6 +303,7 @@ export function startRequestPage(t: PortalTexts, lang: string): void {
       onMessage,
       onUp: () => {
         connNote("");
+        if (state === "accepted") presence.tell(lastSeq);
         if (wasDown) void recoverPending();
         wasDown = false;
       },
@@ -275,6 +314,12 @@ export function startRequestPage(t: PortalTexts, lang: string): void {
     },
   );
   if (!LIVE_STATES.has(state)) socket.stop();
+
+  const seenAgain = () => {
+    if (state === "accepted") presence.tell(lastSeq);
+  };
+  document.addEventListener("visibilitychange", seenAgain);
+  window.addEventListener("focus", seenAgain);
 
   window.setInterval(() => {
     const waited = $("[data-waited]", main);

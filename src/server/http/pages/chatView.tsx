@@ -74,6 +74,21 @@ export function MessageList({
   );
 }
 
+export function TranscriptLinks({ t, requestId }: { t: PortalTexts; requestId: string }) {
+  const base = `/api/v1/customer/requests/${encodeURIComponent(requestId)}/transcript`;
+  return (
+    <p class="transcript-links small">
+      <a href={`${base}?format=txt`} download>
+        {t.transcriptTxt}
+      </a>{" "}
+      ·{" "}
+      <a href={`${base}?format=json`} download>
+        {t.transcriptJson}
+      </a>
+    </p>
+  );
+}
+
 export interface ChatProps {
   t: PortalTexts;
   lang: Language;
@@ -123,6 +138,7 @@ export function ChatView({ t, lang, requestId, messages, draft, error }: ChatPro
           {error ?? ""}
         </p>
       </form>
+      <TranscriptLinks t={t} requestId={requestId} />
       <noscript>
         <p class="muted small">
           <a href={`/r/${requestId}`}>{t.chatReloadNote}</a>

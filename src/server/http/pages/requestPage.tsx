@@ -7,7 +7,7 @@ import {
   queueWaitText,
   textsFor,
 } from "../../../shared/i18n/portal.js";
-import type { Language } from "../../../shared/model.js";
+import { type Language, LIMITS } from "../../../shared/model.js";
 import {
   type AlertKind,
   type ChatMessage,
@@ -15,7 +15,7 @@ import {
   formatSessionId,
 } from "../../../shared/protocol.js";
 import type { PortalRow } from "../../store/portals.js";
-import { ChatView, MessageList } from "./chatView.js";
+import { ChatView, MessageList, TranscriptLinks } from "./chatView.js";
 import { renderPage } from "./Layout.js";
 import { brandOf } from "./portalPage.js";
 import { PortalShell } from "./portalShell.js";
@@ -166,6 +166,40 @@ function endingOf(model: RequestPageModel, t: PortalTexts): Ending {
   }
 }
 
+/** The optional survey after the session: a 1–5 rating and a comment, sent once (by the bundle). */
+function Survey({ t, requestId, done }: { t: PortalTexts; requestId: string; done: boolean }) {
+  if (done) {
+    return (
+      <p class="notice" role="status">
+        {t.surveyThanks}
+      </p>
+    );
+  }
+  return (
+    <form class="survey notice" data-survey={requestId} novalidate aria-labelledby="survey-heading">
+      <h2 id="survey-heading">{t.surveyTitle}</h2>
+      <fieldset class="survey-rating">
+        <legend>{t.surveyRating}</legend>
+        {[1, 2, 3, 4, 5].map((n) => (
+          <label key={String(n)}>
+            <input type="radio" name="rating" value={String(n)} /> {String(n)}
+          </label>
+        ))}
+      </fieldset>
+      <label for="survey-comment">{t.surveyComment}</label>
+      <textarea id="survey-comment" name="comment" rows={3} maxLength={LIMITS.surveyComment} />
+      <p class="field-error" id="survey-error" role="alert" hidden>
+        {""}
+      </p>
+      <p>
+        <button type="submit" class="primary">
+          {t.surveySend}
+        </button>
+      </p>
+    </form>
+  );
+}
+
 function Ended({ model, t }: { model: RequestPageModel; t: PortalTexts }) {
   const ending = endingOf(model, t);
   return (
@@ -182,10 +216,14 @@ function Ended({ model, t }: { model: RequestPageModel; t: PortalTexts }) {
           </a>
         ))}
       </p>
+      {model.status.state === "ended" && model.status.agentName ? (
+        <Survey t={t} requestId={model.status.requestId} done={model.status.surveyed} />
+      ) : null}
       {model.messages.length > 0 ? (
         <section class="transcript" aria-labelledby="transcript-heading">
           <h2 id="transcript-heading">{t.transcript}</h2>
           <MessageList t={t} lang={model.lang} messages={model.messages} live={false} />
+          <TranscriptLinks t={t} requestId={model.status.requestId} />
         </section>
       ) : null}
     </>

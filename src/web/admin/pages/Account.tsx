@@ -3,6 +3,7 @@ import type { Account } from "../../../shared/api.js";
 import { LIMITS, MODES, type Mode, portalTypesFor } from "../../../shared/model.js";
 import { ChoiceGroup, Field, FormAlert, Switch } from "../../common/Field.js";
 import {
+  checkInteger,
   checkText,
   type FormErrors,
   focusFirstInvalid,
@@ -18,7 +19,7 @@ import { PageHeader } from "../components/PageHeader.js";
 import { SavedNote } from "../components/Status.js";
 import { storeAccount } from "../session.js";
 
-const SHOWN = ["name", "mode", "webChatEnabled", "upgradeEnabled"];
+const SHOWN = ["name", "mode", "webChatEnabled", "upgradeEnabled", "offerTimeoutSeconds"];
 
 export function typeNames(mode: Mode): string {
   return portalTypesFor(mode)
@@ -63,6 +64,7 @@ export function AccountPage({ account }: { account: Account }) {
   const [mode, setMode] = useState<Mode>(account.mode);
   const [webChat, setWebChat] = useState(account.webChatEnabled);
   const [upgrade, setUpgrade] = useState(account.upgradeEnabled);
+  const [offerTimeout, setOfferTimeout] = useState(String(account.offerTimeoutSeconds));
   const [errors, setErrors] = useState<FormErrors>(NO_ERRORS);
   const [busy, setBusy] = useState(false);
   const [saved, setSaved] = useState(false);
@@ -73,6 +75,15 @@ export function AccountPage({ account }: { account: Account }) {
     setSaved(false);
     const problems: Problems = {};
     checkText(problems, "name", name, { required: true, max: LIMITS.accountName });
+    if (mode === "queue") {
+      checkInteger(
+        problems,
+        "offerTimeoutSeconds",
+        offerTimeout,
+        LIMITS.offerTimeoutMin,
+        LIMITS.offerTimeoutMax,
+      );
+    }
     if (hasProblems(problems)) {
       setErrors(formErrors(problems, placeIn(SHOWN)));
       focusFirstInvalid(form.current);
@@ -85,8 +96,10 @@ export function AccountPage({ account }: { account: Account }) {
         mode,
         webChatEnabled: webChat,
         upgradeEnabled: upgrade,
+        ...(mode === "queue" ? { offerTimeoutSeconds: Number(offerTimeout) } : {}),
       });
       storeAccount(next);
+      setOfferTimeout(String(next.offerTimeoutSeconds));
       setErrors(NO_ERRORS);
       setSaved(true);
     } catch (err) {
@@ -112,6 +125,28 @@ export function AccountPage({ account }: { account: Account }) {
           error={errors.fields.mode}
           onChange={setMode}
         />
+        {mode === "queue" && (
+          <Field
+            id="account-offerTimeout"
+            label={t("account.offerTimeout")}
+            hint={t("account.offerTimeoutHint", { min: LIMITS.offerTimeoutMin, max: LIMITS.offerTimeoutMax })}
+            error={errors.fields.offerTimeoutSeconds}
+          >
+            {(c) => (
+              <input
+                {...c}
+                type="number"
+                inputMode="numeric"
+                class="short-number"
+                min={LIMITS.offerTimeoutMin}
+                max={LIMITS.offerTimeoutMax}
+                step={1}
+                value={offerTimeout}
+                onInput={(e) => setOfferTimeout(e.currentTarget.value)}
+              />
+            )}
+          </Field>
+        )}
         <Switch
           id="account-webchat"
           label={t("admin.webChat")}

@@ -1,6 +1,12 @@
 import { useRef, useState } from "preact/hooks";
 import type { Account, Portal, User } from "../../../shared/api.js";
-import { CONNECTION_MODES, LANGUAGES, type PortalType, portalTypesFor } from "../../../shared/model.js";
+import {
+  CONNECTION_MODES,
+  LANGUAGES,
+  LIMITS,
+  type PortalType,
+  portalTypesFor,
+} from "../../../shared/model.js";
 import { ChoiceGroup, Field, FormAlert, Switch } from "../../common/Field.js";
 import {
   type FormErrors,
@@ -30,6 +36,9 @@ import {
   draftOf,
   inputOf,
   isColour,
+  isQueuePortal,
+  MAX_WAIT_MAX_MINUTES,
+  MAX_WAIT_MIN_MINUTES,
   type PortalDraft,
   placePortalProblem,
   slugify,
@@ -95,6 +104,7 @@ function PortalEditor({
     setDraft((d) => ({ ...d, [key]: value }));
   const e = errors.fields;
   const allowed = portalTypesFor(account.mode);
+  const queue = isQueuePortal(account.mode, draft.type);
   const types: readonly PortalType[] = allowed.includes(draft.type) ? allowed : [draft.type, ...allowed];
   const base = portal ? portal.url.slice(0, portal.url.length - portal.slug.length) : `${location.origin}/p/`;
   const agents = users.filter((u) => !u.disabled || draft.agentIds.includes(u.id));
@@ -110,7 +120,7 @@ function PortalEditor({
 
   async function submit(ev: Event) {
     ev.preventDefault();
-    const problems = validate(draft);
+    const problems = validate(draft, queue);
     if (hasProblems(problems)) {
       setErrors(formErrors(problems, placePortalProblem));
       focusFirstInvalid(form.current);
@@ -119,8 +129,8 @@ function PortalEditor({
     setBusy(true);
     try {
       const saved = portal
-        ? await api.updatePortal(account.id, portal.id, inputOf(draft))
-        : await api.createPortal(account.id, inputOf(draft));
+        ? await api.updatePortal(account.id, portal.id, inputOf(draft, queue))
+        : await api.createPortal(account.id, inputOf(draft, queue));
       flash.value = t(isNew ? "portals.createdFlash" : "portals.savedFlash", { name: saved.name });
       navigate("/admin/portals");
     } catch (err) {
@@ -235,6 +245,55 @@ function PortalEditor({
               />
             )}
           </Field>
+          <Field
+            id="portal-greeting"
+            label={t("portals.greeting")}
+            hint={t("portals.greetingHint")}
+            error={e.greeting}
+          >
+            {(c) => (
+              <>
+                <textarea
+                  {...c}
+                  rows={3}
+                  aria-describedby={[c["aria-describedby"], "portal-greeting-count"]
+                    .filter(Boolean)
+                    .join(" ")}
+                  value={draft.greeting}
+                  onInput={(ev) => set("greeting", ev.currentTarget.value)}
+                />
+                <p
+                  id="portal-greeting-count"
+                  class={`hint counter${draft.greeting.length > LIMITS.greeting - 50 ? " near-limit" : ""}`}
+                  aria-live="polite"
+                >
+                  {t("portals.greetingCount", { n: draft.greeting.length, max: LIMITS.greeting })}
+                </p>
+              </>
+            )}
+          </Field>
+          {queue && (
+            <Field
+              id="portal-maxWait"
+              label={t("portals.maxWait")}
+              hint={t("portals.maxWaitHint", { min: MAX_WAIT_MIN_MINUTES, max: MAX_WAIT_MAX_MINUTES })}
+              error={e.maxWaitSeconds}
+            >
+              {(c) => (
+                <input
+                  {...c}
+                  type="number"
+                  inputMode="numeric"
+                  class="short-number"
+                  min={MAX_WAIT_MIN_MINUTES}
+                  max={MAX_WAIT_MAX_MINUTES}
+                  step={1}
+                  value={draft.maxWaitMinutes}
+                  onInput={(ev) => set("maxWaitMinutes", ev.currentTarget.value)}
+                />
+              )}
+            </Field>
+          )}
           <div class="row-3">
             <Field id="portal-language" label={t("portals.language")} error={e.language}>
               {(c) => (

@@ -7,12 +7,13 @@ import {
   type FieldKind,
   type Language,
   LIMITS,
+  type Mode,
   type PortalType,
   portalTypesFor,
   SLUG_PATTERN,
   STANDARD_FIELD_KINDS,
 } from "../../../shared/model.js";
-import { checkText, type Problems } from "../../common/forms.js";
+import { checkInteger, checkText, type Problems } from "../../common/forms.js";
 import { language } from "../../common/i18n.js";
 import type { PortalInput } from "../api.js";
 
@@ -40,9 +41,23 @@ export interface PortalDraft {
   connectionMode: ConnectionMode;
   enabled: boolean;
   agentIds: string[];
+  /** The first chat message of every session (empty: none). */
+  greeting: string;
+  /** Queue portals: the maximum wait in whole minutes, as the input holds it (sent as seconds). */
+  maxWaitMinutes: string;
 }
 
 export const DEFAULT_COLOR = "#1f6feb";
+/** The server's default maximum wait of a queue portal: 10 minutes. */
+export const DEFAULT_MAX_WAIT_MINUTES = 10;
+export const MAX_WAIT_MIN_MINUTES = Math.ceil(LIMITS.maxWaitMin / 60);
+export const MAX_WAIT_MAX_MINUTES = Math.floor(LIMITS.maxWaitMax / 60);
+
+/** Queue mode puts the question portals' requests in line (the server's rule). */
+export function isQueuePortal(mode: Mode, type: PortalType): boolean {
+  return mode === "queue" && type === "question";
+}
+
 const URL_PATTERN = "^(https?://|/)\\S*$";
 
 let nextUid = 1;
@@ -75,6 +90,8 @@ export function draftOf(portal: Portal | null, account: Account): PortalDraft {
       connectionMode: portal.connectionMode,
       enabled: portal.enabled,
       agentIds: portal.agentIds,
+      greeting: portal.greeting,
+      maxWaitMinutes: String(Math.round(portal.maxWaitSeconds / 60)),
     };
   }
   const type = portalTypesFor(account.mode)[0] ?? "question";
@@ -91,6 +108,8 @@ export function draftOf(portal: Portal | null, account: Account): PortalDraft {
     connectionMode: account.webChatEnabled ? "chat-first" : "direct",
     enabled: true,
     agentIds: [],
+    greeting: "",
+    maxWaitMinutes: String(DEFAULT_MAX_WAIT_MINUTES),
   };
 }
 
@@ -129,8 +148,10 @@ export function isUrl(value: string): boolean {
 }
 
 /** The same checks the server makes, with the same field paths and codes. */
-export function validate(d: PortalDraft): Problems {
+export function validate(d: PortalDraft, queue = false): Problems {
   const p: Problems = {};
+  checkText(p, "greeting", d.greeting, { max: LIMITS.greeting });
+  if (queue) checkInteger(p, "maxWaitSeconds", d.maxWaitMinutes, MAX_WAIT_MIN_MINUTES, MAX_WAIT_MAX_MINUTES);
   checkText(p, "name", d.name, { required: true, max: LIMITS.portalName });
   checkText(p, "slug", d.slug, {
     required: true,
@@ -170,8 +191,10 @@ export function validate(d: PortalDraft): Problems {
   return p;
 }
 
-export function inputOf(d: PortalDraft): PortalInput {
+export function inputOf(d: PortalDraft, queue = false): PortalInput {
   return {
+    greeting: d.greeting,
+    ...(queue ? { maxWaitSeconds: Number(d.maxWaitMinutes) * 60 } : {}),
     name: d.name.trim(),
     slug: d.slug.trim(),
     type: d.type,
@@ -205,6 +228,8 @@ const TOP_LEVEL = [
   "connectionMode",
   "enabled",
   "agentIds",
+  "greeting",
+  "maxWaitSeconds",
 ];
 
 /**

@@ -1,4 +1,5 @@
 import type { RequestState } from "../../../shared/protocol.js";
+import { endedSessions, transcriptUrl } from "../ended.js";
 import { formatDuration, formatSessionId, formatTime } from "../format.js";
 import { hasKey, t } from "../i18n.js";
 import { history, select, selectedId, stats } from "../state.js";
@@ -95,6 +96,65 @@ export function History() {
           </table>
         </div>
       )}
+      <EndedSessions />
     </Pane>
+  );
+}
+
+/** Today's ended sessions: outcome, duration, the customer's rating, and the transcript. */
+function EndedSessions() {
+  const list = endedSessions.value;
+  return (
+    <section class="ended-sessions" aria-labelledby="ended-sessions-title">
+      <h3 id="ended-sessions-title">{t("endedSessions")}</h3>
+      {list.length === 0 ? (
+        <p class="empty">{t("endedEmpty")}</p>
+      ) : (
+        <div class="table-wrap">
+          <table class="table">
+            <thead>
+              <tr>
+                <th scope="col">{t("colName")}</th>
+                <th scope="col">{t("colSessionId")}</th>
+                <th scope="col">{t("colOutcome")}</th>
+                <th scope="col">{t("colDuration")}</th>
+                <th scope="col">{t("colRating")}</th>
+                <th scope="col">{t("colTranscript")}</th>
+              </tr>
+            </thead>
+            <tbody>
+              {list.map((s) => (
+                <tr key={s.id}>
+                  <td data-label={t("colName")}>{s.request.customerName || t("noName")}</td>
+                  <td class="nowrap mono" data-label={t("colSessionId")}>
+                    {formatSessionId(s.request.sessionId)}
+                  </td>
+                  <td data-label={t("colOutcome")}>
+                    {s.outcome ? t(`outcome_${s.outcome}`) : t("noOutcome")}
+                    {s.ticket ? ` · #${s.ticket}` : ""}
+                  </td>
+                  <td class="nowrap" data-label={t("colDuration")}>
+                    {formatDuration(s.endedAt - s.startedAt)}
+                  </td>
+                  <td data-label={t("colRating")}>
+                    {s.rating ? t("ratingOf", { rating: s.rating }) : "—"}
+                    {s.comment ? ` — “${s.comment}”` : ""}
+                  </td>
+                  <td class="nowrap" data-label={t("colTranscript")}>
+                    <a href={transcriptUrl(s.id, "txt")} download>
+                      TXT
+                    </a>{" "}
+                    ·{" "}
+                    <a href={transcriptUrl(s.id, "json")} download>
+                      JSON
+                    </a>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </section>
   );
 }

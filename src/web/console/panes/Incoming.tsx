@@ -1,8 +1,8 @@
 import type { RequestView } from "../../../shared/protocol.js";
 import { formatSessionId, formatTime } from "../format.js";
 import { t } from "../i18n.js";
-import { accept } from "../live.js";
-import { available, incoming, select, selectedId, user } from "../state.js";
+import { accept, acceptOffer } from "../live.js";
+import { available, incoming, offer, select, selectedId, user } from "../state.js";
 import { RequestTimer } from "../timers.js";
 import { Pane } from "./Pane.js";
 
@@ -45,6 +45,8 @@ function IncomingRow({ r }: { r: RequestView }) {
   const name = r.customerName || t("noName");
   const targeted = r.kind === "targeted";
   const isSelected = selectedId.value === r.id;
+  const held = offer.value;
+  const offered = held && held.request.id === r.id ? held : null;
   return (
     <tr
       class={`${isSelected ? "is-selected" : ""} kind-${r.kind}`}
@@ -73,16 +75,21 @@ function IncomingRow({ r }: { r: RequestView }) {
         {r.question || <span class="muted">{t("noQuestion")}</span>}
       </td>
       <td class="actions">
-        <button
-          type="button"
-          class="btn btn-accept btn-small"
-          onClick={(e) => {
-            e.stopPropagation();
-            void accept(r.id);
-          }}
-        >
-          {t("accept")} <span class="visually-hidden">{t("acceptRequestFrom", { name })}</span>
-        </button>
+        {r.kind !== "queue" || offered ? (
+          <button
+            type="button"
+            class="btn btn-accept btn-small"
+            onClick={(e) => {
+              e.stopPropagation();
+              if (offered) void acceptOffer(offered.id);
+              else void accept(r.id);
+            }}
+          >
+            {t("accept")} <span class="visually-hidden">{t("acceptRequestFrom", { name })}</span>
+          </button>
+        ) : (
+          <span class="muted small">{t("queueOffered")}</span>
+        )}
       </td>
     </tr>
   );
