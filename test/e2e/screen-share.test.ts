@@ -1,3 +1,4 @@
+import axe from "axe-core";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from "vitest";
 import { insertNewPortal } from "../../src/server/commands/portals.js";
@@ -57,6 +58,17 @@ describe.skipIf(!inject("chromium"))("screen sharing in a session (customer and 
   afterEach(async () => {
     for (const p of people.splice(0)) await p.context.close().catch(() => {});
   });
+
+  async function axeViolations(page: Page): Promise<string[]> {
+    await page.evaluate(axe.source);
+    const result = await page.evaluate(async () => {
+      const w = window as unknown as { axe: { run: (ctx: Document) => Promise<{ violations: unknown[] }> } };
+      return w.axe.run(document);
+    });
+    return (result.violations as { id: string; nodes: { target: string[] }[] }[]).map(
+      (v) => `${v.id}: ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`,
+    );
+  }
 
   async function agent(): Promise<Person> {
     const p = await newPerson(browser);
@@ -146,6 +158,8 @@ describe.skipIf(!inject("chromium"))("screen sharing in a session (customer and 
     await marker.waitFor({ state: "visible", ...WAIT });
     await screenshot(c.page, "share-customer");
     await screenshot(a.page, "share-agent");
+    expect(await axeViolations(c.page)).toEqual([]);
+    expect(await axeViolations(a.page)).toEqual([]);
 
     // The chat goes on while sharing.
     await cBox.fill("can you see it?");
@@ -186,9 +200,13 @@ describe.skipIf(!inject("chromium"))("screen sharing in a session (customer and 
     await form.getByLabel("Ticket number (optional)").fill("T-4711");
     await form.getByRole("button", { name: "Save" }).click(WAIT);
     await expect.poll(() => form.getByRole("status").textContent(), WAIT).toBe("Saved.");
-    expect(await form.getByRole("link", { name: "Transcript (text)" }).getAttribute("href")).toContain(
-      "format=txt",
+    expect(await axeViolations(a.page)).toEqual([]);
+    const agentTxt = a.page.getByRole("link", { name: "Transcript (text)" });
+    const agentText = await a.page.evaluate(
+      async (url) => (await fetch(url)).text(),
+      (await agentTxt.getAttribute("href")) ?? "",
     );
+    expect(agentText).toContain("thanks, all clear");
 
     // The customer answers the survey, once, and can download the conversation.
     const survey = c.page.getByRole("form", { name: "How did we do?" });
@@ -196,6 +214,7 @@ describe.skipIf(!inject("chromium"))("screen sharing in a session (customer and 
     await survey.getByLabel("Comment").fill("Quick and friendly");
     await survey.getByRole("button", { name: "Send" }).click(WAIT);
     await c.page.getByText("Thank you for your feedback!").waitFor(WAIT);
+    expect(await axeViolations(c.page)).toEqual([]);
     const txtLink = c.page.getByRole("link", { name: "Download the conversation (text)" });
     const href = (await txtLink.getAttribute("href")) ?? "";
     const text = await c.page.evaluate(async (url) => (await fetch(url)).text(), href);
@@ -227,6 +246,16 @@ describe.skipIf(!inject("chromium"))("screen sharing in a session (customer and 
     await expect
       .poll(() => video.evaluate((v) => (v as HTMLVideoElement).videoWidth), { timeout: 15_000 })
       .toBeGreaterThan(0);
+
+    // Reloading the page ends sharing, said as "stopped"; direct mode asks again.
+    await c.page.reload();
+    await expect
+      .poll(() => a.page.locator(".share-status").textContent(), WAIT)
+      .toContain("Screen sharing stopped.");
+    await c.page.getByRole("heading", { name: "The agent asks to see your screen" }).waitFor(WAIT);
+    await c.page.getByRole("button", { name: "Not now" }).click(WAIT);
+    await expect.poll(() => a.page.locator(".share-status").textContent(), WAIT).toContain("did not share");
+
     await a.page.getByRole("button", { name: "End session" }).click(WAIT);
     await c.page.getByRole("heading", { name: "The session has ended" }).waitFor(WAIT);
   });

@@ -2,6 +2,7 @@ import { useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
 import { LIMITS } from "../../shared/model.js";
 import type { ChatMessage } from "../../shared/protocol.js";
 import { EndForm } from "./EndForm.js";
+import { transcriptUrl } from "./ended.js";
 import { formatSessionId, formatTime } from "./format.js";
 import { t } from "./i18n.js";
 import { endSession, retryChat, sendChat } from "./live.js";
@@ -65,6 +66,15 @@ export function Chat({ tab }: { tab: SessionTab }) {
                 (<Elapsed since={s.startedAt} />)
               </>
             )}
+          </p>
+          <p class="muted chat-transcript">
+            <a href={transcriptUrl(s.id, "txt")} download>
+              {t("transcriptTxt")}
+            </a>{" "}
+            ·{" "}
+            <a href={transcriptUrl(s.id, "json")} download>
+              {t("transcriptJson")}
+            </a>
           </p>
         </div>
         {tab.ended ? (

@@ -2,7 +2,7 @@ import { useState } from "preact/hooks";
 import { LIMITS } from "../../shared/model.js";
 import type { Outcome } from "../../shared/protocol.js";
 import { api } from "./api.js";
-import { endedSessions, putEnded, transcriptUrl } from "./ended.js";
+import { endedSessions, putEnded } from "./ended.js";
 import { t } from "./i18n.js";
 import { errorText } from "./live.js";
 
@@ -85,12 +85,6 @@ export function EndForm({ sessionId }: { sessionId: string }) {
         <button type="submit" class="btn btn-primary" disabled={busy}>
           {busy ? t("saving") : t("save")}
         </button>
-        <a href={transcriptUrl(sessionId, "txt")} download>
-          {t("transcriptTxt")}
-        </a>
-        <a href={transcriptUrl(sessionId, "json")} download>
-          {t("transcriptJson")}
-        </a>
         <span role="status" class={message?.error ? "form-error" : "hint"}>
           {message?.text ?? ""}
         </span>

@@ -17,7 +17,6 @@ export function ScreenShare({ sessionId, ended }: { sessionId: string; ended: bo
   }, [stream]);
 
   const sharing = view?.state === "sharing";
-  const waiting = view?.state === "requested";
   const status = statusText(view);
 
   const onClick = (e: MouseEvent) => {
@@ -45,7 +44,7 @@ export function ScreenShare({ sessionId, ended }: { sessionId: string; ended: bo
           <button
             type="button"
             class="btn"
-            disabled={!upgradeEnabled.value || waiting}
+            disabled={!upgradeEnabled.value}
             aria-describedby={upgradeEnabled.value ? undefined : `share-off-${sessionId}`}
             onClick={() => requestShare(sessionId)}
           >

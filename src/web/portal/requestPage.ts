@@ -319,6 +319,8 @@ export function startRequestPage(t: PortalTexts, lang: string): void {
     if (state === "accepted") presence.tell(lastSeq);
   };
   document.addEventListener("visibilitychange", seenAgain);
+  // Leaving or reloading the page ends sharing: say so, rather than leave the agent with a lost connection.
+  window.addEventListener("pagehide", () => share.stop());
   window.addEventListener("focus", seenAgain);
 
   window.setInterval(() => {

@@ -200,7 +200,7 @@ export class CustomerShare {
 
   /** A marker at the agent's point, as fractions of the page's visible area, for a few seconds. */
   private showPointer(x: number, y: number): void {
-    if (!this.pointer) {
+    if (!this.pointer?.isConnected) {
       this.pointer = el("div", { class: "agent-pointer", role: "img", "aria-label": this.t.sharePointer });
       const s = this.pointer.style;
       s.position = "fixed";
@@ -214,7 +214,8 @@ export class CustomerShare {
       s.boxShadow = "0 0 0 3px #ffffff";
       s.pointerEvents = "none";
       s.zIndex = "2147483647";
-      document.body.append(this.pointer);
+      // Inside the page's main landmark (fixed, so it sits over the whole viewport all the same).
+      (document.querySelector("main") ?? document.body).append(this.pointer);
     }
     this.pointer.style.left = `${Math.round(x * window.innerWidth)}px`;
     this.pointer.style.top = `${Math.round(y * window.innerHeight)}px`;
