@@ -1,11 +1,13 @@
 /**
- * `npm run bench [-- --quick] [--agents A] [--customers C] [--sessions S] [--out file.json]`
+ * `npm run bench [-- --quick] [--agents A] [--customers C] [--sessions S] [--cluster] [--out file.json]`
+ * (`--help` lists every flag; the README's Performance section explains what is measured.)
  *
  * Starts a bare `ws` baseline server and then Helpgate (one node, SQLite), each as its own
  * process, and drives each from this process over real HTTP and WebSockets the way browsers do:
  * A agents with their console sockets, C idle customers connected, alerts and accept races, S chat
- * sessions, and the portal page under autocannon. Prints p50/p95/p99/max beside the targets and
- * writes the figures as JSON (and the tables as Markdown next to it).
+ * sessions, and the portal page under autocannon; with --cluster also one node and three nodes on
+ * PostgreSQL + Redis. Prints p50/p95/p99/max beside the targets and writes the figures as JSON
+ * (and the tables as Markdown next to it).
  */
 import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -97,7 +99,8 @@ function options(): Options {
         "  --portal-seconds N     each autocannon run (default 10; quick 3)",
         "  --portal-connections N autocannon connections (default 10)",
         "  --no-baseline          skip the bare ws baseline",
-        "  --cluster              also run 3 nodes on PostgreSQL + Redis (HELPGATE_BENCH_PG_URL, HELPGATE_BENCH_REDIS_URL)",
+        "  --cluster              also run one node on PostgreSQL and 3 nodes on PostgreSQL + Redis\n" +
+          "                         (HELPGATE_BENCH_PG_URL, HELPGATE_BENCH_REDIS_URL)",
         "  --profile              run Helpgate with --cpu-prof (profile in the run's temp directory)",
         "  --node-arg ARG         an extra node option for the Helpgate server, e.g. --node-arg=--trace-gc",
         "",
@@ -135,8 +138,9 @@ function options(): Options {
 
 /**
  * This process holds one socket per agent, idle customer and chat customer, plus the agents' HTTP
- * connections: raise the soft open-file limit to the hard one (by re-running under `ulimit -n`)
- * when that is needed, and say so plainly when even the hard limit is too low.
+ * connections (the server as many). Node raises its soft open-file limit to the hard one when it
+ * starts; should the soft limit still be short, re-run under `ulimit -n <hard>`, and when even the
+ * hard limit is too low, say so plainly instead of failing halfway with EMFILE.
  */
 function ensureFileLimit(o: Options): void {
   const need = 2 * o.agents + o.customers + 2 * o.sessions + 512;
@@ -325,7 +329,7 @@ async function runHelpgate(o: Options, dir: string): Promise<TargetResult> {
     DATABASE_URL: databaseUrl,
   });
   try {
-    const driver = new HelpgateDriver(base, [base], seeded);
+    const driver = new HelpgateDriver("helpgate", base, [base], seeded);
     return await runTarget(o, "helpgate", [child], driver, startupMs, `${base}/p/bench-question`);
   } finally {
     await child.stop();
@@ -378,7 +382,7 @@ async function runPostgres(o: Options, dir: string, nodes: 1 | 3): Promise<Targe
       children.push(node.child);
       startupMs = Math.max(startupMs, node.startupMs);
     }
-    const driver = new HelpgateDriver(lb, nodes > 1 ? bases.slice(1) : bases, seeded);
+    const driver = new HelpgateDriver(name, lb, nodes > 1 ? bases.slice(1) : bases, seeded);
     return await runTarget(o, name, children, driver, startupMs, null);
   } finally {
     for (const c of children) await c.stop();
@@ -419,8 +423,12 @@ function row(label: string, s: Summary | undefined, base: Summary | undefined, t
 interface Verdict {
   target: string;
   measured: string;
-  met: boolean;
+  /** null: not measured in this run. */
+  met: boolean | null;
 }
+
+const verdictText = (met: boolean | null | undefined) =>
+  met === true ? "met" : met === false ? "MISSED" : "–";
 
 function report(
   o: Options,
@@ -479,7 +487,7 @@ function report(
     {
       target: `alert p99 ≤ ${TARGETS.alertVsBaseline}× baseline`,
       measured: bl ? `${fmt(ratio, 2)}× (baseline ${fmt(bl.alerts.alertAll.p99)} ms)` : "not run",
-      met: bl !== null && ratio <= TARGETS.alertVsBaseline,
+      met: bl === null ? null : ratio <= TARGETS.alertVsBaseline,
     },
     {
       target: `chat p99 ≤ ${TARGETS.chatP99Ms} ms`,
@@ -502,7 +510,7 @@ function report(
     });
   }
   const vHeader = ["target (one node, SQLite)", "measured", ""];
-  const vRows = verdicts.map((v) => [v.target, v.measured, v.met ? "met" : "MISSED"]);
+  const vRows = verdicts.map((v) => [v.target, v.measured, verdictText(v.met)]);
   const extra = [
     `memory: RSS ${fmt((hg.memory.points[0]?.rssBytes ?? 0) / 2 ** 20, 0)} → ${fmt((hg.memory.points.at(-1)?.rssBytes ?? 0) / 2 ** 20, 0)} MiB for 0 → ${o.customers} idle customers (${fmt(hg.memory.kbPerConnection)} KB each; slope ${fmt(hg.memory.slopeKbPerConnection)} KB)`,
     `chat: ${hg.chat.sent} messages at ${fmt(hg.chat.rate, 0)}/s; ${hg.chat.lost} lost, ${hg.chat.unacked} unacked, ${hg.chat.seqMismatch} ack/receiver sequence mismatches`,
@@ -586,8 +594,14 @@ function report(
     vRows.push([
       verdicts.at(-1)?.target ?? "",
       verdicts.at(-1)?.measured ?? "",
-      verdicts.at(-1)?.met ? "met" : "MISSED",
+      verdictText(verdicts.at(-1)?.met),
     ]);
+    if (pgOne) {
+      cpuRows.push(
+        cpuRow("one node on PostgreSQL: alerts + accept races", pgOne.alerts.cpu),
+        cpuRow("one node on PostgreSQL: chat", pgOne.chat.cpu),
+      );
+    }
     cpuRows.push(
       cpuRow("cluster (3 nodes): alerts + accept races", cl.alerts.cpu),
       cpuRow("cluster: chat", cl.chat.cpu),

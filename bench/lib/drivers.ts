@@ -6,7 +6,8 @@ import { cookieFrom, type HttpResult, httpRequest, jsonOf } from "./http.js";
 
 /** The server under test as the simulated browsers see it: where to connect and how to ask. */
 export interface Driver {
-  readonly name: "helpgate" | "baseline";
+  /** For the progress log: helpgate, postgres, cluster, baseline. */
+  readonly name: string;
   readonly agentCount: number;
   agentId(agent: number): string;
   agentSocket(agent: number): SocketSpec;
@@ -31,12 +32,12 @@ function pool(): http.Agent {
 }
 
 export class HelpgateDriver implements Driver {
-  readonly name = "helpgate" as const;
   private readonly agentHttp = pool();
   private readonly customerHttp = pool();
 
   /** One node: the same base twice. A cluster: customers on one node, agent i on agentBases[i mod n]. */
   constructor(
+    readonly name: string,
     private readonly customerBase: string,
     private readonly agentBases: string[],
     private readonly seed: Seed,
@@ -144,7 +145,7 @@ export class HelpgateDriver implements Driver {
 }
 
 export class BaselineDriver implements Driver {
-  readonly name = "baseline" as const;
+  readonly name = "baseline";
   private readonly agentHttp = pool();
   private readonly customerHttp = pool();
 
