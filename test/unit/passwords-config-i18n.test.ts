@@ -8,7 +8,7 @@ import {
   verifyPassword,
 } from "../../src/server/domain/passwords.js";
 import { validationBody } from "../../src/server/http/errors.js";
-import { textColourOn } from "../../src/server/http/web.js";
+import { textColourOn } from "../../src/shared/colour.js";
 import { catalogs, format, pickLanguage } from "../../src/shared/i18n/index.js";
 
 describe("passwords", () => {

@@ -1,4 +1,4 @@
-import type { PortalRow } from "../store/portals.js";
+import type { PublicPortal } from "../store/portals.js";
 import { agentLoads, anyAgentAvailable } from "./agents.js";
 import type { Deps } from "./context.js";
 import { isQueuePortal } from "./queue.js";
@@ -9,7 +9,7 @@ import { accountOfPortal } from "./requests.js";
  * can say so before anything is typed: a queue takes requests while anyone of the portal is signed
  * in and set available (busy or not); the other types need an agent who is available now.
  */
-export async function portalAvailability(deps: Deps, portal: PortalRow) {
+export async function portalAvailability(deps: Deps, portal: PublicPortal) {
   const account = await accountOfPortal(deps, portal);
   const queued = isQueuePortal(account.mode, portal.type);
   if (portal.type !== "pick-agent") {

@@ -8,7 +8,7 @@ import { checkOfflineMessage, checkSubmission } from "../domain/contact.js";
 import { DomainError, fieldError, notFound } from "../domain/errors.js";
 import { alertKindFor, CUSTOMER_GONE_GRACE_MS, deadlineFor, newSessionId } from "../domain/requests.js";
 import { findAccount } from "../store/accounts.js";
-import { findPortalBySlug, type PortalRow } from "../store/portals.js";
+import { findPublicPortalBySlug, type PublicPortal } from "../store/portals.js";
 import {
   findRequest,
   findRequestForCustomer,
@@ -40,8 +40,8 @@ export interface CustomerTicket {
 }
 
 /** A portal customers may use right now, or a 404 that says nothing about why. */
-export async function openPortal(deps: Deps, slug: string): Promise<PortalRow> {
-  const portal = await findPortalBySlug(deps.db.kysely, slug);
+export async function openPortal(deps: Deps, slug: string): Promise<PublicPortal> {
+  const portal = await findPublicPortalBySlug(deps.db.kysely, slug);
   if (!portal?.enabled) throw notFound("Portal");
   return portal;
 }
@@ -403,7 +403,7 @@ export async function sweep(deps: Deps): Promise<number> {
   return changed;
 }
 
-export async function accountOfPortal(deps: Deps, portal: PortalRow) {
+export async function accountOfPortal(deps: Deps, portal: PublicPortal) {
   const account = await findAccount(deps.db.kysely, portal.accountId);
   if (!account) throw notFound("Portal");
   return account;

@@ -22,7 +22,7 @@ import {
 } from "../commands/requests.js";
 import { customerStatusOf } from "../commands/sessions.js";
 import { DomainError } from "../domain/errors.js";
-import { findPortal, type PortalRow } from "../store/portals.js";
+import { findPortal, type PublicPortal } from "../store/portals.js";
 import { findRequestLanguage, type RequestRecord } from "../store/requests.js";
 import { clientAddress, requestUrl, setCustomerCookie } from "./api/customer.js";
 import { joinPage, problemPage } from "./pages/joinPage.js";
@@ -122,7 +122,7 @@ export async function installCustomerPages(app: FastifyInstance, deps: Deps, web
 
     // ── portal pages ─────────────────────────────────────────────────────────
     const portalModel = async (
-      portal: PortalRow,
+      portal: PublicPortal,
       view: PortalView | null,
       extra: Partial<PortalPageModel> = {},
     ): Promise<PortalPageModel> => {
@@ -236,7 +236,7 @@ export async function installCustomerPages(app: FastifyInstance, deps: Deps, web
       request: FastifyRequest,
       reply: FastifyReply,
       code: string,
-      portal: PortalRow | null,
+      portal: PublicPortal | null,
       lang: Language,
     ) => {
       try {

@@ -3,10 +3,11 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import fastifyStatic from "@fastify/static";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { textColourOn } from "../../shared/colour.js";
 import { pickLanguage } from "../../shared/i18n/index.js";
 import type { Language } from "../../shared/model.js";
 import type { Deps } from "../commands/context.js";
-import { findPortalBySlug } from "../store/portals.js";
+import { findPublicPortalBySlug } from "../store/portals.js";
 import { installCustomerPages } from "./customerPages.js";
 import { homePage, notBuiltPage, notFoundPage } from "./pages/pages.js";
 
@@ -42,16 +43,6 @@ export function frameworkErrorHandler(err: Error, request: FastifyRequest, reply
   html(reply, 404, notFoundPage(languageOf(request)));
 }
 
-/** Black or white, whichever reads better on the brand colour (WCAG relative luminance). */
-export function textColourOn(hex: string): string {
-  const channel = (i: number) => {
-    const c = Number.parseInt(hex.slice(i, i + 2), 16) / 255;
-    return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
-  };
-  const lum = 0.2126 * channel(1) + 0.7152 * channel(3) + 0.0722 * channel(5);
-  return lum > 0.179 ? "#111111" : "#ffffff";
-}
-
 /** The browser apps (built by Vite), the server-rendered pages and the friendly 404. */
 export async function installWeb(app: FastifyInstance, deps: Deps): Promise<void> {
   const built = fs.existsSync(path.join(WEB_DIST, "assets"));
@@ -81,7 +72,7 @@ export async function installWeb(app: FastifyInstance, deps: Deps): Promise<void
   app.get("/", hidden, async (request, reply) => html(reply, 200, homePage(languageOf(request))));
 
   app.get<{ Params: { slug: string } }>("/p/:slug/theme.css", hidden, async (request, reply) => {
-    const portal = await findPortalBySlug(deps.db.kysely, request.params.slug);
+    const portal = await findPublicPortalBySlug(deps.db.kysely, request.params.slug);
     const colour = portal?.primaryColor ?? "#1f6feb";
     return reply
       .type("text/css; charset=utf-8")

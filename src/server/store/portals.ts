@@ -102,6 +102,19 @@ export async function findPortalBySlug(db: Kysely<Database>, slug: string): Prom
   return toPortalRow(r, (await agentIdsOf(db, [r.id])).get(r.id) ?? []);
 }
 
+/** A portal as customers' pages need it: without its agent list, which those pages never read. */
+export type PublicPortal = Omit<PortalRow, "agentIds">;
+
+export async function findPublicPortalBySlug(
+  db: Kysely<Database>,
+  slug: string,
+): Promise<PublicPortal | null> {
+  const r = await db.selectFrom("portals").selectAll().where("slug", "=", slug).executeTakeFirst();
+  if (!r) return null;
+  const { agentIds: _unused, ...portal } = toPortalRow(r, []);
+  return portal;
+}
+
 export async function listPortals(db: Kysely<Database>, accountId: string): Promise<PortalRow[]> {
   const rows = await db
     .selectFrom("portals")

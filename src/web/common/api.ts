@@ -14,7 +14,7 @@ export class ApiFailure extends Error {
   }
 }
 
-export type Method = "GET" | "POST" | "PATCH" | "DELETE";
+export type Method = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
 
 type Listener = (failure: ApiFailure) => void;
 const unauthorizedListeners = new Set<Listener>();

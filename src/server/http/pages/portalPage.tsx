@@ -2,7 +2,7 @@ import { type PortalTexts, type Problem, problemText, textsFor } from "../../../
 import { type ContactField, type Language, LIMITS } from "../../../shared/model.js";
 import type { AgentStatus } from "../../../shared/protocol.js";
 import type { PortalAgent } from "../../commands/agents.js";
-import type { PortalRow } from "../../store/portals.js";
+import type { PublicPortal } from "../../store/portals.js";
 import { ErrorSummary, errorId, Field, type FieldControl, fieldId, type SummaryEntry } from "./formParts.js";
 import { renderPage } from "./Layout.js";
 import { type Brand, PortalShell } from "./portalShell.js";
@@ -11,7 +11,7 @@ import { type Brand, PortalShell } from "./portalShell.js";
 export type PortalView = "form" | "offline" | "thanks";
 
 export interface PortalPageModel {
-  portal: PortalRow;
+  portal: PublicPortal;
   lang: Language;
   view: PortalView;
   /** pick-agent: the menu, with each agent's live status. */
@@ -25,11 +25,11 @@ export interface PortalPageModel {
   notice?: string | null;
 }
 
-export function brandOf(portal: PortalRow): Brand {
+export function brandOf(portal: PublicPortal): Brand {
   return { name: portal.name, logoUrl: portal.logoUrl, slug: portal.slug };
 }
 
-export function portalTitle(portal: PortalRow): string {
+export function portalTitle(portal: PublicPortal): string {
   return portal.title.trim() || portal.name;
 }
 
@@ -71,7 +71,7 @@ function controlFor(f: ContactField): FieldControl {
 }
 
 /** Field labels by key, for the error summary (contact fields plus the fixed ones). */
-function labelsOf(t: PortalTexts, portal: PortalRow, view: PortalView): Record<string, string> {
+function labelsOf(t: PortalTexts, portal: PublicPortal, view: PortalView): Record<string, string> {
   if (view === "offline") return { name: t.fieldName, email: t.fieldEmail, question: t.offlineMessage };
   const labels: Record<string, string> = {
     question: t.fieldQuestion,

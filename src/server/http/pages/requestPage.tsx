@@ -14,7 +14,7 @@ import {
   type CustomerStatus,
   formatSessionId,
 } from "../../../shared/protocol.js";
-import type { PortalRow } from "../../store/portals.js";
+import type { PublicPortal } from "../../store/portals.js";
 import { ChatView, MessageList, TranscriptLinks } from "./chatView.js";
 import { renderPage } from "./Layout.js";
 import { brandOf } from "./portalPage.js";
@@ -27,7 +27,7 @@ export interface QueuePlace {
 
 export interface RequestPageModel {
   lang: Language;
-  portal: PortalRow;
+  portal: PublicPortal;
   status: CustomerStatus;
   kind: AlertKind;
   messages: ChatMessage[];
