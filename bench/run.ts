@@ -18,6 +18,7 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { Redis } from "ioredis";
 import pg from "pg";
+import { Crowd } from "./lib/crowd.js";
 import { BaselineDriver, type Driver, HelpgateDriver } from "./lib/drivers.js";
 import { Fleet } from "./lib/fleet.js";
 import {
@@ -32,7 +33,7 @@ import {
   openChats,
   waitForQuiet,
 } from "./lib/phases.js";
-import { type PortalRun, portalPaced, portalRun } from "./lib/portal.js";
+import { PortalClient, type PortalRun } from "./lib/portal.js";
 import { type Child, fileLimits, freePort, rssBytes, spawnNode, waitReady } from "./lib/proc.js";
 import { fmt, markdownTable, type Summary, table } from "./lib/stats.js";
 import { log, sleep } from "./lib/util.js";
@@ -137,10 +138,11 @@ function options(): Options {
 }
 
 /**
- * This process holds one socket per agent, idle customer and chat customer, plus the agents' HTTP
- * connections (the server as many). Node raises its soft open-file limit to the hard one when it
- * starts; should the soft limit still be short, re-run under `ulimit -n <hard>`, and when even the
- * hard limit is too low, say so plainly instead of failing halfway with EMFILE.
+ * This process holds one socket per agent and chat customer, plus the agents' HTTP connections;
+ * the idle customers' process one per idle customer; the server all of them. Node raises its soft
+ * open-file limit to the hard one when it starts; should the soft limit still be short, re-run
+ * under `ulimit -n <hard>`, and when even the hard limit is too low, say so plainly instead of
+ * failing halfway with EMFILE.
  */
 function ensureFileLimit(o: Options): void {
   const need = 2 * o.agents + o.customers + 2 * o.sessions + 512;
@@ -191,13 +193,14 @@ async function runTarget(
   portalUrl: string | null,
 ): Promise<TargetResult> {
   const fleet = new Fleet();
+  const crowd = Crowd.start(ROOT);
   // CPU is summed over every server process; RSS is the first's (where the customers connect).
   const pids = children.map((c) => c.pid);
   try {
     log(`${name}: ${o.agents} agents sign in (console socket, snapshot, available)`);
     await connectAgents(driver, fleet);
-    log(`${name}: memory — 0 → ${o.customers} idle customer sockets`);
-    const memory = await memoryPhase(driver, fleet, pids, o.customers, o.memorySteps, o.quick ? 1000 : 2000);
+    log(`${name}: memory — 0 → ${o.customers} idle customer sockets (held by a process of their own)`);
+    const memory = await memoryPhase(driver, crowd, pids, o.customers, o.memorySteps, o.quick ? 1000 : 2000);
     await waitForQuiet(pids, o.quick ? 2000 : 30_000);
     log(`${name}: ${o.rounds} alert rounds, each followed by an accept race of all ${o.agents} agents`);
     const alerts = await alertPhase(driver, fleet, pids, o.rounds, o.roundGapMs);
@@ -211,23 +214,29 @@ async function runTarget(
     let portal: TargetResult["portal"];
     if (portalUrl) {
       log(
-        `${name}: portal page, warm-up, then ${TARGETS.portalRate} req/s and flat out (${o.portalSeconds} s each)`,
+        `${name}: portal page from a client process of its own, warm-up, then ${TARGETS.portalRate} req/s and flat out (${o.portalSeconds} s each)`,
       );
-      await portalRun(portalUrl, pids, 1, TARGETS.portalRate, o.portalConnections);
-      await waitForQuiet(pids, o.quick ? 2000 : 30_000);
-      const fixed = await portalRun(
-        portalUrl,
-        pids,
-        o.portalSeconds,
-        TARGETS.portalRate,
-        o.portalConnections,
-      );
-      const paced = await portalPaced(portalUrl, pids, o.portalSeconds, TARGETS.portalRate);
-      const max = await portalRun(portalUrl, pids, o.portalSeconds, null, o.portalConnections);
-      portal = { fixed, paced, max };
+      const client = PortalClient.start(ROOT);
+      try {
+        await client.autocannon(portalUrl, pids, 1, TARGETS.portalRate, o.portalConnections);
+        await waitForQuiet(pids, o.quick ? 2000 : 30_000);
+        const fixed = await client.autocannon(
+          portalUrl,
+          pids,
+          o.portalSeconds,
+          TARGETS.portalRate,
+          o.portalConnections,
+        );
+        const paced = await client.paced(portalUrl, pids, o.portalSeconds, TARGETS.portalRate);
+        const max = await client.autocannon(portalUrl, pids, o.portalSeconds, null, o.portalConnections);
+        portal = { fixed, paced, max };
+      } finally {
+        await client.stop();
+      }
     }
     const finalRssBytes = rssBytes(pids[0] ?? 0);
     for (const c of chats) c.customer.terminate();
+    await crowd.stop();
     return {
       name,
       startupMs,
@@ -236,12 +245,13 @@ async function runTarget(
       chatSetupMs,
       chat,
       ...(portal ? { portal } : {}),
-      socketErrors: fleet.errors,
-      socketErrorExamples: fleet.errorExamples,
+      socketErrors: fleet.errors + crowd.errorCount,
+      socketErrorExamples: [...fleet.errorExamples, ...crowd.errorExamples],
       finalRssBytes,
     };
   } finally {
     fleet.closeAll();
+    await crowd.stop();
   }
 }
 

@@ -77,7 +77,6 @@ export class AcceptedWait {
  */
 export class Fleet {
   readonly agentSockets: WebSocket[] = [];
-  readonly idleSockets: WebSocket[] = [];
   alertWait: AlertWait | null = null;
   acceptedWait: AcceptedWait | null = null;
   readonly chat = new Map<string, ChatRecord>();
@@ -128,10 +127,6 @@ export class Fleet {
 
   async openAgent(index: number, spec: SocketSpec): Promise<void> {
     this.agentSockets[index] = await this.open(spec, (msg, at) => this.onAgent(index, msg, at));
-  }
-
-  async openIdleCustomer(spec: SocketSpec): Promise<void> {
-    this.idleSockets.push(await this.open(spec, () => {}));
   }
 
   /** A customer socket taking part in a measurement (the alert round's customer, a chat session's). */
@@ -194,6 +189,6 @@ export class Fleet {
   }
 
   closeAll(): void {
-    for (const ws of [...this.agentSockets, ...this.idleSockets]) ws?.terminate();
+    for (const ws of this.agentSockets) ws?.terminate();
   }
 }

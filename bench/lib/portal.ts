@@ -1,5 +1,7 @@
 import http from "node:http";
+import path from "node:path";
 import autocannon from "autocannon";
+import { Helper } from "./helper.js";
 import { type CpuUse, cpuMeter, type Pids } from "./phases.js";
 import { type Summary, summarize } from "./stats.js";
 import { now } from "./util.js";
@@ -110,4 +112,33 @@ export async function portalPaced(url: string, pid: Pids, seconds: number, rate:
     non2xx,
     cpu,
   };
+}
+
+/** The portal page's client in its own process (bench/portalClient.ts). */
+export class PortalClient {
+  private constructor(private readonly helper: Helper) {}
+
+  static start(root: string): PortalClient {
+    return new PortalClient(Helper.start("portal client", path.join(root, "bench/portalClient.ts"), root));
+  }
+
+  /** portalRun in the client's process. */
+  autocannon(
+    url: string,
+    pid: Pids,
+    seconds: number,
+    rate: number | null,
+    connections: number,
+  ): Promise<PortalRun> {
+    return this.helper.call<PortalRun>({ type: "autocannon", url, pids: pid, seconds, rate, connections });
+  }
+
+  /** portalPaced in the client's process. */
+  paced(url: string, pid: Pids, seconds: number, rate: number): Promise<PortalRun> {
+    return this.helper.call<PortalRun>({ type: "paced", url, pids: pid, seconds, rate });
+  }
+
+  stop(): Promise<void> {
+    return this.helper.stop();
+  }
 }

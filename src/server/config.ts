@@ -11,6 +11,11 @@ export interface Config {
   redisPrefix: string;
   /** How long a cluster node's agents stay "online" after its last heartbeat (a crashed node's agents drop out after this). */
   presenceTtlMs: number;
+  /**
+   * How long a node serves a rendered portal page before rendering it afresh (0: never cached).
+   * Changes are announced to every node at once; this bounds what no event announces.
+   */
+  portalPageCacheMs: number;
   iceServers: RTCIceServerConfig[];
   logLevel: string;
   dataDir: string;
@@ -90,6 +95,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: string[] 
   if (!Number.isInteger(presenceTtl) || presenceTtl < 1 || presenceTtl > 300) {
     throw new ConfigError(`HELPGATE_PRESENCE_TTL must be whole seconds from 1 to 300, got "${ttlRaw}"`);
   }
+  const cacheRaw = env.HELPGATE_PORTAL_PAGE_CACHE_MS;
+  const portalPageCacheMs = cacheRaw === undefined || cacheRaw === "" ? 1000 : Number(cacheRaw);
+  if (!Number.isInteger(portalPageCacheMs) || portalPageCacheMs < 0 || portalPageCacheMs > 600_000) {
+    throw new ConfigError(
+      `HELPGATE_PORTAL_PAGE_CACHE_MS must be whole milliseconds from 0 to 600000, got "${cacheRaw}"`,
+    );
+  }
   const logLevel = env.LOG_LEVEL || "info";
   if (!LOG_LEVELS.includes(logLevel))
     throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(", ")}`);
@@ -101,6 +113,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: string[] 
     redisUrl,
     redisPrefix,
     presenceTtlMs: presenceTtl * 1000,
+    portalPageCacheMs,
     iceServers: parseIceServers(env.ICE_SERVERS),
     logLevel,
     dataDir,

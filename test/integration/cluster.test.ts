@@ -148,6 +148,8 @@ describe.skipIf(!inject("postgres") || !inject("redis"))("a 3-node cluster on Po
         REDIS_URL,
         HELPGATE_REDIS_PREFIX: prefix,
         HELPGATE_PRESENCE_TTL: String(PRESENCE_TTL_S),
+        // Portal pages stay cached for a minute: only the bus event can refresh them in a test.
+        HELPGATE_PORTAL_PAGE_CACHE_MS: "60000",
         HELPGATE_DEMO: "0",
         HELPGATE_ADMIN_EMAIL: OPERATOR.email,
         HELPGATE_ADMIN_PASSWORD: OPERATOR.password,
@@ -443,6 +445,31 @@ describe.skipIf(!inject("postgres") || !inject("redis"))("a 3-node cluster on Po
     // Closing the last one starts the grace period.
     await tab3.close();
     await eventually(async () => (await goneAt()) !== null, 3000, "customer_gone_at to be set");
+  });
+
+  it("a portal page cached on node 1 changes at once when an agent on node 2 goes away or comes back", async () => {
+    const { agents, accountId } = await seedTeam("pages", "web", [node(2)]);
+    await portal(
+      accountId,
+      "cluster-pages",
+      "question",
+      agents.map((x) => x.id),
+    );
+    const page = async () => (await fetch(`${node(1).url}/p/cluster-pages`)).text();
+    const offline = "No agent is available right now";
+    // Nobody signed in: the offline form, now in node 1's page cache (for a minute, in this test),
+    // so only the event from node 2 can refresh it.
+    expect(await page()).toContain(offline);
+    expect(await page()).toContain(offline);
+    const [agent] = await Promise.all(agents.map(goOnline));
+    if (!agent) throw new Error("no agent");
+    await eventually(async () => !(await page()).includes(offline), 400, "the form on node 1");
+    const off = await api(node(2), "PUT", "/api/v1/console/availability", {
+      cookie: agent.cookie,
+      body: { available: false },
+    });
+    expect(off.status).toBe(200);
+    await eventually(async () => (await page()).includes(offline), 400, "the offline form on node 1");
   });
 
   describe("chat across nodes, and node 1 killed mid-chat", () => {

@@ -94,6 +94,7 @@ const samples: { [K in BusEvent["type"]]: Extract<BusEvent, { type: K }> } = {
     signal: { kind: "candidate", candidate: "candidate:1 1 udp", sdpMid: null, sdpMLineIndex: 0 },
   },
   pointer: { type: "pointer", requestId: request.id, agentId: "a1", x: 0.25, y: 0.75 },
+  "portals.changed": { type: "portals.changed", accountId: "acc-1" },
 };
 
 /** Collects what a subscription receives and can wait for a count. */

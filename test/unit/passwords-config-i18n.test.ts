@@ -87,6 +87,17 @@ describe("configuration", () => {
     expect(() => loadConfig({ DATABASE_URL: "mysql://x" })).toThrow(/DATABASE_URL/);
     expect(() => loadConfig({ LOG_LEVEL: "loud" })).toThrow(/LOG_LEVEL/);
     expect(() => loadConfig({ PUBLIC_URL: "not a url" })).toThrow(/PUBLIC_URL/);
+    for (const bad of ["-1", "1.5", "soon", "600001"]) {
+      expect(() => loadConfig({ HELPGATE_PORTAL_PAGE_CACHE_MS: bad })).toThrow(
+        /HELPGATE_PORTAL_PAGE_CACHE_MS/,
+      );
+    }
+  });
+
+  it("caches portal pages for a second unless told otherwise", () => {
+    expect(loadConfig({}).portalPageCacheMs).toBe(1000);
+    expect(loadConfig({ HELPGATE_PORTAL_PAGE_CACHE_MS: "0" }).portalPageCacheMs).toBe(0);
+    expect(loadConfig({ HELPGATE_PORTAL_PAGE_CACHE_MS: "250" }).portalPageCacheMs).toBe(250);
   });
 });
 

@@ -44,7 +44,8 @@ export type BusEvent =
   | { type: "receipt"; requestId: string; agentId: string; from: Side; receipt: Receipt }
   | { type: "share"; requestId: string; agentId: string; from: Side; state: ShareState; reason?: string }
   | { type: "rtc"; requestId: string; agentId: string; from: Side; signal: RtcSignal }
-  | { type: "pointer"; requestId: string; agentId: string; x: number; y: number };
+  | { type: "pointer"; requestId: string; agentId: string; x: number; y: number }
+  | { type: "portals.changed"; accountId: string };
 
 export type Handler = (event: BusEvent) => void;
 
@@ -59,4 +60,6 @@ export const channels = {
   account: (accountId: string) => `account:${accountId}`,
   user: (userId: string) => `user:${userId}`,
   request: (requestId: string) => `request:${requestId}`,
+  /** Every node's portal page cache: what customers see at an account's portals has changed. */
+  portalPages: "portal-pages",
 };

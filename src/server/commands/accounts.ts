@@ -13,6 +13,7 @@ import {
 import { listPortals } from "../store/portals.js";
 import { accountFor, requireOperator } from "./access.js";
 import type { Actor, Deps } from "./context.js";
+import { customerPagesChanged } from "./portalPages.js";
 import { insertNewUser } from "./users.js";
 
 export interface NewAccount {
@@ -89,7 +90,7 @@ export async function updateAccount(
   patch: AccountPatch,
 ): Promise<Account> {
   await accountFor(deps, actor, accountId, "admin");
-  return deps.db.kysely.transaction().execute(async (trx) => {
+  const updated = await deps.db.kysely.transaction().execute(async (trx) => {
     const current = await lockAccount(trx, accountId);
     if (!current) throw new Error("account vanished inside its own transaction");
     const next: Account = {
@@ -111,4 +112,6 @@ export async function updateAccount(
     await updateAccountRow(trx, next);
     return next;
   });
+  await customerPagesChanged(deps, accountId);
+  return updated;
 }

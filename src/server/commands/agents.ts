@@ -6,6 +6,7 @@ import type { Database } from "../db/schema.js";
 import { type AgentLoad, availabilityOf } from "../domain/requests.js";
 import { openSessionCounts } from "../store/sessions.js";
 import type { Actor, Deps } from "./context.js";
+import { customerPagesChanged } from "./portalPages.js";
 import { dispatchForAgent, withdrawOffersOf } from "./queue.js";
 
 export interface PortalAgent {
@@ -20,10 +21,11 @@ export async function agentLoads(
   deps: Deps,
   db: Kysely<Database>,
   portalId: string,
+  onlyAgentId?: string,
 ): Promise<(AgentLoad & PortalAgent & { role: Principal })[]> {
   // One query: each agent's open sessions are counted beside its row (index sessions_agent_open),
   // not by a second query with every agent id in an IN list (costly with hundreds of agents).
-  const rows = await db
+  let query = db
     .selectFrom("portal_agents as pa")
     .innerJoin("users as u", "u.id", "pa.user_id")
     .select((eb) => [
@@ -37,8 +39,9 @@ export async function agentLoads(
       openSessionsOf(eb).as("open_sessions"),
     ])
     .where("pa.portal_id", "=", portalId)
-    .orderBy("u.display_name")
-    .execute();
+    .orderBy("u.display_name");
+  if (onlyAgentId !== undefined) query = query.where("pa.user_id", "=", onlyAgentId);
+  const rows = await query.execute();
   const online = await deps.presence.onlineAmong(rows.map((r) => r.id));
   return rows.map((r) => {
     const load: AgentLoad = {
@@ -75,6 +78,23 @@ function openSessionsOf(eb: ExpressionBuilder<Database & { u: Database["users"] 
 }
 
 /**
+ * The portal's agents who are set available and not disabled, as a query of their ids;
+ * "available" also needs them below their session limit, "present" (the queue rule) does not.
+ * Whether they are signed in is presence's answer, asked after.
+ */
+function eligibleAgents(db: Kysely<Database>, portalId: string, need: "available" | "present") {
+  let q = db
+    .selectFrom("portal_agents as pa")
+    .innerJoin("users as u", "u.id", "pa.user_id")
+    .select("u.id")
+    .where("pa.portal_id", "=", portalId)
+    .where("u.available", "=", 1)
+    .where("u.disabled", "=", 0);
+  if (need === "available") q = q.where((eb) => eb(openSessionsOf(eb), "<", eb.ref("u.max_sessions")));
+  return q;
+}
+
+/**
  * Whether anyone assigned to the portal could take a request now — the answer a portal page needs
  * on every view, without loading every agent's load (agentLoads). "available": signed in, set
  * available, below the session limit; "present": signed in and set available, busy or not (the
@@ -88,18 +108,30 @@ export async function anyAgentAvailable(
 ): Promise<boolean> {
   const batch = 16;
   for (let offset = 0; ; offset += batch) {
-    let q = db
-      .selectFrom("portal_agents as pa")
-      .innerJoin("users as u", "u.id", "pa.user_id")
-      .select("u.id")
-      .where("pa.portal_id", "=", portalId)
-      .where("u.available", "=", 1)
-      .where("u.disabled", "=", 0);
-    if (need === "available") q = q.where((eb) => eb(openSessionsOf(eb), "<", eb.ref("u.max_sessions")));
-    const rows = await q.orderBy("pa.user_id").limit(batch).offset(offset).execute();
+    const rows = await eligibleAgents(db, portalId, need)
+      .orderBy("pa.user_id")
+      .limit(batch)
+      .offset(offset)
+      .execute();
     if (rows.length > 0 && (await deps.presence.onlineAmong(rows.map((r) => r.id))).size > 0) return true;
     if (rows.length < batch) return false;
   }
+}
+
+/**
+ * Who a broadcast alert goes to: the portal's agents who are available now (signed in, set
+ * available, below their limit). Ids only — a submit must not build a full load per agent
+ * (agentLoads) of a portal with hundreds of them.
+ */
+export async function availableAgentIds(
+  deps: Deps,
+  db: Kysely<Database>,
+  portalId: string,
+): Promise<string[]> {
+  const ids = (await eligibleAgents(db, portalId, "available").execute()).map((r) => r.id);
+  if (ids.length === 0) return ids;
+  const online = await deps.presence.onlineAmong(ids);
+  return ids.filter((id) => online.has(id));
 }
 
 export async function setAvailability(deps: Deps, actor: Actor, available: boolean): Promise<boolean> {
@@ -145,6 +177,7 @@ export async function capacityChanged(
   const online = (await deps.presence.onlineAmong([agentId])).has(agentId);
   const open = (await openSessionCounts(deps.db.kysely, [agentId])).get(agentId) ?? 0;
   const canTake = online && user?.available === 1 && user.disabled === 0 && open < user.max_sessions;
+  await customerPagesChanged(deps, accountId);
   if (!canTake) await withdrawOffersOf(deps, accountId, agentId);
   await dispatchForAgent(deps, accountId, portalIds);
 }

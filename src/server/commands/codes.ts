@@ -29,6 +29,7 @@ import { findPortal } from "../store/portals.js";
 import { findRequest, toView } from "../store/requests.js";
 import { hashToken } from "./auth.js";
 import type { Actor, Deps } from "./context.js";
+import { customerPagesChanged } from "./portalPages.js";
 import {
   type CustomerTicket,
   insertWithSessionId,
@@ -254,6 +255,7 @@ export async function redeemCode(
   const session = await sessionViewOf(deps, toView(request), found.agentId, agent?.display_name ?? "", now);
   await publishUpdate(deps, request);
   await deps.bus.publish(channels.user(found.agentId), { type: "session.started", session });
+  await customerPagesChanged(deps, found.accountId);
   await deps.bus.publish(channels.user(found.agentId), { type: "codes.changed", agentId: found.agentId });
   return { request, token, session };
 }

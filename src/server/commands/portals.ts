@@ -24,6 +24,7 @@ import {
 import { listUsers } from "../store/users.js";
 import { accountFor } from "./access.js";
 import type { Actor, Deps } from "./context.js";
+import { customerPagesChanged } from "./portalPages.js";
 
 export interface PortalInput {
   slug: string;
@@ -184,6 +185,7 @@ export async function updatePortal(
     }
     return next;
   });
+  await customerPagesChanged(deps, accountId);
   return withUrl(deps, row);
 }
 

@@ -25,6 +25,7 @@ import { findPortal } from "../store/portals.js";
 import { findRequest, listWaiting, toView, transitionFromWaiting } from "../store/requests.js";
 import { agentLoads } from "./agents.js";
 import type { Actor, Deps } from "./context.js";
+import { customerPagesChanged } from "./portalPages.js";
 import { publishUpdate, sessionViewOf } from "./requests.js";
 import { beginSession } from "./sessions.js";
 
@@ -310,6 +311,7 @@ export async function acceptOffer(deps: Deps, actor: Actor, offerId: string): Pr
   await closeOffer(deps, offer, "accepted");
   await publishUpdate(deps, request);
   await deps.bus.publish(channels.user(actor.user.id), { type: "session.started", session });
+  await customerPagesChanged(deps, accountId);
   await dispatchQueue(deps, accountId, offer.portalId);
   return session;
 }
@@ -356,6 +358,7 @@ export async function takeNext(deps: Deps, actor: Actor): Promise<SessionView> {
     const session = await sessionViewOf(deps, toView(request), actor.user.id, actor.user.displayName, now);
     await publishUpdate(deps, request);
     await deps.bus.publish(channels.user(actor.user.id), { type: "session.started", session });
+    await customerPagesChanged(deps, accountId);
     // A dispatch on another node may have offered this request between the check above and the
     // take: that offer is withdrawn (its agent is told), then the queue moves on.
     await requestLeftQueue(deps, accountId, r.portalId, r.id);

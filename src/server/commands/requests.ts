@@ -20,9 +20,10 @@ import {
   transitionFromWaiting,
 } from "../store/requests.js";
 import { lockAgent, openSessionCounts } from "../store/sessions.js";
-import { agentLoads } from "./agents.js";
+import { agentLoads, anyAgentAvailable, availableAgentIds } from "./agents.js";
 import { hashToken } from "./auth.js";
 import type { Actor, Deps } from "./context.js";
+import { customerPagesChanged } from "./portalPages.js";
 import {
   acceptOffer,
   declineOffer,
@@ -89,14 +90,13 @@ export async function submitRequest(deps: Deps, input: SubmitInput): Promise<Cus
   const account = await accountOfPortal(deps, portal);
   const queued = isQueuePortal(account.mode, portal.type);
   const kind = queued ? "queue" : alertKindFor(portal.type);
-  const loads = await agentLoads(deps, db, portal.id);
   let recipients: string[];
   let targetAgentId: string | null = null;
   if (queued) {
     // Queue mode: join the line while anyone of the portal is signed in and set available,
     // busy or not; with nobody there at all, the portal offers the offline message instead.
     recipients = [];
-    if (!loads.some((a) => a.status !== "offline")) {
+    if (!(await anyAgentAvailable(deps, db, portal.id, "present"))) {
       throw new DomainError(
         409,
         "no_agents",
@@ -104,7 +104,7 @@ export async function submitRequest(deps: Deps, input: SubmitInput): Promise<Cus
       );
     }
   } else if (kind === "targeted") {
-    const chosen = loads.find((a) => a.id === input.agentId);
+    const chosen = input.agentId ? (await agentLoads(deps, db, portal.id, input.agentId))[0] : undefined;
     if (!input.agentId || !chosen) {
       throw fieldError(400, "agentId", "choose_agent", "Choose the agent you want to talk to.");
     }
@@ -120,7 +120,7 @@ export async function submitRequest(deps: Deps, input: SubmitInput): Promise<Cus
     recipients = [chosen.id];
     targetAgentId = chosen.id;
   } else {
-    recipients = loads.filter((a) => a.status === "available").map((a) => a.id);
+    recipients = await availableAgentIds(deps, db, portal.id);
     if (recipients.length === 0) {
       throw new DomainError(
         409,
@@ -312,6 +312,7 @@ export async function acceptRequest(deps: Deps, actor: Actor, requestId: string)
   const session = await sessionViewOf(deps, toView(after), actor.user.id, actor.user.displayName, now);
   await publishUpdate(deps, after);
   await deps.bus.publish(channels.user(actor.user.id), { type: "session.started", session });
+  await customerPagesChanged(deps, accountId);
   return session;
 }
 

@@ -23,6 +23,7 @@ import {
 import { accountFor } from "./access.js";
 import { capacityChanged } from "./agents.js";
 import type { Actor, Deps } from "./context.js";
+import { customerPagesChanged } from "./portalPages.js";
 
 export interface NewUser {
   email: string;
@@ -107,7 +108,12 @@ export async function createUser(
   input: NewUser & { role: Role },
 ): Promise<CreatedUser> {
   await accountFor(deps, actor, accountId, "admin");
-  return deps.db.kysely.transaction().execute((trx) => insertNewUser(trx, accountId, input, deps.now()));
+  const created = await deps.db.kysely
+    .transaction()
+    .execute((trx) => insertNewUser(trx, accountId, input, deps.now()));
+  // A pick-agent portal lists its agents, offline ones too.
+  if (created.user.portalIds.length > 0) await customerPagesChanged(deps, accountId);
+  return created;
 }
 
 export async function listAccountUsers(deps: Deps, actor: Actor, accountId: string): Promise<User[]> {
@@ -191,6 +197,9 @@ export async function updateUser(
   // A changed limit, portal list or disabled flag changes what this agent can take.
   if (patch.maxSessions !== undefined || patch.portalIds !== undefined || patch.disabled !== undefined) {
     await capacityChanged(deps, accountId, updated.id, updated.portalIds);
+  } else {
+    // Name and picture show on pick-agent portals.
+    await customerPagesChanged(deps, accountId);
   }
   return updated;
 }

@@ -7,6 +7,7 @@ import { pickLanguage } from "../../shared/i18n/index.js";
 import { type Problem, textsFor } from "../../shared/i18n/portal.js";
 import { LANGUAGES, type Language } from "../../shared/model.js";
 import type { AgentStatus } from "../../shared/protocol.js";
+import { channels } from "../bus/bus.js";
 import type { PortalAgent } from "../commands/agents.js";
 import { endSession, messagesSince, sendMessage } from "../commands/chat.js";
 import { redeemCode } from "../commands/codes.js";
@@ -29,6 +30,7 @@ import { joinPage, problemPage } from "./pages/joinPage.js";
 import { notFoundPage } from "./pages/pages.js";
 import { type PortalPageModel, type PortalView, portalPage } from "./pages/portalPage.js";
 import { requestPage } from "./pages/requestPage.js";
+import { PortalPageCache } from "./portalPageCache.js";
 import { customerCookieName } from "./realtime.js";
 
 type Form = Record<string, string>;
@@ -82,6 +84,11 @@ function prefill(code: string | undefined): string {
  */
 export async function installCustomerPages(app: FastifyInstance, deps: Deps, webDist: string): Promise<void> {
   const db = deps.db.kysely;
+  const pages = new PortalPageCache(deps.now, deps.config.portalPageCacheMs);
+  const stopListening = await deps.bus.subscribe(channels.portalPages, (event) => {
+    if (event.type === "portals.changed") pages.forgetAccount(event.accountId);
+  });
+  app.addHook("onClose", async () => stopListening());
 
   // The bundle keeps a stable address so the pages can name it; revalidated on every load.
   const bundle = path.join(webDist, "assets/portal.js");
@@ -144,10 +151,18 @@ export async function installCustomerPages(app: FastifyInstance, deps: Deps, web
       "/p/:slug",
       { schema: { ...hidden, params: SlugParams, querystring: CodeQuery } },
       async (request, reply) => {
-        const portal = await openPortal(deps, request.params.slug);
-        const values: Record<string, string> =
-          portal.type === "code" ? { code: prefill(request.query.code) } : {};
-        return html(reply, 200, portalPage(await portalModel(portal, null, { values })));
+        const { slug } = request.params;
+        const code = prefill(request.query.code);
+        // The page as everyone sees it is served from the cache; one with a code typed into
+        // its address is rendered for that visitor alone.
+        const cached = code === "" ? pages.get(slug) : null;
+        if (cached !== null) return html(reply, 200, cached);
+        const token = pages.begin();
+        const portal = await openPortal(deps, slug);
+        const values: Record<string, string> = portal.type === "code" ? { code } : {};
+        const body = portalPage(await portalModel(portal, null, { values }));
+        if (code === "") pages.set(slug, portal.accountId, body, token);
+        return html(reply, 200, body);
       },
     );
 

@@ -10,7 +10,25 @@ import { point, receipt, relaySignal, shareState, typing } from "../commands/ses
 import { DomainError } from "../domain/errors.js";
 import { findUserById } from "../store/users.js";
 import type { Connection, Hub } from "./hub.js";
-import { parseClientMessage, socketSend } from "./wire.js";
+import { parseClientMessage, SharedFrames, socketSend, socketSendText } from "./wire.js";
+
+type EventOf<T extends BusEvent["type"]> = Extract<BusEvent, { type: T }>;
+
+// Messages that are the same for every console that gets them, serialized once per event.
+const alertFrames = new SharedFrames<EventOf<"alert">>();
+const updateFrames = new SharedFrames<EventOf<"request.updated">>();
+const queueStatFrames = new SharedFrames<EventOf<"queue.stat">>();
+/** An alert's recipients as a set, built once per event rather than searched once per socket. */
+const recipientSets = new WeakMap<EventOf<"alert">, Set<string>>();
+
+function isRecipient(event: EventOf<"alert">, agentId: string): boolean {
+  let set = recipientSets.get(event);
+  if (!set) {
+    set = new Set(event.recipients);
+    recipientSets.set(event, set);
+  }
+  return set.has(agentId);
+}
 
 /** One console socket: its agent's account and own channel; events filtered to what the agent may see. */
 export class AgentConnection implements Connection {
@@ -33,6 +51,10 @@ export class AgentConnection implements Connection {
 
   send(msg: AgentServerMessage): void {
     socketSend(this.socket, msg);
+  }
+
+  private sendFrame(frame: string): void {
+    socketSendText(this.socket, frame);
   }
 
   async open(): Promise<void> {
@@ -70,7 +92,11 @@ export class AgentConnection implements Connection {
     const me = this.actor.user.id;
     switch (event.type) {
       case "alert":
-        if (event.recipients.includes(me)) this.send({ type: "alert", request: event.request });
+        if (isRecipient(event, me)) {
+          this.sendFrame(
+            alertFrames.of(event, (e): AgentServerMessage => ({ type: "alert", request: e.request })),
+          );
+        }
         return;
       case "request.updated": {
         // A targeted or code request concerns its one agent only; the portal's other agents
@@ -78,7 +104,12 @@ export class AgentConnection implements Connection {
         const r = event.request;
         const forPortal = r.targetAgentId === null && this.portals.has(r.portalId);
         if (forPortal || r.agentId === me || r.targetAgentId === me) {
-          this.send({ type: "request.updated", request: r });
+          this.sendFrame(
+            updateFrames.of(
+              event,
+              (e): AgentServerMessage => ({ type: "request.updated", request: e.request }),
+            ),
+          );
         }
         return;
       }
@@ -129,7 +160,11 @@ export class AgentConnection implements Connection {
         }
         return;
       case "queue.stat":
-        if (this.portals.has(event.stat.portalId)) this.send({ type: "queue.stat", stat: event.stat });
+        if (this.portals.has(event.stat.portalId)) {
+          this.sendFrame(
+            queueStatFrames.of(event, (e): AgentServerMessage => ({ type: "queue.stat", stat: e.stat })),
+          );
+        }
         return;
       case "queue.position":
       case "pointer":
