@@ -66,6 +66,8 @@ interface Options {
   cluster: boolean;
   profile: boolean;
   nodeArgs: string[];
+  /** HELPGATE_PORTAL_PAGE_CACHE_MS for the servers; null: their default. */
+  portalCacheMs: number | null;
   out: string;
 }
 
@@ -76,6 +78,7 @@ function options(): Options {
       customers: { type: "string" },
       sessions: { type: "string" },
       rounds: { type: "string" },
+      "round-gap-ms": { type: "string" },
       "chat-seconds": { type: "string" },
       "chat-interval-ms": { type: "string" },
       "portal-seconds": { type: "string" },
@@ -85,6 +88,7 @@ function options(): Options {
       "no-baseline": { type: "boolean", default: false },
       profile: { type: "boolean", default: false },
       "node-arg": { type: "string", multiple: true },
+      "portal-cache-ms": { type: "string" },
       out: { type: "string" },
       help: { type: "boolean", default: false },
     },
@@ -95,6 +99,7 @@ function options(): Options {
       [
         "npm run bench -- [--quick] [--agents A] [--customers C] [--sessions S] [--out results.json]",
         "  --rounds N             alert/accept rounds (default 100; quick 20)",
+        "  --round-gap-ms N       pause after each round (default 100; quick 50)",
         "  --chat-seconds N       chat phase length (default 30; quick 6)",
         "  --chat-interval-ms N   one message per session every N ms, alternating sides (default 3000; quick 2000)",
         "  --portal-seconds N     each autocannon run (default 10; quick 3)",
@@ -104,6 +109,8 @@ function options(): Options {
           "                         (HELPGATE_BENCH_PG_URL, HELPGATE_BENCH_REDIS_URL)",
         "  --profile              run Helpgate with --cpu-prof (profile in the run's temp directory)",
         "  --node-arg ARG         an extra node option for the Helpgate server, e.g. --node-arg=--trace-gc",
+        "  --portal-cache-ms N    HELPGATE_PORTAL_PAGE_CACHE_MS of the servers (default: theirs, 1000;\n" +
+          "                         0 measures every portal view rendered afresh)",
         "",
       ].join("\n"),
     );
@@ -122,7 +129,7 @@ function options(): Options {
     customers: int(values.customers, q ? 500 : 10_000, "customers"),
     sessions: int(values.sessions, q ? 100 : 2000, "sessions"),
     rounds: int(values.rounds, q ? 20 : 100, "rounds"),
-    roundGapMs: q ? 50 : 100,
+    roundGapMs: int(values["round-gap-ms"], q ? 50 : 100, "round-gap-ms"),
     chatSeconds: int(values["chat-seconds"], q ? 6 : 30, "chat-seconds"),
     chatIntervalMs: Math.max(100, int(values["chat-interval-ms"], q ? 2000 : 3000, "chat-interval-ms")),
     portalSeconds: Math.max(1, int(values["portal-seconds"], q ? 3 : 10, "portal-seconds")),
@@ -133,6 +140,8 @@ function options(): Options {
     cluster: values.cluster,
     profile: values.profile,
     nodeArgs: values["node-arg"] ?? [],
+    portalCacheMs:
+      values["portal-cache-ms"] === undefined ? null : int(values["portal-cache-ms"], 1000, "portal-cache-ms"),
     out: path.resolve(values.out ?? path.join(ROOT, "bench/results", `${date}.json`)),
   };
 }
@@ -308,6 +317,7 @@ async function startNode(
       HELPGATE_DATA_DIR: dir,
       HELPGATE_DEMO: "0",
       LOG_LEVEL: "warn",
+      ...(o.portalCacheMs === null ? {} : { HELPGATE_PORTAL_PAGE_CACHE_MS: String(o.portalCacheMs) }),
       ...env,
     },
     path.join(dir, `${name}.log`),
