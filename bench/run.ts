@@ -141,7 +141,9 @@ function options(): Options {
     profile: values.profile,
     nodeArgs: values["node-arg"] ?? [],
     portalCacheMs:
-      values["portal-cache-ms"] === undefined ? null : int(values["portal-cache-ms"], 1000, "portal-cache-ms"),
+      values["portal-cache-ms"] === undefined
+        ? null
+        : int(values["portal-cache-ms"], 1000, "portal-cache-ms"),
     out: path.resolve(values.out ?? path.join(ROOT, "bench/results", `${date}.json`)),
   };
 }
