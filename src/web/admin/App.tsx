@@ -1,3 +1,4 @@
+import type { ComponentChildren } from "preact";
 import { useEffect } from "preact/hooks";
 import { onUnauthorized } from "../common/api.js";
 import { t } from "../common/i18n.js";
@@ -40,6 +41,18 @@ function Page({ route }: { route: Route }) {
   }
 }
 
+/** A page without the side navigation: loading, sign-in, no access. */
+function Centered({ signedIn, children }: { signedIn: boolean; children: ComponentChildren }) {
+  return (
+    <div class="app">
+      <TopBar signedIn={signedIn} />
+      <main id="main" class="main centered">
+        {children}
+      </main>
+    </div>
+  );
+}
+
 export function App() {
   useEffect(() => {
     api.me().then(signedIn, () => signedOut());
@@ -50,32 +63,23 @@ export function App() {
   const route = parseRoute(path.value);
   if (session === undefined) {
     return (
-      <div class="app">
-        <TopBar signedIn={false} />
-        <main id="main" class="main centered">
-          <Loading />
-        </main>
-      </div>
+      <Centered signedIn={false}>
+        <Loading />
+      </Centered>
     );
   }
   if (session === null) {
     return (
-      <div class="app">
-        <TopBar signedIn={false} />
-        <main id="main" class="main centered">
-          <SignIn />
-        </main>
-      </div>
+      <Centered signedIn={false}>
+        <SignIn />
+      </Centered>
     );
   }
   if (!canAdmin.value) {
     return (
-      <div class="app">
-        <TopBar signedIn />
-        <main id="main" class="main centered">
-          <NoAccess role={session.user.role} />
-        </main>
-      </div>
+      <Centered signedIn>
+        <NoAccess role={session.user.role} />
+      </Centered>
     );
   }
   return (

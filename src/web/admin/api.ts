@@ -58,7 +58,6 @@ export const api = {
   login: (email: string, password: string) => apiRequest<Me>("POST", "/auth/login", { email, password }),
   logout: () => apiRequest<null>("POST", "/auth/logout"),
 
-  accounts: () => apiRequest<Account[]>("GET", "/accounts"),
   createAccount: (input: NewAccountInput) =>
     apiRequest<{ account: Account; admin: User; generatedPassword: string | null }>(
       "POST",

@@ -1,7 +1,8 @@
 import { LANGUAGES, type Language } from "../../../shared/model.js";
 import { language, setLanguage, t } from "../../common/i18n.js";
 
-const NAMES: Record<Language, string> = { en: "English", de: "Deutsch" };
+/** Each language's name in itself. */
+export const LANGUAGE_NAMES: Record<Language, string> = { en: "English", de: "Deutsch" };
 
 /** Two buttons, EN and DE; the choice is remembered in this browser. */
 export function LanguageSwitch() {
@@ -17,7 +18,7 @@ export function LanguageSwitch() {
           onClick={() => setLanguage(lang)}
         >
           {lang.toUpperCase()}
-          <span class="visually-hidden"> {NAMES[lang]}</span>
+          <span class="visually-hidden"> {LANGUAGE_NAMES[lang]}</span>
         </button>
       ))}
     </fieldset>

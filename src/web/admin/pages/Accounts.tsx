@@ -23,9 +23,16 @@ import { ModeChoice } from "./Account.js";
 
 const SHOWN = ["name", "mode", "admin.email", "admin.displayName", "admin.password"];
 
+/** A new account whose first admin got a generated password, shown once. */
+interface Created {
+  account: Account;
+  email: string;
+  password: string;
+}
+
 /** Operators only: every account of the installation, and a form to create one with its first admin. */
 export function AccountsPage() {
-  const [created, setCreated] = useState<{ account: Account; email: string; password: string } | null>(null);
+  const [created, setCreated] = useState<Created | null>(null);
   const open = (id: string) => {
     switchAccount(id);
     navigate("/admin/portals");
@@ -80,11 +87,7 @@ export function AccountsPage() {
   );
 }
 
-function NewAccountForm({
-  onCreated,
-}: {
-  onCreated: (c: { account: Account; email: string; password: string }) => void;
-}) {
+function NewAccountForm({ onCreated }: { onCreated: (c: Created) => void }) {
   const [name, setName] = useState("");
   const [mode, setMode] = useState<Mode>("web");
   const [email, setEmail] = useState("");

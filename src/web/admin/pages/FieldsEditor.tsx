@@ -4,26 +4,13 @@ import { FIELD_KINDS, type FieldKind, type Language, LIMITS } from "../../../sha
 import { FieldError } from "../../common/Field.js";
 import { t } from "../../common/i18n.js";
 import { Icon } from "../components/Icon.js";
-import { type FieldDraft, fieldDraft, isCustom, isStandard } from "./portalDraft.js";
+import { type FieldDraft, fieldDraft, isCustom, isStandard, standardLabel } from "./portalDraft.js";
 
 interface Props {
   fields: FieldDraft[];
   portalLanguage: Language;
   errors: Record<string, string>;
   onChange: (fields: FieldDraft[]) => void;
-}
-
-/** A standard field's label as the portal shows it when the admin sets none. */
-function placeholderOf(lang: Language, f: FieldDraft): string {
-  const tp = portalText[lang];
-  const byKind: Partial<Record<FieldKind, string>> = {
-    name: tp.fieldName,
-    email: tp.fieldEmail,
-    phone: tp.fieldPhone,
-    company: tp.fieldCompany,
-    problem: tp.fieldProblem,
-  };
-  return byKind[f.kind] ?? "";
 }
 
 /** The name of a row as the admin reads it: "Email", "Custom text 2". */
@@ -123,7 +110,7 @@ export function FieldsEditor({ fields, portalLanguage, errors, onChange }: Props
                     id={`${id}-label`}
                     type="text"
                     value={f.label}
-                    placeholder={placeholderOf(portalLanguage, f)}
+                    placeholder={standardLabel(portalText[portalLanguage], f.kind)}
                     aria-invalid={labelError ? "true" : undefined}
                     aria-describedby={labelError ? `${id}-label-error` : undefined}
                     onInput={(e) => update(f.uid, { label: e.currentTarget.value })}

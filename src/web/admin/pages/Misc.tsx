@@ -1,10 +1,13 @@
+import { useEffect } from "preact/hooks";
 import type { Principal } from "../../../shared/model.js";
 import { t } from "../../common/i18n.js";
 import { PageHeader } from "../components/PageHeader.js";
 import { Link } from "../Link.js";
 
 export function NoAccess({ role }: { role: Principal }) {
-  document.title = t("admin.title");
+  useEffect(() => {
+    document.title = t("admin.title");
+  });
   return (
     <div class="card narrow">
       <h1>{t("noAccess.title")}</h1>

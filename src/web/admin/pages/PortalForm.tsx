@@ -22,6 +22,7 @@ import { Avatar } from "../components/Avatar.js";
 import { CopyButton } from "../components/CopyButton.js";
 import { flash } from "../components/Flash.js";
 import { Icon } from "../components/Icon.js";
+import { LANGUAGE_NAMES } from "../components/LanguageSwitch.js";
 import { PageHeader } from "../components/PageHeader.js";
 import { PortalUrl } from "../components/PortalUrl.js";
 import { LoadError, Loading } from "../components/Status.js";
@@ -34,6 +35,7 @@ import {
   DEFAULT_COLOR,
   defaultFieldDrafts,
   draftOf,
+  hasDefaultFields,
   inputOf,
   isColour,
   isQueuePortal,
@@ -44,8 +46,6 @@ import {
   slugify,
   validate,
 } from "./portalDraft.js";
-
-const LANGUAGE_NAMES = { en: "English", de: "Deutsch" } as const;
 
 export function PortalForm({ account, portalId }: { account: Account; portalId: string | null }) {
   const { result, reload } = useLoad(
@@ -110,12 +110,11 @@ function PortalEditor({
   const agents = users.filter((u) => !u.disabled || draft.agentIds.includes(u.id));
 
   function changeType(type: PortalType) {
-    setDraft((d) => {
-      const untouched =
-        JSON.stringify(d.fields.map((f) => [f.kind, f.required, f.label])) ===
-        JSON.stringify(defaultFieldDrafts(d.type).map((f) => [f.kind, f.required, f.label]));
-      return { ...d, type, fields: isNew && untouched ? defaultFieldDrafts(type) : d.fields };
-    });
+    setDraft((d) => ({
+      ...d,
+      type,
+      fields: isNew && hasDefaultFields(d.fields, d.type) ? defaultFieldDrafts(type) : d.fields,
+    }));
   }
 
   async function submit(ev: Event) {

@@ -1,6 +1,7 @@
 import type { User } from "../../../shared/api.js";
 import { textColourOn } from "../../../shared/colour.js";
 import { type PortalTexts, portalText } from "../../../shared/i18n/portal.js";
+import type { PortalType } from "../../../shared/model.js";
 import { t } from "../../common/i18n.js";
 import { Avatar } from "../components/Avatar.js";
 import {
@@ -10,26 +11,21 @@ import {
   isUrl,
   optionList,
   type PortalDraft,
+  standardLabel,
 } from "./portalDraft.js";
 
 /** The label the customer sees: the admin's own, else the portal's standard wording. */
 function labelOf(tp: PortalTexts, f: FieldDraft): string {
-  if (f.label.trim()) return f.label.trim();
-  switch (f.kind) {
-    case "name":
-      return tp.fieldName;
-    case "email":
-      return tp.fieldEmail;
-    case "phone":
-      return tp.fieldPhone;
-    case "company":
-      return tp.fieldCompany;
-    case "problem":
-      return tp.fieldProblem;
-    default:
-      return "…";
-  }
+  return f.label.trim() || standardLabel(tp, f.kind) || "…";
 }
+
+/** The text of the portal's send button, by portal type. */
+const SUBMIT_TEXT: Record<PortalType, keyof PortalTexts> = {
+  button: "contactAgent",
+  code: "codeSubmit",
+  "pick-agent": "submitPickAgent",
+  question: "submitQuestion",
+};
 
 /**
  * A picture of the customer's page as the form stands: brand bar, heading, welcome text, and what
@@ -105,15 +101,7 @@ export function PortalPreview({ draft, agents }: { draft: PortalDraft; agents: U
               <div class="pv-input tall" />
             </div>
           ) : null}
-          <div class="pv-button">
-            {draft.type === "button"
-              ? tp.contactAgent
-              : draft.type === "code"
-                ? tp.codeSubmit
-                : draft.type === "pick-agent"
-                  ? tp.submitPickAgent
-                  : tp.submitQuestion}
-          </div>
+          <div class="pv-button">{tp[SUBMIT_TEXT[draft.type]]}</div>
         </div>
         <p class="pv-footer">{tp.poweredBy}</p>
       </div>

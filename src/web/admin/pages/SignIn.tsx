@@ -1,4 +1,4 @@
-import { useRef, useState } from "preact/hooks";
+import { useEffect, useRef, useState } from "preact/hooks";
 import { LIMITS } from "../../../shared/model.js";
 import { Field, FormAlert } from "../../common/Field.js";
 import {
@@ -21,6 +21,9 @@ export function SignIn() {
   const [busy, setBusy] = useState(false);
   const [errors, setErrors] = useState<FormErrors>(NO_ERRORS);
   const form = useRef<HTMLFormElement>(null);
+  useEffect(() => {
+    document.title = `${t("admin.signIn")} · ${t("admin.title")}`;
+  });
 
   async function submit(e: Event) {
     e.preventDefault();
@@ -44,7 +47,6 @@ export function SignIn() {
     }
   }
 
-  document.title = `${t("admin.signIn")} · ${t("admin.title")}`;
   return (
     <div class="signin card">
       <h1>{t("signIn.title")}</h1>

@@ -23,9 +23,9 @@ import { LoadError, Loading } from "../components/Status.js";
 import { Link } from "../Link.js";
 import { navigate } from "../router.js";
 import { storeSelf } from "../session.js";
+import { URL_PATTERN } from "./portalDraft.js";
 import { UserAccess } from "./UserAccess.js";
 
-const URL_PATTERN = "^(https?://|/)\\S*$";
 const SHOWN = ["displayName", "email", "role", "maxSessions", "avatarUrl", "portalIds", "password"];
 
 interface Draft {

@@ -1,4 +1,5 @@
 import type { Account, Portal } from "../../../shared/api.js";
+import type { PortalTexts } from "../../../shared/i18n/portal.js";
 import {
   COLOR_PATTERN,
   type ConnectionMode,
@@ -49,7 +50,7 @@ export interface PortalDraft {
 
 export const DEFAULT_COLOR = "#1f6feb";
 /** The server's default maximum wait of a queue portal: 10 minutes. */
-export const DEFAULT_MAX_WAIT_MINUTES = 10;
+const DEFAULT_MAX_WAIT_MINUTES = 10;
 export const MAX_WAIT_MIN_MINUTES = Math.ceil(LIMITS.maxWaitMin / 60);
 export const MAX_WAIT_MAX_MINUTES = Math.floor(LIMITS.maxWaitMax / 60);
 
@@ -58,7 +59,8 @@ export function isQueuePortal(mode: Mode, type: PortalType): boolean {
   return mode === "queue" && type === "question";
 }
 
-const URL_PATTERN = "^(https?://|/)\\S*$";
+/** An absolute http(s) address or a path on this server (logo and avatar pictures). */
+export const URL_PATTERN = "^(https?://|/)\\S*$";
 
 let nextUid = 1;
 export function fieldDraft(
@@ -73,6 +75,17 @@ export function fieldDraft(
 
 export function defaultFieldDrafts(type: PortalType): FieldDraft[] {
   return defaultFields(type).map((f) => fieldDraft(f.kind, f.required));
+}
+
+/** Whether the fields are still the type's defaults as added, so a type change may replace them. */
+export function hasDefaultFields(fields: FieldDraft[], type: PortalType): boolean {
+  const defaults = defaultFields(type);
+  return (
+    fields.length === defaults.length &&
+    fields.every(
+      (f, i) => f.kind === defaults[i]?.kind && f.required === defaults[i]?.required && f.label === "",
+    )
+  );
 }
 
 export function draftOf(portal: Portal | null, account: Account): PortalDraft {
@@ -115,6 +128,24 @@ export function draftOf(portal: Portal | null, account: Account): PortalDraft {
 
 export const isCustom = (kind: FieldKind) => (CUSTOM_FIELD_KINDS as readonly string[]).includes(kind);
 export const isStandard = (kind: FieldKind) => (STANDARD_FIELD_KINDS as readonly string[]).includes(kind);
+
+/** A standard field's label as the portal shows it when the admin sets none ("" for custom fields). */
+export function standardLabel(tp: PortalTexts, kind: FieldKind): string {
+  switch (kind) {
+    case "name":
+      return tp.fieldName;
+    case "email":
+      return tp.fieldEmail;
+    case "phone":
+      return tp.fieldPhone;
+    case "company":
+      return tp.fieldCompany;
+    case "problem":
+      return tp.fieldProblem;
+    default:
+      return "";
+  }
+}
 
 export function optionList(text: string): string[] {
   return text
