@@ -12,6 +12,22 @@ function describedBy(...ids: (string | false | undefined)[]): string | undefined
   return list.length > 0 ? list.join(" ") : undefined;
 }
 
+/** The ids of a control's hint and error (each only when shown), and both for aria-describedby. */
+function partIds(id: string, hint: ComponentChildren, error: string | undefined) {
+  const hintId = hint ? `${id}-hint` : undefined;
+  const errorId = error ? `${id}-error` : undefined;
+  return { hintId, errorId, by: describedBy(hintId, errorId) };
+}
+
+function Hint({ id, text }: { id: string | undefined; text: ComponentChildren }) {
+  if (!text) return null;
+  return (
+    <p id={id} class="hint">
+      {text}
+    </p>
+  );
+}
+
 export interface FieldProps {
   id: string;
   label: ComponentChildren;
@@ -24,20 +40,14 @@ export interface FieldProps {
 
 /** A labelled form control with an optional hint and its error right below it. */
 export function Field({ id, label, hint, error, class: extra, children }: FieldProps) {
-  const hintId = hint ? `${id}-hint` : undefined;
-  const errorId = error ? `${id}-error` : undefined;
+  const { hintId, errorId, by } = partIds(id, hint, error);
   const control: ControlProps = { id };
-  const by = describedBy(hintId, errorId);
   if (by) control["aria-describedby"] = by;
   if (error) control["aria-invalid"] = "true";
   return (
     <div class={`field${error ? " has-error" : ""}${extra ? ` ${extra}` : ""}`}>
       <label for={id}>{label}</label>
-      {hint ? (
-        <p id={hintId} class="hint">
-          {hint}
-        </p>
-      ) : null}
+      <Hint id={hintId} text={hint} />
       {children(control)}
       <FieldError id={errorId} text={error} />
     </div>
@@ -69,23 +79,18 @@ export interface GroupProps {
 
 /** A fieldset of radio buttons or checkboxes with a legend, hint and error. */
 export function ChoiceGroup({ id, legend, hint, error, radio, class: extra, children }: GroupProps) {
-  const hintId = hint ? `${id}-hint` : undefined;
-  const errorId = error ? `${id}-error` : undefined;
+  const { hintId, errorId, by } = partIds(id, hint, error);
   return (
     <fieldset
       id={id}
       class={`field group${error ? " has-error" : ""}${extra ? ` ${extra}` : ""}`}
       role={radio ? "radiogroup" : undefined}
-      aria-describedby={describedBy(hintId, errorId)}
+      aria-describedby={by}
       aria-invalid={radio && error ? "true" : undefined}
       tabIndex={error ? -1 : undefined}
     >
       <legend>{legend}</legend>
-      {hint ? (
-        <p id={hintId} class="hint">
-          {hint}
-        </p>
-      ) : null}
+      <Hint id={hintId} text={hint} />
       {children}
       <FieldError id={errorId} text={error} />
     </fieldset>
@@ -112,8 +117,7 @@ export function Switch(props: {
   disabled?: boolean;
   onChange: (checked: boolean) => void;
 }) {
-  const hintId = props.hint ? `${props.id}-hint` : undefined;
-  const errorId = props.error ? `${props.id}-error` : undefined;
+  const { hintId, errorId, by } = partIds(props.id, props.hint, props.error);
   return (
     <div class={`field switch-field${props.error ? " has-error" : ""}`}>
       <div class="switch-row">
@@ -125,17 +129,13 @@ export function Switch(props: {
           checked={props.checked}
           aria-checked={props.checked}
           disabled={props.disabled}
-          aria-describedby={describedBy(hintId, errorId)}
+          aria-describedby={by}
           aria-invalid={props.error ? "true" : undefined}
           onChange={(e) => props.onChange(e.currentTarget.checked)}
         />
         <label for={props.id}>{props.label}</label>
       </div>
-      {props.hint ? (
-        <p id={hintId} class="hint">
-          {props.hint}
-        </p>
-      ) : null}
+      <Hint id={hintId} text={props.hint} />
       <FieldError id={errorId} text={props.error} />
     </div>
   );

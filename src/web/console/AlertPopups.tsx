@@ -91,7 +91,8 @@ function OfferPopup({ o }: { o: OfferView }) {
   const name = r.customerName || t("noName");
   const titleId = `offer-${o.id}-title`;
   const descId = `offer-${o.id}-desc`;
-  const left = o.expiresAt - now.value;
+  const n = now.value;
+  const left = o.expiresAt - n;
   return (
     <section
       class="alert-popup alert-queue offer-popup"
@@ -108,7 +109,7 @@ function OfferPopup({ o }: { o: OfferView }) {
         <p class="alert-meta">
           <span>{r.portalName}</span>
           <span class="mono">{formatSessionId(r.sessionId)}</span>
-          <span>{t("alertWaited", { time: formatDuration(now.value - r.createdAt) })}</span>
+          <span>{t("alertWaited", { time: formatDuration(n - r.createdAt) })}</span>
         </p>
         {r.question && <p class="alert-question">{r.question}</p>}
         <p class={left < 10_000 ? "alert-timer timer-urgent" : "alert-timer"}>

@@ -8,13 +8,13 @@ import { t } from "./i18n.js";
 import { endSession, retryChat, sendChat } from "./live.js";
 import { agentSent, agentTyping, receipts, TYPING_SHOWN_MS, tellReceipt, typingAt } from "./presence.js";
 import { ScreenShare } from "./ScreenShare.js";
-import { chats, closeTab, lastSeq, markRead, now, type PendingMessage, type SessionTab } from "./state.js";
+import { chatOf, closeTab, lastSeq, markRead, now, type PendingMessage, type SessionTab } from "./state.js";
 import { Elapsed } from "./timers.js";
 
 const URL_PATTERN = /(https?:\/\/[^\s<>"']+[^\s<>"'.,;:!?)\]])/g;
 
 /** Plain text with web links made clickable; never HTML (Preact renders strings as text nodes). */
-export function Linkified({ text }: { text: string }) {
+function Linkified({ text }: { text: string }) {
   const parts = text.split(URL_PATTERN);
   return (
     <>
@@ -36,7 +36,7 @@ export function Chat({ tab }: { tab: SessionTab }) {
   const s = tab.session;
   const r = s.request;
   const name = r.customerName || t("noName");
-  const chat = chats.value[s.id] ?? { messages: [], pending: [] };
+  const chat = chatOf(s.id);
   const logRef = useRef<HTMLDivElement>(null);
   const [ending, setEnding] = useState(false);
   const count = chat.messages.length + chat.pending.length;

@@ -1,10 +1,12 @@
 import { useEffect, useState } from "preact/hooks";
 import type { CodeView } from "../../shared/protocol.js";
+import { copyText } from "../common/copy.js";
 import { ApiFailure, api } from "./api.js";
 import { formatCode } from "./format.js";
 import { t } from "./i18n.js";
 import { errorText } from "./live.js";
 import { Pane } from "./panes/Pane.js";
+import { Table } from "./panes/Table.js";
 import { codePortals, codes, now } from "./state.js";
 import { Countdown } from "./timers.js";
 
@@ -24,26 +26,14 @@ export function Codes() {
       {live.length === 0 ? (
         <p class="empty">{t("codesEmpty")}</p>
       ) : (
-        <div class="table-wrap">
-          <table class="table">
-            <thead>
-              <tr>
-                <th scope="col">{t("colCode")}</th>
-                <th scope="col">{t("colName")}</th>
-                {showPortal && <th scope="col">{t("colPortal")}</th>}
-                <th scope="col">{t("colExpires")}</th>
-                <th scope="col">
-                  <span class="visually-hidden">{t("colActions")}</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {live.map((c) => (
-                <CodeRow key={c.id} c={c} showPortal={showPortal} />
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <Table
+          columns={[t("colCode"), t("colName"), ...(showPortal ? [t("colPortal")] : []), t("colExpires")]}
+          actions
+        >
+          {live.map((c) => (
+            <CodeRow key={c.id} c={c} showPortal={showPortal} />
+          ))}
+        </Table>
       )}
     </Pane>
   );
@@ -120,29 +110,6 @@ function CodeForm() {
       )}
     </form>
   );
-}
-
-async function copyText(text: string): Promise<boolean> {
-  try {
-    await navigator.clipboard.writeText(text);
-    return true;
-  } catch {
-    // Not a secure context or no permission: the old way, through a selected text field.
-    const area = document.createElement("textarea");
-    area.value = text;
-    area.setAttribute("readonly", "");
-    area.className = "offscreen";
-    document.body.append(area);
-    area.select();
-    let ok = false;
-    try {
-      ok = document.execCommand("copy");
-    } catch {
-      ok = false;
-    }
-    area.remove();
-    return ok;
-  }
 }
 
 function CopyButton({ text, label, what }: { text: string; label: string; what: string }) {

@@ -11,7 +11,7 @@ const TITLES: Record<PaneId, MessageKey> = {
   codes: "paneCodes",
 };
 
-export function paneTitle(id: PaneId): string {
+function paneTitle(id: PaneId): string {
   return t(TITLES[id]);
 }
 

@@ -1,6 +1,6 @@
 import { useEffect, useRef } from "preact/hooks";
 import { t } from "./i18n.js";
-import { point, requestShare, shares, stopViewing, upgradeEnabled } from "./share.js";
+import { point, requestShare, type ShareView, shares, stopViewing, upgradeEnabled } from "./share.js";
 
 /** A session's screen sharing: ask for it, see the customer's screen, point at it, stop viewing. */
 export function ScreenShare({ sessionId, ended }: { sessionId: string; ended: boolean }) {
@@ -80,7 +80,7 @@ export function ScreenShare({ sessionId, ended }: { sessionId: string; ended: bo
   );
 }
 
-function statusText(view: ReturnType<typeof shares.peek>[string] | null): string {
+function statusText(view: ShareView | null): string {
   if (!view) return "";
   switch (view.state) {
     case "requested":

@@ -1,6 +1,6 @@
 import { Chat } from "./Chat.js";
 import { t } from "./i18n.js";
-import { activeTab, markRead, type SessionTab, tabs } from "./state.js";
+import { activeTab, type SessionTab, showTab, tabs } from "./state.js";
 
 /** One tab per session (accepted or joined by code), with an unread mark; the chat below. */
 export function SessionTabs() {
@@ -53,10 +53,7 @@ function TabButton({ tab, selected }: { tab: SessionTab; selected: boolean }) {
       aria-controls={selected ? `panel-${id}` : undefined}
       tabIndex={selected ? 0 : -1}
       class={`tab ${tab.ended ? "is-ended" : ""} ${tab.unread > 0 ? "has-unread" : ""}`}
-      onClick={() => {
-        activeTab.value = id;
-        markRead(id);
-      }}
+      onClick={() => showTab(id)}
     >
       <span class={tab.ended ? "dot dot-ended" : "dot dot-live"} aria-hidden="true" />
       <span class="tab-name">{name}</span>
@@ -77,7 +74,6 @@ function onArrows(e: KeyboardEvent, list: SessionTab[]) {
   const next = list[(i + (e.key === "ArrowRight" ? 1 : list.length - 1)) % list.length];
   if (!next) return;
   e.preventDefault();
-  activeTab.value = next.session.id;
-  markRead(next.session.id);
+  showTab(next.session.id);
   document.getElementById(`tab-${next.session.id}`)?.focus();
 }

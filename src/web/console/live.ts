@@ -30,6 +30,7 @@ import {
   chatOf,
   chats,
   clockOffset,
+  closeAlert,
   codes,
   connection,
   dropWaiting,
@@ -181,6 +182,8 @@ function handle(msg: AgentServerMessage): void {
       if (msg.request.state !== "waiting") closeDesktop(msg.request.id);
       return;
     case "session.started": {
+      // Sent for every session this agent starts, also those accepted over REST: the one place
+      // that asks for the chat's history.
       const focus = accepting.has(msg.session.id);
       sessionStarted(msg.session, focus);
       if (msg.session.request.kind === "code" && settings.value.sound) beep();
@@ -405,9 +408,7 @@ export async function accept(requestId: string): Promise<void> {
   accepting.add(requestId);
   stopRinging(requestId);
   try {
-    const session = await api.accept(requestId);
-    sessionStarted(session, true);
-    send({ type: "history", sessionId: session.id, since: lastSeq(session.id) });
+    sessionStarted(await api.accept(requestId), true);
   } catch (err) {
     showNotice(errorText(err));
     // Taken by someone else or no longer waiting: it is gone for this agent too.
@@ -423,7 +424,7 @@ export async function accept(requestId: string): Promise<void> {
 export async function decline(requestId: string): Promise<void> {
   batch(() => {
     stopRinging(requestId);
-    alerts.value = alerts.value.filter((a) => a.request.id !== requestId);
+    closeAlert(requestId);
   });
   closeDesktop(requestId);
   try {
@@ -444,9 +445,7 @@ export async function acceptOffer(offerId: string): Promise<void> {
   offer.value = null;
   closeDesktop(held.request.id);
   try {
-    const session = await api.acceptOffer(offerId);
-    sessionStarted(session, true);
-    send({ type: "history", sessionId: session.id, since: lastSeq(session.id) });
+    sessionStarted(await api.acceptOffer(offerId), true);
   } catch (err) {
     showNotice(errorText(err));
   } finally {
@@ -475,10 +474,7 @@ export async function takeNext(): Promise<void> {
   try {
     const session = await api.takeNext();
     if (offer.value?.request.id === session.id) offer.value = null;
-    accepting.add(session.id);
     sessionStarted(session, true);
-    accepting.delete(session.id);
-    send({ type: "history", sessionId: session.id, since: lastSeq(session.id) });
   } catch (err) {
     showNotice(errorText(err));
   } finally {

@@ -151,7 +151,14 @@ export const codePortals = computed(() => {
 });
 
 // ── reducers ──────────────────────────────────────────────────────────────────
-const HISTORY_STATES: readonly RequestState[] = ["accepted", "ended", "canceled", "declined", "no-response"];
+/** The states that put a request in today's History, in the order the pane counts them. */
+export const HISTORY_STATES: readonly RequestState[] = [
+  "accepted",
+  "ended",
+  "canceled",
+  "declined",
+  "no-response",
+];
 
 function upsert(list: RequestView[], r: RequestView): RequestView[] {
   const i = list.findIndex((x) => x.id === r.id);
@@ -164,7 +171,7 @@ const byCreated = (a: RequestView, b: RequestView) => a.createdAt - b.createdAt;
 const byStateAtDesc = (a: RequestView, b: RequestView) => b.stateAt - a.stateAt;
 
 /** Does this waiting request belong in my Incoming list (untargeted, or targeted at me)? */
-export function isMine(r: RequestView, me: string): boolean {
+function isMine(r: RequestView, me: string): boolean {
   return r.state === "waiting" && (r.targetAgentId === null || r.targetAgentId === me);
 }
 
@@ -288,10 +295,7 @@ export function sessionStarted(session: SessionView, focus: boolean): void {
       tabs.value = [...tabs.value, { session, ended: null, unread: joined ? 1 : 0, joined }];
     }
     const current = tabs.value.find((tab) => tab.session.id === activeTab.value);
-    if (focus || !current || current.ended) {
-      activeTab.value = session.id;
-      markRead(session.id);
-    }
+    if (focus || !current || current.ended) showTab(session.id);
     dropWaiting(session.id);
   });
 }
@@ -315,6 +319,14 @@ export function closeTab(sessionId: string): void {
     }
     const { [sessionId]: _gone, ...keep } = chats.value;
     chats.value = keep;
+  });
+}
+
+/** Brings a session's tab to the front and clears its unread mark. */
+export function showTab(sessionId: string): void {
+  batch(() => {
+    activeTab.value = sessionId;
+    markRead(sessionId);
   });
 }
 

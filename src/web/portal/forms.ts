@@ -35,12 +35,7 @@ function clearErrors(form: HTMLFormElement): void {
 }
 
 /** Shows the server's problems next to each field and in the summary at the top, without a reload. */
-export function showErrors(
-  form: HTMLFormElement,
-  t: PortalTexts,
-  fields: Fields,
-  general: string | null,
-): void {
+function showErrors(form: HTMLFormElement, t: PortalTexts, fields: Fields, general: string | null): void {
   clearErrors(form);
   const entries: { key: string; message: string }[] = [];
   for (const [key, problem] of Object.entries(fields)) {

@@ -1,11 +1,9 @@
-import type { RequestState } from "../../../shared/protocol.js";
 import { endedSessions, transcriptUrl } from "../ended.js";
 import { formatDuration, formatSessionId, formatTime } from "../format.js";
 import { hasKey, t } from "../i18n.js";
-import { history, select, selectedId, stats } from "../state.js";
+import { HISTORY_STATES, history, select, stats } from "../state.js";
 import { Pane } from "./Pane.js";
-
-const OUTCOMES: readonly RequestState[] = ["accepted", "ended", "canceled", "declined", "no-response"];
+import { SelectableRow, Table } from "./Table.js";
 
 export function stateLabel(state: string): string {
   const key = `state_${state}`;
@@ -38,7 +36,7 @@ export function History() {
       </dl>
       {list.length > 0 && (
         <ul class="outcomes" aria-label={t("colOutcome")}>
-          {OUTCOMES.map((state) => {
+          {HISTORY_STATES.map((state) => {
             const n = list.filter((r) => r.state === state).length;
             return n === 0 ? null : (
               <li key={state}>
@@ -51,50 +49,37 @@ export function History() {
       {list.length === 0 ? (
         <p class="empty">{t("historyEmpty")}</p>
       ) : (
-        <div class="table-wrap">
-          <table class="table">
-            <thead>
-              <tr>
-                <th scope="col">{t("colPosted")}</th>
-                <th scope="col">{t("colSessionId")}</th>
-                <th scope="col">{t("colName")}</th>
-                <th scope="col">{t("colPortal")}</th>
-                <th scope="col">{t("colOutcome")}</th>
-                <th scope="col">{t("colAgent")}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {list.map((r) => {
-                const isSelected = selectedId.value === r.id;
-                return (
-                  <tr
-                    key={r.id}
-                    class={isSelected ? "is-selected" : undefined}
-                    aria-current={isSelected ? "true" : undefined}
-                    onClick={() => select(r)}
-                  >
-                    <td class="nowrap" data-label={t("colPosted")}>
-                      {formatTime(r.createdAt)}
-                    </td>
-                    <td class="nowrap mono" data-label={t("colSessionId")}>
-                      {formatSessionId(r.sessionId)}
-                    </td>
-                    <td data-label={t("colName")}>
-                      <button type="button" class="link-button" onClick={() => select(r)}>
-                        {r.customerName || t("noName")}
-                      </button>
-                    </td>
-                    <td data-label={t("colPortal")}>{r.portalName}</td>
-                    <td data-label={t("colOutcome")}>
-                      <span class={`state state-${r.state}`}>{stateLabel(r.state)}</span>
-                    </td>
-                    <td data-label={t("colAgent")}>{r.agentName ?? ""}</td>
-                  </tr>
-                );
-              })}
-            </tbody>
-          </table>
-        </div>
+        <Table
+          columns={[
+            t("colPosted"),
+            t("colSessionId"),
+            t("colName"),
+            t("colPortal"),
+            t("colOutcome"),
+            t("colAgent"),
+          ]}
+        >
+          {list.map((r) => (
+            <SelectableRow key={r.id} request={r}>
+              <td class="nowrap" data-label={t("colPosted")}>
+                {formatTime(r.createdAt)}
+              </td>
+              <td class="nowrap mono" data-label={t("colSessionId")}>
+                {formatSessionId(r.sessionId)}
+              </td>
+              <td data-label={t("colName")}>
+                <button type="button" class="link-button" onClick={() => select(r)}>
+                  {r.customerName || t("noName")}
+                </button>
+              </td>
+              <td data-label={t("colPortal")}>{r.portalName}</td>
+              <td data-label={t("colOutcome")}>
+                <span class={`state state-${r.state}`}>{stateLabel(r.state)}</span>
+              </td>
+              <td data-label={t("colAgent")}>{r.agentName ?? ""}</td>
+            </SelectableRow>
+          ))}
+        </Table>
       )}
       <EndedSessions />
     </Pane>
@@ -110,50 +95,45 @@ function EndedSessions() {
       {list.length === 0 ? (
         <p class="empty">{t("endedEmpty")}</p>
       ) : (
-        <div class="table-wrap">
-          <table class="table">
-            <thead>
-              <tr>
-                <th scope="col">{t("colName")}</th>
-                <th scope="col">{t("colSessionId")}</th>
-                <th scope="col">{t("colOutcome")}</th>
-                <th scope="col">{t("colDuration")}</th>
-                <th scope="col">{t("colRating")}</th>
-                <th scope="col">{t("colTranscript")}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {list.map((s) => (
-                <tr key={s.id}>
-                  <td data-label={t("colName")}>{s.request.customerName || t("noName")}</td>
-                  <td class="nowrap mono" data-label={t("colSessionId")}>
-                    {formatSessionId(s.request.sessionId)}
-                  </td>
-                  <td data-label={t("colOutcome")}>
-                    {s.outcome ? t(`outcome_${s.outcome}`) : t("noOutcome")}
-                    {s.ticket ? ` · #${s.ticket}` : ""}
-                  </td>
-                  <td class="nowrap" data-label={t("colDuration")}>
-                    {formatDuration(s.endedAt - s.startedAt)}
-                  </td>
-                  <td data-label={t("colRating")}>
-                    {s.rating ? t("ratingOf", { rating: s.rating }) : "—"}
-                    {s.comment ? ` — “${s.comment}”` : ""}
-                  </td>
-                  <td class="nowrap" data-label={t("colTranscript")}>
-                    <a href={transcriptUrl(s.id, "txt")} download>
-                      TXT
-                    </a>{" "}
-                    ·{" "}
-                    <a href={transcriptUrl(s.id, "json")} download>
-                      JSON
-                    </a>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <Table
+          columns={[
+            t("colName"),
+            t("colSessionId"),
+            t("colOutcome"),
+            t("colDuration"),
+            t("colRating"),
+            t("colTranscript"),
+          ]}
+        >
+          {list.map((s) => (
+            <tr key={s.id}>
+              <td data-label={t("colName")}>{s.request.customerName || t("noName")}</td>
+              <td class="nowrap mono" data-label={t("colSessionId")}>
+                {formatSessionId(s.request.sessionId)}
+              </td>
+              <td data-label={t("colOutcome")}>
+                {s.outcome ? t(`outcome_${s.outcome}`) : t("noOutcome")}
+                {s.ticket ? ` · #${s.ticket}` : ""}
+              </td>
+              <td class="nowrap" data-label={t("colDuration")}>
+                {formatDuration(s.endedAt - s.startedAt)}
+              </td>
+              <td data-label={t("colRating")}>
+                {s.rating ? t("ratingOf", { rating: s.rating }) : "—"}
+                {s.comment ? ` — “${s.comment}”` : ""}
+              </td>
+              <td class="nowrap" data-label={t("colTranscript")}>
+                <a href={transcriptUrl(s.id, "txt")} download>
+                  TXT
+                </a>{" "}
+                ·{" "}
+                <a href={transcriptUrl(s.id, "json")} download>
+                  JSON
+                </a>
+              </td>
+            </tr>
+          ))}
+        </Table>
       )}
     </section>
   );

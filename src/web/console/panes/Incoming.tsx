@@ -2,9 +2,10 @@ import type { RequestView } from "../../../shared/protocol.js";
 import { formatSessionId, formatTime } from "../format.js";
 import { t } from "../i18n.js";
 import { accept, acceptOffer } from "../live.js";
-import { available, incoming, offer, select, selectedId, user } from "../state.js";
+import { available, incoming, offer, select, user } from "../state.js";
 import { RequestTimer } from "../timers.js";
 import { Pane } from "./Pane.js";
+import { SelectableRow, Table } from "./Table.js";
 
 /** Waiting requests this agent may take, oldest first. */
 export function Incoming() {
@@ -14,28 +15,21 @@ export function Incoming() {
       {list.length === 0 ? (
         <p class="empty">{available.value ? t("incomingEmpty") : t("incomingEmptyUnavailable")}</p>
       ) : (
-        <div class="table-wrap">
-          <table class="table">
-            <thead>
-              <tr>
-                <th scope="col">{t("colTimer")}</th>
-                <th scope="col">{t("colPortal")}</th>
-                <th scope="col">{t("colSessionId")}</th>
-                <th scope="col">{t("colPosted")}</th>
-                <th scope="col">{t("colName")}</th>
-                <th scope="col">{t("colQuestion")}</th>
-                <th scope="col">
-                  <span class="visually-hidden">{t("colActions")}</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {list.map((r) => (
-                <IncomingRow key={r.id} r={r} />
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <Table
+          columns={[
+            t("colTimer"),
+            t("colPortal"),
+            t("colSessionId"),
+            t("colPosted"),
+            t("colName"),
+            t("colQuestion"),
+          ]}
+          actions
+        >
+          {list.map((r) => (
+            <IncomingRow key={r.id} r={r} />
+          ))}
+        </Table>
       )}
     </Pane>
   );
@@ -44,15 +38,10 @@ export function Incoming() {
 function IncomingRow({ r }: { r: RequestView }) {
   const name = r.customerName || t("noName");
   const targeted = r.kind === "targeted";
-  const isSelected = selectedId.value === r.id;
   const held = offer.value;
   const offered = held && held.request.id === r.id ? held : null;
   return (
-    <tr
-      class={`${isSelected ? "is-selected" : ""} kind-${r.kind}`}
-      aria-current={isSelected ? "true" : undefined}
-      onClick={() => select(r)}
-    >
+    <SelectableRow request={r} class={`kind-${r.kind}`}>
       <td class="nowrap" data-label={t("colTimer")}>
         <RequestTimer createdAt={r.createdAt} deadlineAt={r.deadlineAt} targeted={targeted} />
       </td>
@@ -91,6 +80,6 @@ function IncomingRow({ r }: { r: RequestView }) {
           <span class="muted small">{t("queueOffered")}</span>
         )}
       </td>
-    </tr>
+    </SelectableRow>
   );
 }
