@@ -26,17 +26,10 @@ import {
   redeemCodeRow,
 } from "../store/codes.js";
 import { findPortal } from "../store/portals.js";
-import { findRequest, toView } from "../store/requests.js";
+import { findRequest } from "../store/requests.js";
 import { hashToken } from "./auth.js";
 import type { Actor, Deps } from "./context.js";
-import { customerPagesChanged } from "./portalPages.js";
-import {
-  type CustomerTicket,
-  insertWithSessionId,
-  openPortal,
-  publishUpdate,
-  sessionViewOf,
-} from "./requests.js";
+import { type CustomerTicket, insertWithSessionId, openPortal, sessionStarted } from "./requests.js";
 import { beginSession } from "./sessions.js";
 
 function toCodeView(deps: Deps, c: CodeRecord): CodeView {
@@ -252,10 +245,7 @@ export async function redeemCode(
   }
   const request = await findRequest(db, found.accountId, requestId);
   if (!request) throw new Error("request vanished after insert");
-  const session = await sessionViewOf(deps, toView(request), found.agentId, agent?.display_name ?? "", now);
-  await publishUpdate(deps, request);
-  await deps.bus.publish(channels.user(found.agentId), { type: "session.started", session });
-  await customerPagesChanged(deps, found.accountId);
+  const session = await sessionStarted(deps, request, found.agentId, agent?.display_name ?? "", now);
   await deps.bus.publish(channels.user(found.agentId), { type: "codes.changed", agentId: found.agentId });
   return { request, token, session };
 }

@@ -21,7 +21,7 @@ import {
   setPortalAgents,
   updatePortalRow,
 } from "../store/portals.js";
-import { listUsers } from "../store/users.js";
+import { countUserIdsInAccount } from "../store/users.js";
 import { accountFor } from "./access.js";
 import type { Actor, Deps } from "./context.js";
 import { customerPagesChanged } from "./portalPages.js";
@@ -63,8 +63,7 @@ async function assertAgentsInAccount(
   accountId: string,
   agentIds: string[],
 ): Promise<void> {
-  const users = new Set((await listUsers(db, accountId)).map((u) => u.id));
-  if (agentIds.some((id) => !users.has(id))) {
+  if ((await countUserIdsInAccount(db, accountId, agentIds)) !== agentIds.length) {
     throw fieldError(
       400,
       "agentIds",

@@ -10,6 +10,7 @@ import {
   type QueuedRequest,
   queuePositions,
 } from "../domain/queue.js";
+import { findAccount } from "../store/accounts.js";
 import {
   endOffer,
   expiredOffers,
@@ -25,14 +26,18 @@ import { findPortal } from "../store/portals.js";
 import { findRequest, listWaiting, toView, transitionFromWaiting } from "../store/requests.js";
 import { agentLoads } from "./agents.js";
 import type { Actor, Deps } from "./context.js";
-import { customerPagesChanged } from "./portalPages.js";
-import { publishUpdate, sessionViewOf } from "./requests.js";
+import { sessionStarted } from "./requests.js";
 import { beginSession } from "./sessions.js";
 
 const RECENT_WAIT_WINDOW_MS = 2 * 60 * 60_000;
 
 export function isQueuePortal(mode: string, type: string): boolean {
   return mode === "queue" && type === "question";
+}
+
+/** The queue requests waiting at the given portals, oldest first. */
+async function waitingInQueue(deps: Deps, accountId: string, portalIds: string[]) {
+  return (await listWaiting(deps.db.kysely, accountId, portalIds)).filter((r) => r.kind === "queue");
 }
 
 async function offerTimeoutMs(deps: Deps, accountId: string): Promise<number> {
@@ -59,7 +64,7 @@ async function offerView(deps: Deps, offer: OfferRecord): Promise<OfferView | nu
 export async function dispatchQueue(deps: Deps, accountId: string, portalId: string): Promise<void> {
   const db = deps.db.kysely;
   for (let attempt = 0; attempt < 6; attempt++) {
-    const waiting = (await listWaiting(db, accountId, [portalId])).filter((r) => r.kind === "queue");
+    const waiting = await waitingInQueue(deps, accountId, [portalId]);
     const loads = await agentLoads(deps, db, portalId);
     const [portalOffers, agentOffers] = await Promise.all([
       pendingOffersOfPortal(db, portalId),
@@ -181,10 +186,19 @@ async function recentAverageWaitMs(deps: Deps, portalId: string): Promise<number
   return rows.reduce((sum, r) => sum + (r.at - r.created_at), 0) / rows.length;
 }
 
+/** The customers' wait estimate at a portal, by queue position: recent waits over the agents signed in. */
+async function waitEstimate(deps: Deps, portalId: string): Promise<(position: number) => number | null> {
+  const [avg, loads] = await Promise.all([
+    recentAverageWaitMs(deps, portalId),
+    agentLoads(deps, deps.db.kysely, portalId),
+  ]);
+  const staffed = loads.filter((a) => a.status !== "offline").length;
+  return (position) => estimateWaitMinutes(position, avg, staffed);
+}
+
 /** Tells every waiting customer their place and estimate, and agents the queue's length and oldest wait. */
 export async function publishQueue(deps: Deps, accountId: string, portalId: string): Promise<void> {
-  const db = deps.db.kysely;
-  const waiting = (await listWaiting(db, accountId, [portalId])).filter((r) => r.kind === "queue");
+  const waiting = await waitingInQueue(deps, accountId, [portalId]);
   const positions = queuePositions(
     waiting.map((r) => ({
       id: r.id,
@@ -194,18 +208,14 @@ export async function publishQueue(deps: Deps, accountId: string, portalId: stri
       refusedBy: new Set(),
     })),
   );
-  const [avg, loads] = await Promise.all([
-    recentAverageWaitMs(deps, portalId),
-    agentLoads(deps, db, portalId),
-  ]);
-  const staffed = loads.filter((a) => a.status !== "offline").length;
+  const waitMinutes = await waitEstimate(deps, portalId);
   for (const r of waiting) {
     const position = positions.get(r.id) ?? 1;
     await deps.bus.publish(channels.request(r.id), {
       type: "queue.position",
       requestId: r.id,
       position,
-      waitMinutes: estimateWaitMinutes(position, avg, staffed),
+      waitMinutes: waitMinutes(position),
     });
   }
   const stat: QueueStat = {
@@ -219,41 +229,28 @@ export async function publishQueue(deps: Deps, accountId: string, portalId: stri
 export async function queueStats(deps: Deps, accountId: string, portalIds: string[]): Promise<QueueStat[]> {
   const db = deps.db.kysely;
   const stats: QueueStat[] = [];
+  const account = await findAccount(db, accountId);
+  if (!account) return stats;
   for (const portalId of portalIds) {
     const portal = await findPortal(db, accountId, portalId);
-    const account = await db
-      .selectFrom("accounts")
-      .select("mode")
-      .where("id", "=", accountId)
-      .executeTakeFirst();
-    if (!portal || !account || !isQueuePortal(account.mode, portal.type)) continue;
-    const waiting = (await listWaiting(db, accountId, [portalId])).filter((r) => r.kind === "queue");
+    if (!portal || !isQueuePortal(account.mode, portal.type)) continue;
+    const waiting = await waitingInQueue(deps, accountId, [portalId]);
     stats.push({ portalId, length: waiting.length, oldestSince: waiting[0]?.createdAt ?? null });
   }
   return stats;
 }
 
 export async function queuePositionOf(deps: Deps, accountId: string, portalId: string, requestId: string) {
-  const waiting = (await listWaiting(deps.db.kysely, accountId, [portalId])).filter(
-    (r) => r.kind === "queue",
-  );
+  const waiting = await waitingInQueue(deps, accountId, [portalId]);
   const index = waiting.findIndex((r) => r.id === requestId);
   if (index < 0) return null;
-  const [avg, loads] = await Promise.all([
-    recentAverageWaitMs(deps, portalId),
-    agentLoads(deps, deps.db.kysely, portalId),
-  ]);
-  const staffed = loads.filter((a) => a.status !== "offline").length;
-  return { position: index + 1, waitMinutes: estimateWaitMinutes(index + 1, avg, staffed) };
+  const waitMinutes = await waitEstimate(deps, portalId);
+  return { position: index + 1, waitMinutes: waitMinutes(index + 1) };
 }
 
 /** Dispatches every queue portal the agent is assigned to (they became free, or their limit changed). */
 export async function dispatchForAgent(deps: Deps, accountId: string, portalIds: string[]): Promise<void> {
-  const account = await deps.db.kysely
-    .selectFrom("accounts")
-    .select("mode")
-    .where("id", "=", accountId)
-    .executeTakeFirst();
+  const account = await findAccount(deps.db.kysely, accountId);
   if (account?.mode !== "queue") return;
   for (const portalId of portalIds) await dispatchQueue(deps, accountId, portalId);
 }
@@ -307,11 +304,8 @@ export async function acceptOffer(deps: Deps, actor: Actor, offerId: string): Pr
     throw new DomainError(409, "offer_closed", "This offer has ended (it timed out or was passed on).");
   const request = await findRequest(db, accountId, offer.requestId);
   if (!request) throw notFound("Request");
-  const session = await sessionViewOf(deps, toView(request), actor.user.id, actor.user.displayName, now);
   await closeOffer(deps, offer, "accepted");
-  await publishUpdate(deps, request);
-  await deps.bus.publish(channels.user(actor.user.id), { type: "session.started", session });
-  await customerPagesChanged(deps, accountId);
+  const session = await sessionStarted(deps, request, actor.user.id, actor.user.displayName, now);
   await dispatchQueue(deps, accountId, offer.portalId);
   return session;
 }
@@ -335,7 +329,7 @@ export async function takeNext(deps: Deps, actor: Actor): Promise<SessionView> {
   const mine = await pendingOffersOfAgents(deps.db.kysely, [actor.user.id]);
   if (mine[0]) return acceptOffer(deps, actor, mine[0].id);
   const db = deps.db.kysely;
-  const waiting = (await listWaiting(db, accountId, actor.user.portalIds)).filter((r) => r.kind === "queue");
+  const waiting = await waitingInQueue(deps, accountId, actor.user.portalIds);
   for (const r of waiting) {
     if ((await pendingOffersOfRequest(db, r.id)).length > 0) continue;
     const now = deps.now();
@@ -355,10 +349,7 @@ export async function takeNext(deps: Deps, actor: Actor): Promise<SessionView> {
     if (!won) continue;
     const request = await findRequest(db, accountId, r.id);
     if (!request) continue;
-    const session = await sessionViewOf(deps, toView(request), actor.user.id, actor.user.displayName, now);
-    await publishUpdate(deps, request);
-    await deps.bus.publish(channels.user(actor.user.id), { type: "session.started", session });
-    await customerPagesChanged(deps, accountId);
+    const session = await sessionStarted(deps, request, actor.user.id, actor.user.displayName, now);
     // A dispatch on another node may have offered this request between the check above and the
     // take: that offer is withdrawn (its agent is told), then the queue moves on.
     await requestLeftQueue(deps, accountId, r.portalId, r.id);

@@ -205,10 +205,14 @@ export async function publishUpdate(deps: Deps, request: RequestRecord): Promise
   await deps.bus.publish(channels.request(request.id), { type: "request.updated", request: view });
 }
 
-/** A just-started session as both sides see it; lastSeq counts the greeting if the portal has one. */
-export async function sessionViewOf(
+/**
+ * Announces a session just begun (beginSession, committed): the request's new state to everyone,
+ * the session to its agent, and fresh portal pages (the agent's load changed). Returns the session
+ * as both sides see it; lastSeq counts the greeting if the portal has one.
+ */
+export async function sessionStarted(
   deps: Deps,
-  request: RequestView,
+  request: RequestRecord,
   agentId: string,
   agentName: string,
   startedAt: number,
@@ -218,15 +222,19 @@ export async function sessionViewOf(
     .select("last_seq")
     .where("id", "=", request.id)
     .executeTakeFirst();
-  return {
+  const session: SessionView = {
     id: request.id,
-    request,
+    request: toView(request),
     agentId,
     agentName,
     startedAt,
     endedAt: null,
     lastSeq: row?.last_seq ?? 0,
   };
+  await publishUpdate(deps, request);
+  await deps.bus.publish(channels.user(agentId), { type: "session.started", session });
+  await customerPagesChanged(deps, request.accountId);
+  return session;
 }
 
 async function assertCanTake(deps: Deps, actor: Actor, request: RequestRecord): Promise<void> {
@@ -309,11 +317,7 @@ export async function acceptRequest(deps: Deps, actor: Actor, requestId: string)
   const after = await findRequest(db, accountId, requestId);
   if (!after) throw notFound("Request");
   if (!won) throw notWaiting(after);
-  const session = await sessionViewOf(deps, toView(after), actor.user.id, actor.user.displayName, now);
-  await publishUpdate(deps, after);
-  await deps.bus.publish(channels.user(actor.user.id), { type: "session.started", session });
-  await customerPagesChanged(deps, accountId);
-  return session;
+  return sessionStarted(deps, after, actor.user.id, actor.user.displayName, now);
 }
 
 /** Targeted: the request ends as declined and the customer is told. Broadcast: only this agent's pop-up closes. */

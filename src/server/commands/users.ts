@@ -10,6 +10,7 @@ import { lockAccount } from "../store/accounts.js";
 import { deleteAuthSessionsOfUser } from "../store/authSessions.js";
 import { countPortalIdsInAccount } from "../store/portals.js";
 import {
+  countEnabledAdmins,
   findUser,
   findUserByEmail,
   insertUser,
@@ -138,11 +139,6 @@ export interface UserPatch {
   portalIds?: string[];
 }
 
-async function enabledAdminCount(db: Kysely<Database>, accountId: string): Promise<number> {
-  const users = await listUsers(db, accountId);
-  return users.filter((u) => u.role === "admin" && !u.disabled).length;
-}
-
 export async function updateUser(
   deps: Deps,
   actor: Actor,
@@ -166,7 +162,7 @@ export async function updateUser(
     };
     const losesAdmin =
       current.role === "admin" && !current.disabled && (next.role !== "admin" || next.disabled);
-    if (losesAdmin && (await enabledAdminCount(trx, accountId)) <= 1) {
+    if (losesAdmin && (await countEnabledAdmins(trx, accountId)) <= 1) {
       const field = next.disabled ? "disabled" : "role";
       throw fieldError(
         409,

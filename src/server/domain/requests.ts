@@ -32,21 +32,6 @@ export function deadlineFor(kind: AlertKind, createdAt: number): number | null {
   return null;
 }
 
-const TRANSITIONS: Record<RequestState, readonly RequestState[]> = {
-  waiting: ["accepted", "canceled", "declined", "no-response"],
-  accepted: ["ended"],
-  canceled: [],
-  declined: [],
-  "no-response": [],
-  offline: [],
-  ended: [],
-};
-
-/** The request state machine: waiting → accepted → ended, or waiting → one of the endings. */
-export function canTransition(from: RequestState, to: RequestState): boolean {
-  return TRANSITIONS[from].includes(to);
-}
-
 export interface AgentLoad {
   id: string;
   online: boolean;
@@ -62,10 +47,6 @@ export type Availability = "available" | "busy" | "offline";
 export function availabilityOf(a: AgentLoad): Availability {
   if (a.disabled || !a.online || !a.available) return "offline";
   return a.activeSessions >= a.maxSessions ? "busy" : "available";
-}
-
-export function canTakeRequests(a: AgentLoad): boolean {
-  return availabilityOf(a) === "available";
 }
 
 /** What the customer's page says when a request is over (BEHAVIOUR.md §3). */

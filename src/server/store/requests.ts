@@ -65,15 +65,6 @@ export async function recordTransition(
     .execute();
 }
 
-export async function sessionIdTaken(db: Kysely<Database>, sessionId: string): Promise<boolean> {
-  const r = await db
-    .selectFrom("requests")
-    .select("id")
-    .where("session_id", "=", sessionId)
-    .executeTakeFirst();
-  return r !== undefined;
-}
-
 function viewQuery(db: Kysely<Database>) {
   return db
     .selectFrom("requests as r")

@@ -117,9 +117,31 @@ export async function listUsers(db: Kysely<Database>, accountId: string): Promis
   return rows.map((r) => toUserRow(r, portals.get(r.id) ?? []));
 }
 
-export async function listOperators(db: Kysely<Database>): Promise<UserRow[]> {
-  const rows = await db.selectFrom("users").selectAll().where("role", "=", "operator").execute();
-  return rows.map((r) => toUserRow(r, []));
+/** How many of the given (distinct) user ids belong to the account. */
+export async function countUserIdsInAccount(
+  db: Kysely<Database>,
+  accountId: string,
+  userIds: string[],
+): Promise<number> {
+  if (userIds.length === 0) return 0;
+  const rows = await db
+    .selectFrom("users")
+    .select("id")
+    .where("account_id", "=", accountId)
+    .where("id", "in", userIds)
+    .execute();
+  return rows.length;
+}
+
+export async function countEnabledAdmins(db: Kysely<Database>, accountId: string): Promise<number> {
+  const r = await db
+    .selectFrom("users")
+    .select((eb) => eb.fn.countAll<number>().as("n"))
+    .where("account_id", "=", accountId)
+    .where("role", "=", "admin")
+    .where("disabled", "=", 0)
+    .executeTakeFirstOrThrow();
+  return Number(r.n);
 }
 
 export async function countUsers(db: Kysely<Database>): Promise<number> {
