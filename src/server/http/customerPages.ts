@@ -3,7 +3,6 @@ import fs from "node:fs";
 import path from "node:path";
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { Type } from "typebox";
-import { pickLanguage } from "../../shared/i18n/index.js";
 import { type Problem, textsFor } from "../../shared/i18n/portal.js";
 import { LANGUAGES, type Language } from "../../shared/model.js";
 import type { AgentStatus } from "../../shared/protocol.js";
@@ -25,13 +24,14 @@ import { customerStatusOf } from "../commands/sessions.js";
 import { DomainError } from "../domain/errors.js";
 import { findPortal, type PublicPortal } from "../store/portals.js";
 import { findRequestLanguage, type RequestRecord } from "../store/requests.js";
-import { clientAddress, requestUrl, setCustomerCookie } from "./api/customer.js";
+import { clientAddress, customerParty, requestUrl, setCustomerCookie } from "./api/customer.js";
+import { browserLanguage, sendHtml } from "./html.js";
 import { joinPage, problemPage } from "./pages/joinPage.js";
 import { notFoundPage } from "./pages/pages.js";
 import { type PortalPageModel, type PortalView, portalPage } from "./pages/portalPage.js";
 import { requestPage } from "./pages/requestPage.js";
 import { PortalPageCache } from "./portalPageCache.js";
-import { customerCookieName } from "./realtime.js";
+import { customerToken } from "./session.js";
 
 type Form = Record<string, string>;
 
@@ -48,14 +48,6 @@ export function parseForm(body: string): Form {
   const form: Form = {};
   for (const [k, v] of new URLSearchParams(body)) if (!(k in form)) form[k] = v;
   return form;
-}
-
-function html(reply: FastifyReply, status: number, body: string): FastifyReply {
-  return reply.code(status).type("text/html; charset=utf-8").header("cache-control", "no-store").send(body);
-}
-
-function browserLanguage(request: FastifyRequest): Language {
-  return pickLanguage(request.headers["accept-language"]);
 }
 
 function asLanguage(value: string | null | undefined, fallback: Language): Language {
@@ -76,6 +68,11 @@ function prefill(code: string | undefined): string {
   return (code ?? "").slice(0, 32);
 }
 
+/** A refused form's problems: by field, or one general message when no field is to blame. */
+function formErrors(err: DomainError): Pick<PortalPageModel, "errors" | "general"> {
+  return { errors: err.fields, general: Object.keys(err.fields).length === 0 ? err.message : null };
+}
+
 /**
  * The customer pages, rendered on the server and working without JavaScript up to the submit:
  * GET/POST /p/<slug> (one layout per portal type), the offline message form, /join, and the
@@ -90,19 +87,28 @@ export async function installCustomerPages(app: FastifyInstance, deps: Deps, web
   });
   app.addHook("onClose", async () => stopListening());
 
-  // The bundle keeps a stable address so the pages can name it; revalidated on every load.
+  // The bundle keeps a stable address so the pages can name it; revalidated on every load. It is
+  // read and hashed again only when the file changed (a rebuild), not on every portal view.
   const bundle = path.join(webDist, "assets/portal.js");
+  let loaded: { mtimeMs: number; size: number; source: Buffer; etag: string } | null = null;
+  const loadBundle = async () => {
+    const { mtimeMs, size } = await fs.promises.stat(bundle);
+    if (loaded?.mtimeMs !== mtimeMs || loaded.size !== size) {
+      const source = await fs.promises.readFile(bundle);
+      loaded = { mtimeMs, size, source, etag: `"${createHash("sha1").update(source).digest("base64url")}"` };
+    }
+    return loaded;
+  };
   app.get("/assets/portal.js", { schema: hidden }, async (request, reply) => {
-    let source: Buffer;
+    let current: { source: Buffer; etag: string };
     try {
-      source = await fs.promises.readFile(bundle);
+      current = await loadBundle();
     } catch {
       return reply.code(404).type("text/plain; charset=utf-8").send("The portal bundle is not built.");
     }
-    const etag = `"${createHash("sha1").update(source).digest("base64url")}"`;
-    reply.header("cache-control", "no-cache").header("etag", etag);
-    if (request.headers["if-none-match"] === etag) return reply.code(304).send();
-    return reply.type("text/javascript; charset=utf-8").send(source);
+    reply.header("cache-control", "no-cache").header("etag", current.etag);
+    if (request.headers["if-none-match"] === current.etag) return reply.code(304).send();
+    return reply.type("text/javascript; charset=utf-8").send(current.source);
   });
 
   await app.register(async (scope) => {
@@ -114,17 +120,17 @@ export async function installCustomerPages(app: FastifyInstance, deps: Deps, web
     scope.setErrorHandler((err: FastifyError, request, reply) => {
       const lang = browserLanguage(request);
       if (err instanceof DomainError) {
-        if (err.status === 404) return html(reply, 404, notFoundPage(lang));
-        return html(reply, err.status, problemPage(lang, err.message));
+        if (err.status === 404) return sendHtml(reply, 404, notFoundPage(lang));
+        return sendHtml(reply, err.status, problemPage(lang, err.message));
       }
       if (err.validation) {
-        if (err.validationContext === "params") return html(reply, 404, notFoundPage(lang));
-        return html(reply, 400, problemPage(lang, null));
+        if (err.validationContext === "params") return sendHtml(reply, 404, notFoundPage(lang));
+        return sendHtml(reply, 400, problemPage(lang, null));
       }
       const status = err.statusCode ?? 500;
-      if (status >= 400 && status < 500) return html(reply, status, problemPage(lang, null));
+      if (status >= 400 && status < 500) return sendHtml(reply, status, problemPage(lang, null));
       request.log.error({ err }, "customer page failed");
-      return html(reply, 500, problemPage(lang, null));
+      return sendHtml(reply, 500, problemPage(lang, null));
     });
 
     // ── portal pages ─────────────────────────────────────────────────────────
@@ -156,13 +162,13 @@ export async function installCustomerPages(app: FastifyInstance, deps: Deps, web
         // The page as everyone sees it is served from the cache; one with a code typed into
         // its address is rendered for that visitor alone.
         const cached = code === "" ? pages.get(slug) : null;
-        if (cached !== null) return html(reply, 200, cached);
+        if (cached !== null) return sendHtml(reply, 200, cached);
         const token = pages.begin();
         const portal = await openPortal(deps, slug);
         const values: Record<string, string> = portal.type === "code" ? { code } : {};
         const body = portalPage(await portalModel(portal, null, { values }));
         if (code === "") pages.set(slug, portal.accountId, body, token);
-        return html(reply, 200, body);
+        return sendHtml(reply, 200, body);
       },
     );
 
@@ -195,14 +201,13 @@ export async function installCustomerPages(app: FastifyInstance, deps: Deps, web
               },
               notice: t.offlineAfterSubmit,
             });
-            return html(reply, 409, portalPage(model));
+            return sendHtml(reply, 409, portalPage(model));
           }
           const model = await portalModel(portal, "form", {
             values: { ...values, agentId: agentId ?? "" },
-            errors: err.fields,
-            general: Object.keys(err.fields).length === 0 ? err.message : null,
+            ...formErrors(err),
           });
-          return html(reply, err.status, portalPage(model));
+          return sendHtml(reply, err.status, portalPage(model));
         }
       },
     );
@@ -213,7 +218,7 @@ export async function installCustomerPages(app: FastifyInstance, deps: Deps, web
       async (request, reply) => {
         const portal = await openPortal(deps, request.params.slug);
         if (portal.type === "code") return reply.redirect(`/p/${portal.slug}`, 303);
-        return html(reply, 200, portalPage(await portalModel(portal, "offline")));
+        return sendHtml(reply, 200, portalPage(await portalModel(portal, "offline")));
       },
     );
 
@@ -229,10 +234,9 @@ export async function installCustomerPages(app: FastifyInstance, deps: Deps, web
           if (!(err instanceof DomainError) || err.status === 404) throw err;
           const model = await portalModel(portal, "offline", {
             values: request.body,
-            errors: err.fields,
-            general: Object.keys(err.fields).length === 0 ? err.message : null,
+            ...formErrors(err),
           });
-          return html(reply, err.status, portalPage(model));
+          return sendHtml(reply, err.status, portalPage(model));
         }
       },
     );
@@ -242,7 +246,7 @@ export async function installCustomerPages(app: FastifyInstance, deps: Deps, web
       { schema: { ...hidden, params: SlugParams } },
       async (request, reply) => {
         const portal = await openPortal(deps, request.params.slug);
-        return html(reply, 200, portalPage(await portalModel(portal, "thanks")));
+        return sendHtml(reply, 200, portalPage(await portalModel(portal, "thanks")));
       },
     );
 
@@ -268,14 +272,15 @@ export async function installCustomerPages(app: FastifyInstance, deps: Deps, web
         if (err.retryAfterSeconds !== undefined) reply.header("retry-after", String(err.retryAfterSeconds));
         const problem: Problem | null = err.fields.code ?? null;
         const general = problem ? null : err.message;
-        const value = code.slice(0, 32);
-        if (!portal) return html(reply, err.status, joinPage({ lang, code: value, error: problem, general }));
+        const value = prefill(code);
+        if (!portal)
+          return sendHtml(reply, err.status, joinPage({ lang, code: value, error: problem, general }));
         const model = await portalModel(portal, "form", {
           values: { code: value },
           errors: problem ? { code: problem } : {},
           general,
         });
-        return html(reply, err.status, portalPage(model));
+        return sendHtml(reply, err.status, portalPage(model));
       }
     };
 
@@ -294,28 +299,24 @@ export async function installCustomerPages(app: FastifyInstance, deps: Deps, web
       "/join",
       { schema: { ...hidden, querystring: CodeQuery } },
       async (request, reply) =>
-        html(reply, 200, joinPage({ lang: browserLanguage(request), code: prefill(request.query.code) })),
+        sendHtml(reply, 200, joinPage({ lang: browserLanguage(request), code: prefill(request.query.code) })),
     );
     // Never redeemed on GET: link prefetchers and previews would burn a single-use code.
     scope.get<{ Params: { code: string } }>(
       "/join/:code",
       { schema: { ...hidden, params: CodeParams } },
       async (request, reply) =>
-        html(reply, 200, joinPage({ lang: browserLanguage(request), code: prefill(request.params.code) })),
+        sendHtml(
+          reply,
+          200,
+          joinPage({ lang: browserLanguage(request), code: prefill(request.params.code) }),
+        ),
     );
     scope.post<{ Body: Form }>("/join", { schema: { ...hidden, body: FormBody } }, async (request, reply) =>
       redeem(request, reply, request.body.code ?? "", null, browserLanguage(request)),
     );
 
     // ── the request's own page ───────────────────────────────────────────────
-    const token = (request: FastifyRequest, requestId: string) =>
-      request.cookies[customerCookieName(requestId)];
-    const party = (r: RequestRecord) => ({
-      kind: "customer" as const,
-      accountId: r.accountId,
-      name: r.customerName || "Customer",
-    });
-
     const renderRequest = async (
       r: RequestRecord,
       extra: { chatError?: Problem | null; draft?: string } = {},
@@ -324,7 +325,7 @@ export async function installCustomerPages(app: FastifyInstance, deps: Deps, web
       if (!portal) throw new DomainError(404, "not_found", "Request not found.");
       const lang = asLanguage(await findRequestLanguage(db, r.id), portal.language);
       const hasSession = r.state === "accepted" || r.state === "ended";
-      const messages = hasSession ? await messagesSince(deps, party(r), r.id, 0) : [];
+      const messages = hasSession ? await messagesSince(deps, customerParty(r), r.id, 0) : [];
       const queue =
         r.state === "waiting" && r.kind === "queue"
           ? await queuePositionOf(deps, r.accountId, r.portalId, r.id)
@@ -345,8 +346,8 @@ export async function installCustomerPages(app: FastifyInstance, deps: Deps, web
       { schema: { ...hidden, params: RequestParams } },
       async (request, reply) => {
         const id = request.params.requestId;
-        const r = await requestForCustomer(deps, id, token(request, id));
-        return html(reply, 200, await renderRequest(r));
+        const r = await requestForCustomer(deps, id, customerToken(request, id));
+        return sendHtml(reply, 200, await renderRequest(r));
       },
     );
 
@@ -355,7 +356,7 @@ export async function installCustomerPages(app: FastifyInstance, deps: Deps, web
       { schema: { ...hidden, params: RequestParams } },
       async (request, reply) => {
         const id = request.params.requestId;
-        await cancelRequest(deps, id, token(request, id));
+        await cancelRequest(deps, id, customerToken(request, id));
         return reply.redirect(requestUrl(id), 303);
       },
     );
@@ -365,17 +366,17 @@ export async function installCustomerPages(app: FastifyInstance, deps: Deps, web
       { schema: { ...hidden, params: RequestParams, body: FormBody } },
       async (request, reply) => {
         const id = request.params.requestId;
-        const r = await requestForCustomer(deps, id, token(request, id));
+        const r = await requestForCustomer(deps, id, customerToken(request, id));
         const body = request.body.body ?? "";
         try {
-          await sendMessage(deps, party(r), id, body);
+          await sendMessage(deps, customerParty(r), id, body);
           return reply.redirect(`${requestUrl(id)}#chat-body`, 303);
         } catch (err) {
           if (!(err instanceof DomainError) || err.status === 404) throw err;
           if (err.code === "session_ended") return reply.redirect(requestUrl(id), 303);
           const problem = err.fields.body ?? { code: err.code, message: err.message };
-          const fresh = await requestForCustomer(deps, id, token(request, id));
-          return html(reply, err.status, await renderRequest(fresh, { chatError: problem, draft: body }));
+          const fresh = await requestForCustomer(deps, id, customerToken(request, id));
+          return sendHtml(reply, err.status, await renderRequest(fresh, { chatError: problem, draft: body }));
         }
       },
     );
@@ -385,8 +386,8 @@ export async function installCustomerPages(app: FastifyInstance, deps: Deps, web
       { schema: { ...hidden, params: RequestParams } },
       async (request, reply) => {
         const id = request.params.requestId;
-        const r = await requestForCustomer(deps, id, token(request, id));
-        if (r.state === "accepted") await endSession(deps, party(r), id);
+        const r = await requestForCustomer(deps, id, customerToken(request, id));
+        if (r.state === "accepted") await endSession(deps, customerParty(r), id);
         return reply.redirect(requestUrl(id), 303);
       },
     );

@@ -8,14 +8,9 @@ import { AgentConnection } from "../hub/agentConnection.js";
 import { CustomerConnection } from "../hub/customerConnection.js";
 import type { Hub } from "../hub/hub.js";
 import { MAX_SOCKET_MESSAGE_BYTES, socketSend } from "../hub/wire.js";
-import { isOwnOrigin } from "./session.js";
+import { customerToken, isOwnOrigin } from "./session.js";
 
-export const CUSTOMER_COOKIE_PREFIX = "hgc_";
 const HEARTBEAT_MS = 25_000;
-
-export function customerCookieName(requestId: string): string {
-  return `${CUSTOMER_COOKIE_PREFIX}${requestId}`;
-}
 
 interface Live {
   onMessage(raw: string): Promise<void>;
@@ -73,7 +68,7 @@ export async function installRealtime(app: FastifyInstance, deps: Deps, hub: Hub
           return refuse(4403, "This socket must be opened from Helpgate's own pages.");
         const requestId = request.query.request;
         if (requestId !== undefined) {
-          const token = request.cookies[customerCookieName(requestId)];
+          const token = customerToken(request, requestId);
           let record: Awaited<ReturnType<typeof requestForCustomer>>;
           try {
             record = await requestForCustomer(deps, requestId, token);

@@ -15,7 +15,9 @@ import {
 /** TypeBox schemas: validation, TypeScript types and the OpenAPI document from one source. */
 
 const URL_PATTERN = "^(https?://|/)\\S*$";
-const strict = { additionalProperties: false } as const;
+export const strict = { additionalProperties: false } as const;
+/** An answer the API documents loosely (its shape is the command's). */
+export const Loose = Type.Unknown();
 
 export const Id = Type.String({ minLength: 1, maxLength: 64 });
 export const Email = Type.String({ minLength: 3, maxLength: LIMITS.email, pattern: EMAIL_PATTERN });
@@ -46,6 +48,21 @@ export const ErrorSchema = Type.Object({
     ),
   ),
 });
+
+/** What the routes of a signed-in user may answer besides success. */
+export const SignedInErrors = {
+  400: ErrorSchema,
+  401: ErrorSchema,
+  403: ErrorSchema,
+  404: ErrorSchema,
+  409: ErrorSchema,
+};
+
+/** A query string is text; `since` (the last message seen) arrives as digits and is read as a number. */
+export const SinceQuery = Type.Object({ since: Type.Optional(Type.String({ pattern: "^[0-9]{1,15}$" })) });
+
+/** A transcript download: plain text (default) or JSON. */
+export const TranscriptQuery = Type.Object({ format: Type.Optional(Type.Enum(["txt", "json"])) });
 
 export const AccountSchema = Type.Object({
   id: Type.String(),

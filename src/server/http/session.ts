@@ -4,6 +4,17 @@ import type { Actor, Deps } from "../commands/context.js";
 import { DomainError } from "../domain/errors.js";
 
 export const SESSION_COOKIE = "hg_session";
+/** A customer's proof of their request: the cookie `hgc_<requestId>`. */
+const CUSTOMER_COOKIE_PREFIX = "hgc_";
+
+export function customerCookieName(requestId: string): string {
+  return `${CUSTOMER_COOKIE_PREFIX}${requestId}`;
+}
+
+/** The proof of a request its customer's browser sent (its cookie), if any. */
+export function customerToken(request: FastifyRequest, requestId: string): string | undefined {
+  return request.cookies[customerCookieName(requestId)];
+}
 
 declare module "fastify" {
   interface FastifyRequest {
@@ -22,10 +33,6 @@ function originOf(value: string | undefined): string | null {
   }
 }
 
-/**
- * Resolves the session cookie to an actor, and refuses cookie-authenticated writes that do not
- * come from Helpgate's own pages (CSRF): the Origin (or Referer) must be this server's.
- */
 /** True when the request comes from a page of this server (Origin, else Referer). */
 export function isOwnOrigin(request: FastifyRequest, deps: Deps): boolean {
   // Under "Referrer-Policy: no-referrer" browsers send `Origin: null` even on same-origin form
@@ -40,9 +47,15 @@ export function isOwnOrigin(request: FastifyRequest, deps: Deps): boolean {
 
 /** Cookies that prove who someone is: the agent's sign-in, and a customer's request token. */
 function carriesCredentials(request: FastifyRequest): boolean {
-  return Object.keys(request.cookies).some((name) => name === SESSION_COOKIE || name.startsWith("hgc_"));
+  return Object.keys(request.cookies).some(
+    (name) => name === SESSION_COOKIE || name.startsWith(CUSTOMER_COOKIE_PREFIX),
+  );
 }
 
+/**
+ * Resolves the session cookie to an actor, and refuses cookie-authenticated writes that do not
+ * come from Helpgate's own pages (CSRF): the Origin (or Referer) must be this server's.
+ */
 export function installSession(app: FastifyInstance, deps: Deps): void {
   app.decorateRequest("actor", null);
   app.addHook("onRequest", async (request: FastifyRequest) => {

@@ -4,25 +4,16 @@ import { fileURLToPath } from "node:url";
 import fastifyStatic from "@fastify/static";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { textColourOn } from "../../shared/colour.js";
-import { pickLanguage } from "../../shared/i18n/index.js";
-import type { Language } from "../../shared/model.js";
 import type { Deps } from "../commands/context.js";
 import { findPublicPortalBySlug } from "../store/portals.js";
 import { installCustomerPages } from "./customerPages.js";
+import { browserLanguage, sendHtml } from "./html.js";
 import { homePage, notBuiltPage, notFoundPage } from "./pages/pages.js";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, "../../..");
 export const WEB_DIST = path.join(root, "dist/web");
 const pageCss = fs.readFileSync(path.join(here, "pages/page.css"), "utf8");
-
-function languageOf(request: FastifyRequest): Language {
-  return pickLanguage(request.headers["accept-language"]);
-}
-
-function html(reply: FastifyReply, status: number, body: string): FastifyReply {
-  return reply.code(status).type("text/html; charset=utf-8").header("cache-control", "no-store").send(body);
-}
 
 /**
  * Addresses the router refuses before any route runs (a malformed %-escape, a path segment longer
@@ -40,7 +31,7 @@ export function frameworkErrorHandler(err: Error, request: FastifyRequest, reply
       });
     return;
   }
-  html(reply, 404, notFoundPage(languageOf(request)));
+  sendHtml(reply, 404, notFoundPage(browserLanguage(request)));
 }
 
 /** The browser apps (built by Vite), the server-rendered pages and the friendly 404. */
@@ -57,8 +48,8 @@ export async function installWeb(app: FastifyInstance, deps: Deps): Promise<void
   }
   const appShell = (name: string) => async (request: FastifyRequest, reply: FastifyReply) => {
     const file = path.join(WEB_DIST, name, "index.html");
-    if (!fs.existsSync(file)) return html(reply, 503, notBuiltPage(languageOf(request)));
-    return html(reply, 200, await fs.promises.readFile(file, "utf8"));
+    if (!fs.existsSync(file)) return sendHtml(reply, 503, notBuiltPage(browserLanguage(request)));
+    return sendHtml(reply, 200, await fs.promises.readFile(file, "utf8"));
   };
   const hidden = { schema: { hide: true } };
   app.get("/admin", hidden, appShell("admin"));
@@ -69,7 +60,7 @@ export async function installWeb(app: FastifyInstance, deps: Deps): Promise<void
   app.get("/static/page.css", hidden, async (_request, reply) =>
     reply.type("text/css; charset=utf-8").header("cache-control", "public, max-age=300").send(pageCss),
   );
-  app.get("/", hidden, async (request, reply) => html(reply, 200, homePage(languageOf(request))));
+  app.get("/", hidden, async (request, reply) => sendHtml(reply, 200, homePage(browserLanguage(request))));
 
   app.get<{ Params: { slug: string } }>("/p/:slug/theme.css", hidden, async (request, reply) => {
     const portal = await findPublicPortalBySlug(deps.db.kysely, request.params.slug);
@@ -88,6 +79,6 @@ export async function installWeb(app: FastifyInstance, deps: Deps): Promise<void
         message: `No API route ${request.method} ${request.url.split("?")[0]}.`,
       });
     }
-    return html(reply, 404, notFoundPage(languageOf(request)));
+    return sendHtml(reply, 404, notFoundPage(browserLanguage(request)));
   });
 }

@@ -7,17 +7,22 @@ import { listCodes } from "../commands/codes.js";
 import { consoleSnapshot } from "../commands/console.js";
 import type { Actor, Deps } from "../commands/context.js";
 import { point, receipt, relaySignal, shareState, typing } from "../commands/sessions.js";
-import { DomainError } from "../domain/errors.js";
 import { findUserById } from "../store/users.js";
 import type { Connection, Hub } from "./hub.js";
-import { parseClientMessage, SharedFrames, socketSend, socketSendText } from "./wire.js";
+import { commandError, parseClientMessage, SharedFrames, socketSend, socketSendText } from "./wire.js";
 
 type EventOf<T extends BusEvent["type"]> = Extract<BusEvent, { type: T }>;
 
 // Messages that are the same for every console that gets them, serialized once per event.
-const alertFrames = new SharedFrames<EventOf<"alert">>();
-const updateFrames = new SharedFrames<EventOf<"request.updated">>();
-const queueStatFrames = new SharedFrames<EventOf<"queue.stat">>();
+const alertFrames = new SharedFrames<EventOf<"alert">>(
+  (e): AgentServerMessage => ({ type: "alert", request: e.request }),
+);
+const updateFrames = new SharedFrames<EventOf<"request.updated">>(
+  (e): AgentServerMessage => ({ type: "request.updated", request: e.request }),
+);
+const queueStatFrames = new SharedFrames<EventOf<"queue.stat">>(
+  (e): AgentServerMessage => ({ type: "queue.stat", stat: e.stat }),
+);
 /** An alert's recipients as a set, built once per event rather than searched once per socket. */
 const recipientSets = new WeakMap<EventOf<"alert">, Set<string>>();
 
@@ -93,9 +98,7 @@ export class AgentConnection implements Connection {
     switch (event.type) {
       case "alert":
         if (isRecipient(event, me)) {
-          this.sendFrame(
-            alertFrames.of(event, (e): AgentServerMessage => ({ type: "alert", request: e.request })),
-          );
+          this.sendFrame(alertFrames.of(event));
         }
         return;
       case "request.updated": {
@@ -104,12 +107,7 @@ export class AgentConnection implements Connection {
         const r = event.request;
         const forPortal = r.targetAgentId === null && this.portals.has(r.portalId);
         if (forPortal || r.agentId === me || r.targetAgentId === me) {
-          this.sendFrame(
-            updateFrames.of(
-              event,
-              (e): AgentServerMessage => ({ type: "request.updated", request: e.request }),
-            ),
-          );
+          this.sendFrame(updateFrames.of(event));
         }
         return;
       }
@@ -161,9 +159,7 @@ export class AgentConnection implements Connection {
         return;
       case "queue.stat":
         if (this.portals.has(event.stat.portalId)) {
-          this.sendFrame(
-            queueStatFrames.of(event, (e): AgentServerMessage => ({ type: "queue.stat", stat: e.stat })),
-          );
+          this.sendFrame(queueStatFrames.of(event));
         }
         return;
       case "queue.position":
@@ -221,12 +217,7 @@ export class AgentConnection implements Connection {
             });
             return;
           }
-          const m = await sendMessage(
-            this.deps,
-            { kind: "agent", actor: this.actor },
-            msg.sessionId,
-            msg.body,
-          );
+          const m = await sendMessage(this.deps, this.party(), msg.sessionId, msg.body);
           this.send({ type: "ack", ref: msg.ref, seq: m.seq });
           return;
         }
@@ -257,29 +248,15 @@ export class AgentConnection implements Connection {
             });
             return;
           }
-          const list = await messagesSince(
-            this.deps,
-            { kind: "agent", actor: this.actor },
-            msg.sessionId,
-            msg.since,
-          );
+          const list = await messagesSince(this.deps, this.party(), msg.sessionId, msg.since);
           for (const m of list) this.send({ type: "message", sessionId: msg.sessionId, message: m });
           return;
         }
       }
     } catch (err) {
-      const ref = "ref" in msg && typeof msg.ref === "string" ? msg.ref : undefined;
-      if (err instanceof DomainError) {
-        this.send({ type: "error", code: err.code, message: err.message, ...(ref ? { ref } : {}) });
-      } else {
-        this.deps.log.error({ err }, "agent socket command failed");
-        this.send({
-          type: "error",
-          code: "internal",
-          message: "That did not work; please try again.",
-          ...(ref ? { ref } : {}),
-        });
-      }
+      this.send(
+        commandError(err, msg, (e) => this.deps.log.error({ err: e }, "agent socket command failed")),
+      );
     }
   }
 }

@@ -7,10 +7,9 @@ import type { Deps } from "../commands/context.js";
 import { queuePositionOf } from "../commands/queue.js";
 import { cancelRequest } from "../commands/requests.js";
 import { customerStatusOf, receipt, relaySignal, shareState, typing } from "../commands/sessions.js";
-import { DomainError } from "../domain/errors.js";
 import { findRequestForCustomer, type RequestRecord, setCustomerGone } from "../store/requests.js";
 import type { Connection, Hub } from "./hub.js";
-import { parseClientMessage, socketSend } from "./wire.js";
+import { commandError, parseClientMessage, socketSend } from "./wire.js";
 
 const CUSTOMER_MESSAGE_TYPES = ["send", "history", "cancel", "typing", "receipt", "share", "rtc"] as const;
 
@@ -191,18 +190,9 @@ export class CustomerConnection implements Connection {
           return;
       }
     } catch (err) {
-      const ref = "ref" in msg && typeof msg.ref === "string" ? msg.ref : undefined;
-      if (err instanceof DomainError) {
-        this.send({ type: "error", code: err.code, message: err.message, ...(ref ? { ref } : {}) });
-      } else {
-        this.deps.log.error({ err }, "customer socket command failed");
-        this.send({
-          type: "error",
-          code: "internal",
-          message: "That did not work; please try again.",
-          ...(ref ? { ref } : {}),
-        });
-      }
+      this.send(
+        commandError(err, msg, (e) => this.deps.log.error({ err: e }, "customer socket command failed")),
+      );
     }
   }
 }

@@ -18,12 +18,6 @@ export class Hub {
 
   constructor(private readonly bus: Bus) {}
 
-  get connectionCount(): number {
-    const all = new Set<Connection>();
-    for (const set of this.members.values()) for (const c of set) all.add(c);
-    return all.size;
-  }
-
   async join(conn: Connection, channel: string): Promise<void> {
     let set = this.members.get(channel);
     if (!set) {
@@ -56,6 +50,7 @@ export class Hub {
    * page from its status and the messages after the last one it was sent.
    */
   async resyncAll(): Promise<void> {
+    // Every connection here, once (a connection listens on several channels).
     const all = new Set<Connection>();
     for (const set of this.members.values()) for (const c of set) all.add(c);
     for (const conn of all) {

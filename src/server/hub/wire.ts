@@ -1,4 +1,5 @@
 import { WebSocket } from "ws";
+import { DomainError } from "../domain/errors.js";
 
 export const MAX_SOCKET_MESSAGE_BYTES = 64 * 1024;
 
@@ -20,14 +21,38 @@ export function socketSendText(socket: WebSocket, text: string): void {
 export class SharedFrames<E extends object> {
   private readonly frames = new WeakMap<E, string>();
 
-  of(event: E, message: (event: E) => unknown): string {
+  constructor(private readonly message: (event: E) => unknown) {}
+
+  of(event: E): string {
     let frame = this.frames.get(event);
     if (frame === undefined) {
-      frame = JSON.stringify(message(event));
+      frame = JSON.stringify(this.message(event));
       this.frames.set(event, frame);
     }
     return frame;
   }
+}
+
+/**
+ * The error a socket command's failure sends back (with the message's ref, if it had one): a
+ * domain error as it is; anything else is reported through `unexpected` and answered vaguely.
+ */
+export function commandError(
+  err: unknown,
+  msg: object,
+  unexpected: (err: unknown) => void,
+): { type: "error"; code: string; message: string; ref?: string } {
+  const ref = "ref" in msg && typeof msg.ref === "string" ? msg.ref : undefined;
+  if (err instanceof DomainError) {
+    return { type: "error", code: err.code, message: err.message, ...(ref ? { ref } : {}) };
+  }
+  unexpected(err);
+  return {
+    type: "error",
+    code: "internal",
+    message: "That did not work; please try again.",
+    ...(ref ? { ref } : {}),
+  };
 }
 
 /** Parses a client message: JSON, an object, with one of the allowed types. Never throws. */

@@ -8,11 +8,10 @@ import {
   AccountSchema,
   ErrorSchema,
   NewAccountBody,
+  SignedInErrors,
   UserSchema,
 } from "../schemas.js";
 import { requireActor } from "../session.js";
-
-const errors = { 400: ErrorSchema, 401: ErrorSchema, 403: ErrorSchema, 404: ErrorSchema, 409: ErrorSchema };
 
 export const accountRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (app, { deps }) => {
   app.get(
@@ -40,7 +39,7 @@ export const accountRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (a
             admin: UserSchema,
             generatedPassword: Type.Union([Type.String(), Type.Null()]),
           }),
-          ...errors,
+          ...SignedInErrors,
         },
       },
     },
@@ -52,7 +51,13 @@ export const accountRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (a
 
   app.get(
     "/accounts/:accountId",
-    { schema: { tags: ["accounts"], params: AccountParams, response: { 200: AccountSchema, ...errors } } },
+    {
+      schema: {
+        tags: ["accounts"],
+        params: AccountParams,
+        response: { 200: AccountSchema, ...SignedInErrors },
+      },
+    },
     async (request) => getAccount(deps, requireActor(request), request.params.accountId),
   );
 
@@ -64,7 +69,7 @@ export const accountRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (a
         summary: "Change name, mode, web chat or upgrade switches (admins)",
         params: AccountParams,
         body: AccountPatchBody,
-        response: { 200: AccountSchema, ...errors },
+        response: { 200: AccountSchema, ...SignedInErrors },
       },
     },
     async (request) => updateAccount(deps, requireActor(request), request.params.accountId, request.body),

@@ -10,15 +10,9 @@ import { acceptOffer, declineOffer, takeNext } from "../../commands/queue.js";
 import { acceptRequest, declineRequest } from "../../commands/requests.js";
 import { recordOutcome, transcript } from "../../commands/sessions.js";
 import { DomainError } from "../../domain/errors.js";
-import { ErrorSchema, Id } from "../schemas.js";
+import { Id, Loose, SignedInErrors, SinceQuery, strict, TranscriptQuery } from "../schemas.js";
 import { requireActor } from "../session.js";
 import { sendTranscript } from "../transcript.js";
-
-const errors = { 400: ErrorSchema, 401: ErrorSchema, 403: ErrorSchema, 404: ErrorSchema, 409: ErrorSchema };
-const strict = { additionalProperties: false } as const;
-const Loose = Type.Unknown();
-/** A query string is text; `since` (the last message seen) arrives as digits and is read as a number. */
-const SinceQuery = Type.Object({ since: Type.Optional(Type.String({ pattern: "^[0-9]{1,15}$" })) });
 
 /** The agent console's commands; its live events come over the WebSocket. */
 export const consoleRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (app, { deps }) => {
@@ -29,6 +23,10 @@ export const consoleRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (a
     }
     return actor;
   };
+  const agentParty = (request: Parameters<typeof requireActor>[0]) => ({
+    kind: "agent" as const,
+    actor: agent(request),
+  });
 
   app.get(
     "/console",
@@ -36,7 +34,7 @@ export const consoleRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (a
       schema: {
         tags: ["console"],
         summary: "Everything the console shows, fresh from the database",
-        response: { 200: Loose, ...errors },
+        response: { 200: Loose, ...SignedInErrors },
       },
     },
     async (request) => consoleSnapshot(deps, agent(request)),
@@ -49,7 +47,7 @@ export const consoleRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (a
         tags: ["console"],
         summary: "Set yourself available or unavailable for alerts",
         body: Type.Object({ available: Type.Boolean() }, strict),
-        response: { 200: Type.Object({ available: Type.Boolean() }), ...errors },
+        response: { 200: Type.Object({ available: Type.Boolean() }), ...SignedInErrors },
       },
     },
     async (request) => ({ available: await setAvailability(deps, agent(request), request.body.available) }),
@@ -63,7 +61,7 @@ export const consoleRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (a
         tags: ["console"],
         summary: "Accept a waiting request; the first accept wins, later ones get 409 naming who took it",
         params: RequestParams,
-        response: { 200: Loose, ...errors },
+        response: { 200: Loose, ...SignedInErrors },
       },
     },
     async (request) => acceptRequest(deps, agent(request), request.params.requestId),
@@ -75,7 +73,7 @@ export const consoleRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (a
         tags: ["console"],
         summary: "Decline: ends a targeted request; closes a broadcast alert for you only",
         params: RequestParams,
-        response: { 200: Loose, ...errors },
+        response: { 200: Loose, ...SignedInErrors },
       },
     },
     async (request) => declineRequest(deps, agent(request), request.params.requestId),
@@ -89,7 +87,7 @@ export const consoleRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (a
         tags: ["queue"],
         summary: "Accept the queue offer you hold",
         params: OfferParams,
-        response: { 200: Loose, ...errors },
+        response: { 200: Loose, ...SignedInErrors },
       },
     },
     async (request) => acceptOffer(deps, agent(request), request.params.offerId),
@@ -101,7 +99,7 @@ export const consoleRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (a
         tags: ["queue"],
         summary: "Decline the queue offer you hold; it passes to the next agent at once",
         params: OfferParams,
-        response: { 204: Type.Null(), ...errors },
+        response: { 204: Type.Null(), ...SignedInErrors },
       },
     },
     async (request, reply) => {
@@ -115,14 +113,16 @@ export const consoleRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (a
       schema: {
         tags: ["queue"],
         summary: "Take the next customer from your queues by hand",
-        response: { 200: Loose, ...errors },
+        response: { 200: Loose, ...SignedInErrors },
       },
     },
     async (request) => takeNext(deps, agent(request)),
   );
 
-  app.get("/codes", { schema: { tags: ["codes"], response: { 200: Loose, ...errors } } }, async (request) =>
-    listCodes(deps, agent(request)),
+  app.get(
+    "/codes",
+    { schema: { tags: ["codes"], response: { 200: Loose, ...SignedInErrors } } },
+    async (request) => listCodes(deps, agent(request)),
   );
   app.post(
     "/codes",
@@ -134,7 +134,7 @@ export const consoleRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (a
           { portalId: Id, name: Type.String({ minLength: 1, maxLength: LIMITS.userName }) },
           strict,
         ),
-        response: { 201: Loose, ...errors },
+        response: { 201: Loose, ...SignedInErrors },
       },
     },
     async (request, reply) =>
@@ -146,7 +146,7 @@ export const consoleRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (a
       schema: {
         tags: ["codes"],
         params: Type.Object({ codeId: Id }),
-        response: { 204: Type.Null(), ...errors },
+        response: { 204: Type.Null(), ...SignedInErrors },
       },
     },
     async (request, reply) => {
@@ -163,16 +163,11 @@ export const consoleRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (a
         tags: ["sessions"],
         params: SessionParams,
         querystring: SinceQuery,
-        response: { 200: Loose, ...errors },
+        response: { 200: Loose, ...SignedInErrors },
       },
     },
     async (request) =>
-      messagesSince(
-        deps,
-        { kind: "agent", actor: agent(request) },
-        request.params.sessionId,
-        Number(request.query.since ?? "0"),
-      ),
+      messagesSince(deps, agentParty(request), request.params.sessionId, Number(request.query.since ?? "0")),
   );
   app.post(
     "/sessions/:sessionId/messages",
@@ -181,26 +176,25 @@ export const consoleRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (a
         tags: ["sessions"],
         params: SessionParams,
         body: Type.Object({ body: Type.String({ maxLength: LIMITS.chatMessage }) }, strict),
-        response: { 201: Loose, ...errors },
+        response: { 201: Loose, ...SignedInErrors },
       },
     },
     async (request, reply) =>
       reply
         .code(201)
-        .send(
-          await sendMessage(
-            deps,
-            { kind: "agent", actor: agent(request) },
-            request.params.sessionId,
-            request.body.body,
-          ),
-        ),
+        .send(await sendMessage(deps, agentParty(request), request.params.sessionId, request.body.body)),
   );
   app.post(
     "/sessions/:sessionId/end",
-    { schema: { tags: ["sessions"], params: SessionParams, response: { 204: Type.Null(), ...errors } } },
+    {
+      schema: {
+        tags: ["sessions"],
+        params: SessionParams,
+        response: { 204: Type.Null(), ...SignedInErrors },
+      },
+    },
     async (request, reply) => {
-      await endSession(deps, { kind: "agent", actor: agent(request) }, request.params.sessionId);
+      await endSession(deps, agentParty(request), request.params.sessionId);
       return reply.code(204).send(null);
     },
   );
@@ -219,11 +213,10 @@ export const consoleRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (a
           },
           strict,
         ),
-        response: { 200: Loose, ...errors },
+        response: { 200: Loose, ...SignedInErrors },
       },
     },
-    async (request) =>
-      recordOutcome(deps, { kind: "agent", actor: agent(request) }, request.params.sessionId, request.body),
+    async (request) => recordOutcome(deps, agentParty(request), request.params.sessionId, request.body),
   );
   app.get(
     "/sessions/:sessionId/transcript",
@@ -232,14 +225,14 @@ export const consoleRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (a
         tags: ["sessions"],
         summary: "Download the conversation as plain text (default) or JSON",
         params: SessionParams,
-        querystring: Type.Object({ format: Type.Optional(Type.Enum(["txt", "json"])) }),
-        response: { 200: Loose, ...errors },
+        querystring: TranscriptQuery,
+        response: { 200: Loose, ...SignedInErrors },
       },
     },
     async (request, reply) =>
       sendTranscript(
         reply,
-        await transcript(deps, { kind: "agent", actor: agent(request) }, request.params.sessionId),
+        await transcript(deps, agentParty(request), request.params.sessionId),
         request.query.format,
       ),
   );

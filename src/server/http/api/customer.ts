@@ -1,9 +1,8 @@
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import { Type } from "typebox";
-import { pickLanguage } from "../../../shared/i18n/index.js";
 import { LIMITS } from "../../../shared/model.js";
-import { endSession, messagesSince, sendMessage } from "../../commands/chat.js";
+import { endSession, messagesSince, type Party, sendMessage } from "../../commands/chat.js";
 import { redeemCode } from "../../commands/codes.js";
 import type { Deps } from "../../commands/context.js";
 import { portalAvailability } from "../../commands/portalAvailability.js";
@@ -16,15 +15,13 @@ import {
   submitRequest,
 } from "../../commands/requests.js";
 import { answerSurvey, customerStatusOf, transcript } from "../../commands/sessions.js";
-import { customerCookieName } from "../realtime.js";
-import { ErrorSchema, Id } from "../schemas.js";
+import type { RequestRecord } from "../../store/requests.js";
+import { browserLanguage } from "../html.js";
+import { ErrorSchema, Id, Loose, SinceQuery, strict, TranscriptQuery } from "../schemas.js";
+import { customerCookieName, customerToken } from "../session.js";
 import { sendTranscript } from "../transcript.js";
 
 const errors = { 400: ErrorSchema, 403: ErrorSchema, 404: ErrorSchema, 409: ErrorSchema, 429: ErrorSchema };
-const strict = { additionalProperties: false } as const;
-const Loose = Type.Unknown();
-/** A query string is text; `since` (the last message seen) arrives as digits and is read as a number. */
-const SinceQuery = Type.Object({ since: Type.Optional(Type.String({ pattern: "^[0-9]{1,15}$" })) });
 const Values = Type.Record(
   Type.String({ maxLength: 40 }),
   Type.String({ maxLength: LIMITS.question + 1000 }),
@@ -51,10 +48,13 @@ export function requestUrl(requestId: string): string {
   return `/r/${requestId}`;
 }
 
+/** The customer of a request, as the chat commands know them. */
+export function customerParty(r: RequestRecord): Party {
+  return { kind: "customer", accountId: r.accountId, name: r.customerName || "Customer" };
+}
+
 /** JSON routes behind the customer pages (the forms post to the same commands without JavaScript). */
 export const customerRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (app, { deps }) => {
-  const lang = (request: FastifyRequest) => pickLanguage(request.headers["accept-language"]);
-
   app.get(
     "/portals/:slug/agents",
     {
@@ -99,7 +99,7 @@ export const customerRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (
         slug: request.params.slug,
         values: request.body.values,
         agentId: request.body.agentId,
-        language: lang(request),
+        language: browserLanguage(request),
       });
       setCustomerCookie(reply, deps, ticket);
       return reply.code(201).send({
@@ -122,7 +122,12 @@ export const customerRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (
       },
     },
     async (request, reply) => {
-      const r = await leaveOfflineMessage(deps, request.params.slug, request.body.values, lang(request));
+      const r = await leaveOfflineMessage(
+        deps,
+        request.params.slug,
+        request.body.values,
+        browserLanguage(request),
+      );
       return reply.code(201).send({ sessionId: r.sessionId });
     },
   );
@@ -145,7 +150,7 @@ export const customerRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (
         code: request.body.code,
         slug: request.body.slug,
         client: clientAddress(request),
-        language: lang(request),
+        language: browserLanguage(request),
       });
       setCustomerCookie(reply, deps, ticket);
       return reply.code(201).send({
@@ -156,16 +161,17 @@ export const customerRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (
     },
   );
 
-  const token = (request: FastifyRequest, requestId: string) =>
-    request.cookies[customerCookieName(requestId)];
-
   app.get(
     "/customer/requests/:requestId",
     { schema: { tags: ["customer"], params: RequestParams, response: { 200: Loose, ...errors } } },
     async (request) =>
       customerStatusOf(
         deps,
-        await requestForCustomer(deps, request.params.requestId, token(request, request.params.requestId)),
+        await requestForCustomer(
+          deps,
+          request.params.requestId,
+          customerToken(request, request.params.requestId),
+        ),
       ),
   );
   app.post(
@@ -174,13 +180,11 @@ export const customerRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (
     async (request) =>
       customerStatusOf(
         deps,
-        await cancelRequest(deps, request.params.requestId, token(request, request.params.requestId)),
+        await cancelRequest(deps, request.params.requestId, customerToken(request, request.params.requestId)),
       ),
   );
-  const party = async (request: FastifyRequest, requestId: string) => {
-    const r = await requestForCustomer(deps, requestId, token(request, requestId));
-    return { kind: "customer" as const, accountId: r.accountId, name: r.customerName || "Customer" };
-  };
+  const party = async (request: FastifyRequest, requestId: string) =>
+    customerParty(await requestForCustomer(deps, requestId, customerToken(request, requestId)));
   app.get(
     "/customer/requests/:requestId/messages",
     {
@@ -264,7 +268,7 @@ export const customerRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (
         tags: ["customer"],
         summary: "Download the conversation as plain text (default) or JSON",
         params: RequestParams,
-        querystring: Type.Object({ format: Type.Optional(Type.Enum(["txt", "json"])) }),
+        querystring: TranscriptQuery,
         response: { 200: Loose, ...errors },
       },
     },

@@ -4,15 +4,13 @@ import type { Deps } from "../../commands/context.js";
 import { createPortal, getPortal, listAccountPortals, updatePortal } from "../../commands/portals.js";
 import {
   AccountParams,
-  ErrorSchema,
   NewPortalBody,
   PortalParams,
   PortalPatchBody,
   PortalSchema,
+  SignedInErrors,
 } from "../schemas.js";
 import { requireActor } from "../session.js";
-
-const errors = { 400: ErrorSchema, 401: ErrorSchema, 403: ErrorSchema, 404: ErrorSchema, 409: ErrorSchema };
 
 export const portalRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (app, { deps }) => {
   app.get(
@@ -21,7 +19,7 @@ export const portalRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (ap
       schema: {
         tags: ["portals"],
         params: AccountParams,
-        response: { 200: Type.Array(PortalSchema), ...errors },
+        response: { 200: Type.Array(PortalSchema), ...SignedInErrors },
       },
     },
     async (request) => listAccountPortals(deps, requireActor(request), request.params.accountId),
@@ -35,7 +33,7 @@ export const portalRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (ap
         summary: "Create a portal; its type must be one the account's mode allows",
         params: AccountParams,
         body: NewPortalBody,
-        response: { 201: PortalSchema, ...errors },
+        response: { 201: PortalSchema, ...SignedInErrors },
       },
     },
     async (request, reply) => {
@@ -46,7 +44,9 @@ export const portalRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (ap
 
   app.get(
     "/accounts/:accountId/portals/:portalId",
-    { schema: { tags: ["portals"], params: PortalParams, response: { 200: PortalSchema, ...errors } } },
+    {
+      schema: { tags: ["portals"], params: PortalParams, response: { 200: PortalSchema, ...SignedInErrors } },
+    },
     async (request) =>
       getPortal(deps, requireActor(request), request.params.accountId, request.params.portalId),
   );
@@ -59,7 +59,7 @@ export const portalRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (ap
         summary: "Change a portal, enable or disable it, assign agents",
         params: PortalParams,
         body: PortalPatchBody,
-        response: { 200: PortalSchema, ...errors },
+        response: { 200: PortalSchema, ...SignedInErrors },
       },
     },
     async (request) =>

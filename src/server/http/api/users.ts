@@ -4,16 +4,15 @@ import type { Deps } from "../../commands/context.js";
 import { createUser, getUser, listAccountUsers, resetPassword, updateUser } from "../../commands/users.js";
 import {
   AccountParams,
-  ErrorSchema,
   NewUserBody,
   PasswordResetBody,
+  SignedInErrors,
   UserParams,
   UserPatchBody,
   UserSchema,
 } from "../schemas.js";
 import { requireActor } from "../session.js";
 
-const errors = { 400: ErrorSchema, 401: ErrorSchema, 403: ErrorSchema, 404: ErrorSchema, 409: ErrorSchema };
 const Generated = Type.Union([Type.String(), Type.Null()]);
 
 export const userRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (app, { deps }) => {
@@ -23,7 +22,7 @@ export const userRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (app,
       schema: {
         tags: ["users"],
         params: AccountParams,
-        response: { 200: Type.Array(UserSchema), ...errors },
+        response: { 200: Type.Array(UserSchema), ...SignedInErrors },
       },
     },
     async (request) => listAccountUsers(deps, requireActor(request), request.params.accountId),
@@ -37,7 +36,7 @@ export const userRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (app,
         summary: "Create a user; without a password one is generated and returned once",
         params: AccountParams,
         body: NewUserBody,
-        response: { 201: Type.Object({ user: UserSchema, generatedPassword: Generated }), ...errors },
+        response: { 201: Type.Object({ user: UserSchema, generatedPassword: Generated }), ...SignedInErrors },
       },
     },
     async (request, reply) => {
@@ -48,7 +47,7 @@ export const userRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (app,
 
   app.get(
     "/accounts/:accountId/users/:userId",
-    { schema: { tags: ["users"], params: UserParams, response: { 200: UserSchema, ...errors } } },
+    { schema: { tags: ["users"], params: UserParams, response: { 200: UserSchema, ...SignedInErrors } } },
     async (request) => getUser(deps, requireActor(request), request.params.accountId, request.params.userId),
   );
 
@@ -60,7 +59,7 @@ export const userRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (app,
         summary: "Change role, limits, portals; disable or enable",
         params: UserParams,
         body: UserPatchBody,
-        response: { 200: UserSchema, ...errors },
+        response: { 200: UserSchema, ...SignedInErrors },
       },
     },
     async (request) =>
@@ -75,7 +74,7 @@ export const userRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (app,
         summary: "Reset a password (signs the user out everywhere); without one a password is generated",
         params: UserParams,
         body: PasswordResetBody,
-        response: { 200: Type.Object({ generatedPassword: Generated }), ...errors },
+        response: { 200: Type.Object({ generatedPassword: Generated }), ...SignedInErrors },
       },
     },
     async (request) =>
