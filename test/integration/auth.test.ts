@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { LOCKOUT_MS, MAX_FAILED_LOGINS } from "../../src/server/commands/auth.js";
+import { LOCKOUT_MS, MAX_FAILED_LOGINS, MAX_FAILED_LOGINS_PER_USER } from "../../src/server/commands/auth.js";
 import { LOGIN_RATE } from "../../src/server/http/api/auth.js";
 import type { Me } from "../../src/shared/api.js";
 import { LIMITS } from "../../src/shared/model.js";
@@ -122,42 +122,122 @@ describe.each(dialects())("sign-in, sign-out and lockout on %s", (dialect) => {
     await expectBodyErrors(app, null, "POST", url);
   });
 
-  it(`locks a user out after ${MAX_FAILED_LOGINS} failures in a row, even for the right password`, async () => {
+  // The lockout counts per user *and* client address (issue 10): these attempts all come from
+  // one address, as a guesser's would; before, each came from an address of its own.
+  it(`locks a user out after ${MAX_FAILED_LOGINS} failures in a row from one address, even for the right password`, async () => {
     const victim = await seedUser(app, acme.account.id, "victim@acme.test.example", "agent");
+    const from = freshAddress();
     for (let i = 1; i < MAX_FAILED_LOGINS; i++) {
-      expectError(await attempt(victim.email, `wrong-${i}-password`), 401, "wrong_credentials");
+      expectError(await attempt(victim.email, `wrong-${i}-password`, from), 401, "wrong_credentials");
     }
-    const locked = await attempt(victim.email, "wrong-last-password");
+    const locked = await attempt(victim.email, "wrong-last-password", from);
     const body = expectError(locked, 429, "locked");
     expect(body.message).toBe("Too many failed sign-ins for this account. Try again in 15 minutes.");
     expect(Number(locked.res.headers["retry-after"])).toBe(LOCKOUT_MS / 1000);
 
-    const right = await attempt(victim.email, PASSWORD);
+    const right = await attempt(victim.email, PASSWORD, from);
     expect(expectError(right, 429, "locked").message).toMatch(/try again in \d+ minutes?\./i);
     expect(Number(right.res.headers["retry-after"])).toBeGreaterThan(0);
     expect(right.res.cookies.find((c) => c.name === "hg_session")).toBeUndefined();
 
-    // Another user of the same account is not affected.
-    expect((await attempt(acme.admin.email, PASSWORD)).status).toBe(200);
+    // Another user of the same account is not affected, not even from that address.
+    expect((await attempt(acme.admin.email, PASSWORD, from)).status).toBe(200);
 
     // Ten minutes on, still locked, and the message counts down.
     offset += 10 * 60_000;
-    const later = await attempt(victim.email, PASSWORD);
+    const later = await attempt(victim.email, PASSWORD, from);
     expect(expectError(later, 429, "locked").message).toContain("Try again in 5 minutes.");
     // After the lockout the right password works, and the count starts from zero again.
     offset += 5 * 60_000 + 1000;
-    expect((await attempt(victim.email, PASSWORD)).status).toBe(200);
+    expect((await attempt(victim.email, PASSWORD, from)).status).toBe(200);
     for (let i = 1; i < MAX_FAILED_LOGINS; i++) {
-      expectError(await attempt(victim.email, "still-wrong-pw"), 401, "wrong_credentials");
+      expectError(await attempt(victim.email, "still-wrong-pw", from), 401, "wrong_credentials");
     }
-    expect((await attempt(victim.email, PASSWORD)).status).toBe(200);
+    expect((await attempt(victim.email, PASSWORD, from)).status).toBe(200);
   });
 
   it("a wrong password after the lockout has expired counts as the first failure, not the sixth", async () => {
     const user = await seedUser(app, acme.account.id, "relock@acme.test.example", "agent");
-    for (let i = 0; i < MAX_FAILED_LOGINS; i++) await attempt(user.email, "wrong-password");
+    const from = freshAddress();
+    for (let i = 0; i < MAX_FAILED_LOGINS; i++) await attempt(user.email, "wrong-password", from);
+    expectError(await attempt(user.email, PASSWORD, from), 429, "locked");
     offset += LOCKOUT_MS + 1000;
-    expectError(await attempt(user.email, "wrong-password"), 401, "wrong_credentials");
+    expectError(await attempt(user.email, "wrong-password", from), 401, "wrong_credentials");
+    expect((await attempt(user.email, PASSWORD, from)).status).toBe(200);
+  });
+
+  it("counts concurrent wrong passwords atomically: 3 batches of 20 at once get at most 5 answers that are not a lockout", async () => {
+    const user = await seedUser(app, acme.account.id, "racer@acme.test.example", "agent");
+    const from = freshAddress();
+    const answers: Call[] = [];
+    for (let batch = 0; batch < 3; batch++) {
+      answers.push(
+        ...(await Promise.all(
+          Array.from({ length: 20 }, (_, i) => attempt(user.email, `wrong-${batch}-${i}-pw`, from)),
+        )),
+      );
+    }
+    const notLocked = answers.filter((a) => a.status !== 429);
+    expect(notLocked.length).toBeLessThanOrEqual(MAX_FAILED_LOGINS);
+    for (const a of notLocked) expectError(a, 401, "wrong_credentials");
+    // The first batch fits the per-address rate limit (20 a minute), so its refusals are the lockout's.
+    const first = answers.slice(0, 20).filter((a) => a.status === 429);
+    expect(first.length).toBeGreaterThanOrEqual(20 - (MAX_FAILED_LOGINS - 1));
+    for (const a of first) expectError(a, 429, "locked");
+  });
+
+  it("an outsider cannot lock a user out: the right password from another address still signs in", async () => {
+    const user = await seedUser(app, acme.account.id, "target@acme.test.example", "agent");
+    const attacker = freshAddress();
+    for (let i = 0; i < MAX_FAILED_LOGINS; i++) await attempt(user.email, `guess-${i}-password`, attacker);
+    expectError(await attempt(user.email, "another-guess", attacker), 429, "locked");
+    expectError(await attempt(user.email, PASSWORD, attacker), 429, "locked");
+
+    const owner = freshAddress();
+    const signedIn = await attempt(user.email, PASSWORD, owner);
+    expect(signedIn.status).toBe(200);
+    expect(signedIn.res.cookies.find((c) => c.name === "hg_session")).toBeDefined();
+    // The owner's own typos count for the owner's address only, from zero.
+    expectError(await attempt(user.email, "owner-typo-pw", owner), 401, "wrong_credentials");
+    expect((await attempt(user.email, PASSWORD, owner)).status).toBe(200);
+    // And the attacker's address stays locked.
+    expectError(await attempt(user.email, PASSWORD, attacker), 429, "locked");
+  });
+
+  it(`locks the user everywhere only after ${MAX_FAILED_LOGINS_PER_USER} failures from many addresses`, async () => {
+    const user = await seedUser(app, acme.account.id, "botnet@acme.test.example", "agent");
+    // Each address can only lock itself out. Count the failures straight into the store, as that
+    // many wrong guesses from that many addresses would, instead of hashing them all: one short
+    // of the limit (19 addresses locked with 5 each, one more with 4).
+    const now = Date.now() + offset;
+    const full = MAX_FAILED_LOGINS_PER_USER / MAX_FAILED_LOGINS - 1;
+    await app.deps.db.kysely
+      .insertInto("login_failures")
+      .values([
+        ...Array.from({ length: full }, (_, i) => ({
+          user_id: user.id,
+          address: `198.51.100.${i + 1}`,
+          failures: MAX_FAILED_LOGINS + 1,
+          locked_until: now + LOCKOUT_MS,
+          last_failed_at: now,
+        })),
+        {
+          user_id: user.id,
+          address: "198.51.100.200",
+          failures: MAX_FAILED_LOGINS - 1,
+          locked_until: null,
+          last_failed_at: now,
+        },
+      ])
+      .execute();
+    // One short of the limit, the owner from a clean address still signs in …
+    expect((await attempt(user.email, PASSWORD)).status).toBe(200);
+    // … the limit-th failure, from yet another address, locks the user out everywhere.
+    expectError(await attempt(user.email, "one-more-guess"), 401, "wrong_credentials");
+    const locked = await attempt(user.email, PASSWORD);
+    expect(expectError(locked, 429, "locked").message).toMatch(/try again in 15 minutes\./i);
+    // The failures age out after the lockout time.
+    offset += LOCKOUT_MS + 1000;
     expect((await attempt(user.email, PASSWORD)).status).toBe(200);
   });
 

@@ -2,17 +2,19 @@ import { createHash, randomBytes } from "node:crypto";
 import { DomainError } from "../domain/errors.js";
 import { hashPassword, verifyPassword } from "../domain/passwords.js";
 import { deleteAuthSession, findAuthSession, insertAuthSession } from "../store/authSessions.js";
-import {
-  clearLoginFailures,
-  findUserByEmail,
-  findUserById,
-  recordLoginFailure,
-  type UserRow,
-} from "../store/users.js";
+import { clearLoginAttempts, countLoginAttempt, recentLoginFailures } from "../store/loginFailures.js";
+import { findUserByEmail, findUserById, type UserRow } from "../store/users.js";
 import type { Actor, Deps } from "./context.js";
 
+/** Wrong passwords in a row from one address before that address is locked out for that user. */
 export const MAX_FAILED_LOGINS = 5;
 export const LOCKOUT_MS = 15 * 60_000;
+/**
+ * Failures against one user from all addresses together within LOCKOUT_MS (each address counts
+ * at most MAX_FAILED_LOGINS) that lock the user out everywhere, until they age out: only a
+ * guessing attack spread over at least 20 addresses reaches it; one address locks out only itself.
+ */
+export const MAX_FAILED_LOGINS_PER_USER = 100;
 export const AUTH_SESSION_MS = 12 * 60 * 60_000;
 
 const wrongCredentials = () => new DomainError(401, "wrong_credentials", "Email or password is wrong.");
@@ -41,8 +43,19 @@ export interface LoginResult {
   expiresAt: number;
 }
 
-/** Checks the password, counts failures and locks the user out after MAX_FAILED_LOGINS in a row. */
-export async function login(deps: Deps, email: string, password: string): Promise<LoginResult> {
+/**
+ * Checks the password. Failures are counted per user *and* client address: after
+ * MAX_FAILED_LOGINS wrong passwords in a row from one address, that address is locked out for
+ * that user for LOCKOUT_MS, while the right password from any other address still signs in (an
+ * outsider who knows an email cannot lock its owner out). Each attempt is counted in one atomic
+ * write before the password is verified, so concurrent attempts cannot outrun the count.
+ */
+export async function login(
+  deps: Deps,
+  email: string,
+  password: string,
+  address: string,
+): Promise<LoginResult> {
   const db = deps.db.kysely;
   const now = deps.now();
   const user = await findUserByEmail(db, email.trim());
@@ -51,20 +64,24 @@ export async function login(deps: Deps, email: string, password: string): Promis
     await verifyPassword(await dummyHash, password);
     throw wrongCredentials();
   }
-  if (user.lockedUntil !== null && user.lockedUntil > now) throw lockedOut(user.lockedUntil, now);
+  const attempt = await countLoginAttempt(db, user.id, address, now, MAX_FAILED_LOGINS, LOCKOUT_MS);
+  if (attempt.failures > MAX_FAILED_LOGINS) throw lockedOut(attempt.lockedUntil ?? now + LOCKOUT_MS, now);
+  // The failures before this attempt, from every address (this one added exactly one).
+  const before = (await recentLoginFailures(db, user.id, now - LOCKOUT_MS, MAX_FAILED_LOGINS)) - 1;
+  if (before >= MAX_FAILED_LOGINS_PER_USER) {
+    deps.log.warn({ userId: user.id, failures: before }, "sign-in locked: failures from many addresses");
+    throw lockedOut(now + LOCKOUT_MS, now);
+  }
   if (!(await verifyPassword(user.passwordHash, password))) {
-    const failures = (user.lockedUntil !== null ? 0 : user.failedLogins) + 1;
-    const lockedUntil = failures >= MAX_FAILED_LOGINS ? now + LOCKOUT_MS : null;
-    await recordLoginFailure(db, user.id, lockedUntil ? 0 : failures, lockedUntil);
-    if (lockedUntil) {
-      deps.log.warn({ userId: user.id }, "sign-in locked after repeated failures");
-      throw lockedOut(lockedUntil, now);
+    if (attempt.lockedUntil !== null) {
+      deps.log.warn({ userId: user.id }, "sign-in locked for one address after repeated failures");
+      throw lockedOut(attempt.lockedUntil, now);
     }
     throw wrongCredentials();
   }
+  await clearLoginAttempts(db, user.id, address);
   if (user.disabled)
     throw new DomainError(403, "disabled", "This user is disabled. Ask an admin of your account.");
-  if (user.failedLogins > 0 || user.lockedUntil !== null) await clearLoginFailures(db, user.id);
   const token = randomBytes(32).toString("base64url");
   const expiresAt = now + AUTH_SESSION_MS;
   await insertAuthSession(db, hashToken(token), user.id, now, expiresAt);

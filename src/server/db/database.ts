@@ -16,6 +16,7 @@ import * as m001 from "./migrations/001_foundation.js";
 import * as m002 from "./migrations/002_requests.js";
 import * as m003 from "./migrations/003_queue.js";
 import * as m004 from "./migrations/004_sessions.js";
+import * as m006 from "./migrations/006_login_failures.js";
 import type { Database } from "./schema.js";
 
 export type Dialect = "sqlite" | "postgres";
@@ -34,6 +35,7 @@ const migrations: Record<string, Migration> = {
   "002_requests": m002,
   "003_queue": m003,
   "004_sessions": m004,
+  "006_login_failures": m006,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -144,6 +144,14 @@ export interface RedeemFailureTable {
   at: number;
 }
 
+export interface LoginFailureTable {
+  user_id: string;
+  address: string;
+  failures: number;
+  locked_until: number | null;
+  last_failed_at: number;
+}
+
 export interface OfferTable {
   id: string;
   account_id: string;
@@ -170,4 +178,5 @@ export interface Database {
   codes: CodeTable;
   redeem_failures: RedeemFailureTable;
   offers: OfferTable;
+  login_failures: LoginFailureTable;
 }

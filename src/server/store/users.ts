@@ -177,27 +177,8 @@ export async function setPasswordHash(
     .set({ password_hash: passwordHash, failed_logins: 0, locked_until: null })
     .where("id", "=", userId)
     .execute();
-}
-
-export async function recordLoginFailure(
-  db: Kysely<Database>,
-  userId: string,
-  failedLogins: number,
-  lockedUntil: number | null,
-): Promise<void> {
-  await db
-    .updateTable("users")
-    .set({ failed_logins: failedLogins, locked_until: lockedUntil })
-    .where("id", "=", userId)
-    .execute();
-}
-
-export async function clearLoginFailures(db: Kysely<Database>, userId: string): Promise<void> {
-  await db
-    .updateTable("users")
-    .set({ failed_logins: 0, locked_until: null })
-    .where("id", "=", userId)
-    .execute();
+  // A new password starts every address's sign-in failures from zero (an admin's reset unlocks).
+  await db.deleteFrom("login_failures").where("user_id", "=", userId).execute();
 }
 
 /** Replaces the portals a user is assigned to; the caller has checked they belong to the account. */

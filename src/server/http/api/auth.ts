@@ -24,7 +24,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (app,
       },
     },
     async (request, reply) => {
-      const result = await login(deps, request.body.email, request.body.password);
+      const result = await login(deps, request.body.email, request.body.password, request.ip);
       setSessionCookie(reply, deps, result.token, result.expiresAt);
       const accounts = await accountsOf(deps, { user: result.user });
       return { user: publicUser(result.user), accounts };
