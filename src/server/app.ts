@@ -24,6 +24,7 @@ import { installErrorHandling } from "./http/errors.js";
 import { createMetrics, installHealth } from "./http/health.js";
 import { installRealtime } from "./http/realtime.js";
 import { installSession } from "./http/session.js";
+import { installTextGuard } from "./http/textGuard.js";
 import { frameworkErrorHandler, installWeb } from "./http/web.js";
 import { Hub } from "./hub/hub.js";
 
@@ -129,6 +130,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
     }),
   });
   installSession(server, deps);
+  installTextGuard(server);
 
   await server.register(fastifySwagger, {
     openapi: {

@@ -195,7 +195,7 @@ export class AgentConnection implements Connection {
   async onMessage(raw: string): Promise<void> {
     const parsed = parseClientMessage<AgentClientMessage>(raw, AGENT_MESSAGE_TYPES);
     if ("error" in parsed) {
-      this.send({ type: "error", code: "bad_message", message: parsed.error });
+      this.send(parsed.reply);
       return;
     }
     const msg = parsed.message;

@@ -134,7 +134,7 @@ export class CustomerConnection implements Connection {
   async onMessage(raw: string): Promise<void> {
     const parsed = parseClientMessage<CustomerClientMessage>(raw, CUSTOMER_MESSAGE_TYPES);
     if ("error" in parsed) {
-      this.send({ type: "error", code: "bad_message", message: parsed.error });
+      this.send(parsed.reply);
       return;
     }
     const msg = parsed.message;

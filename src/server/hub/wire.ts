@@ -1,5 +1,6 @@
 import { WebSocket } from "ws";
 import { DomainError } from "../domain/errors.js";
+import { findForbiddenText, forbiddenTextMessage } from "../domain/text.js";
 
 export const MAX_SOCKET_MESSAGE_BYTES = 64 * 1024;
 
@@ -55,24 +56,53 @@ export function commandError(
   };
 }
 
-/** Parses a client message: JSON, an object, with one of the allowed types. Never throws. */
+/** The error frame a refused client message gets back. */
+export interface BadMessageReply {
+  type: "error";
+  code: string;
+  message: string;
+  ref?: string;
+}
+
+function badMessage(
+  message: string,
+  code = "bad_message",
+  ref?: string,
+): { error: string; reply: BadMessageReply } {
+  return { error: message, reply: { type: "error", code, message, ...(ref ? { ref } : {}) } };
+}
+
+/**
+ * Parses a client message: JSON, an object, with one of the allowed types, and no control
+ * characters in any of its text (the rule of `domain/text.ts`, as for HTTP bodies; answered as
+ * a `validation` error naming the field, with the message's ref). Never throws.
+ */
 export function parseClientMessage<T extends { type: string }>(
   raw: string,
   types: readonly string[],
-): { message: T } | { error: string } {
-  if (raw.length > MAX_SOCKET_MESSAGE_BYTES) return { error: "Message too large." };
+): { message: T } | { error: string; reply: BadMessageReply } {
+  if (raw.length > MAX_SOCKET_MESSAGE_BYTES) return badMessage("Message too large.");
   let value: unknown;
   try {
     value = JSON.parse(raw);
   } catch {
-    return { error: "Messages must be JSON." };
+    return badMessage("Messages must be JSON.");
   }
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
-    return { error: "Messages must be JSON objects with a type." };
+    return badMessage("Messages must be JSON objects with a type.");
   }
   const type = (value as { type?: unknown }).type;
   if (typeof type !== "string" || !types.includes(type)) {
-    return { error: `Unknown message type; expected one of: ${types.join(", ")}.` };
+    return badMessage(`Unknown message type; expected one of: ${types.join(", ")}.`);
+  }
+  const problem = findForbiddenText(value);
+  if (problem) {
+    const ref = (value as { ref?: unknown }).ref;
+    return badMessage(
+      `${forbiddenTextMessage(problem)}.`,
+      "validation",
+      typeof ref === "string" && findForbiddenText(ref) === null ? ref : undefined,
+    );
   }
   return { message: value as T };
 }
