@@ -33,6 +33,8 @@ export interface AppOptions {
   db: Db;
   now?: () => number;
   logger?: boolean;
+  /** Where the log lines go instead of stdout (tests read what was logged). */
+  logStream?: { write(line: string): void };
   /** Defaults to the in-process bus and presence (one node). */
   bus?: Bus;
   presence?: Presence;
@@ -72,7 +74,10 @@ function startSweeper(server: FastifyInstance, deps: Deps, everyMs: number): voi
 export async function buildApp(options: AppOptions): Promise<App> {
   const { config, db } = options;
   const server = Fastify({
-    logger: options.logger === false ? false : { level: config.logLevel },
+    logger:
+      options.logger === false
+        ? false
+        : { level: config.logLevel, ...(options.logStream ? { stream: options.logStream } : {}) },
     trustProxy: config.trustProxy,
     bodyLimit: 256 * 1024,
     frameworkErrors: frameworkErrorHandler,

@@ -23,6 +23,15 @@ export interface Config {
   adminPassword: string | null;
   demo: boolean;
   trustProxy: boolean;
+  /** The bearer token `/metrics` asks for (HELPGATE_METRICS_TOKEN); null: `/metrics` is not served on the main port. */
+  metricsToken: string | null;
+  /** A separate address that serves only `/metrics` (HELPGATE_METRICS_LISTEN), e.g. 127.0.0.1:9464. */
+  metricsListen: ListenAddress | null;
+}
+
+export interface ListenAddress {
+  host: string;
+  port: number;
 }
 
 export interface RTCIceServerConfig {
@@ -59,6 +68,29 @@ function parseIceServers(raw: string | undefined): RTCIceServerConfig[] {
     if (!ok) throw new ConfigError("every ICE_SERVERS entry needs urls: a string or an array of strings");
   }
   return parsed as RTCIceServerConfig[];
+}
+
+/** `host:port`, with an IPv6 host in brackets: `127.0.0.1:9464`, `[::1]:9464`, `0.0.0.0:9464`. */
+function parseListen(raw: string | undefined): ListenAddress | null {
+  if (raw === undefined || raw.trim() === "") return null;
+  const m = /^(?:\[([0-9a-fA-F:.]+)\]|([\w.-]+)):(\d{1,5})$/.exec(raw.trim());
+  const port = Number(m?.[3]);
+  if (!m || !Number.isInteger(port) || port < 1 || port > 65535) {
+    throw new ConfigError(
+      `HELPGATE_METRICS_LISTEN must be host:port such as 127.0.0.1:9464 or [::1]:9464, got "${raw}"`,
+    );
+  }
+  return { host: m[1] ?? m[2] ?? "", port };
+}
+
+function parseMetricsToken(raw: string | undefined): string | null {
+  if (raw === undefined || raw === "") return null;
+  if (!/^[\x21-\x7e]{16,256}$/.test(raw)) {
+    throw new ConfigError(
+      "HELPGATE_METRICS_TOKEN must be 16–256 printable characters without spaces (e.g. from `openssl rand -hex 32`)",
+    );
+  }
+  return raw;
 }
 
 function parseBool(raw: string | undefined, fallback: boolean): boolean {
@@ -120,6 +152,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: string[] 
     adminEmail: env.HELPGATE_ADMIN_EMAIL || null,
     adminPassword: env.HELPGATE_ADMIN_PASSWORD || null,
     trustProxy: parseBool(env.TRUST_PROXY, false),
+    metricsToken: parseMetricsToken(env.HELPGATE_METRICS_TOKEN),
+    metricsListen: parseListen(env.HELPGATE_METRICS_LISTEN),
     demo: !argv.includes("--no-demo") && parseBool(env.HELPGATE_DEMO, true),
   };
 }

@@ -184,7 +184,7 @@ export async function firstStart(deps: Deps): Promise<FirstStartResult | null> {
   let file: string | null = null;
   if (credentials.some((c) => c.password !== null)) {
     file = credentialsFile(config.dataDir);
-    fs.mkdirSync(config.dataDir, { recursive: true });
+    fs.mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
     const lines = [
       "# Helpgate first-start credentials. Generated once; change these passwords, then delete this file.",
       ...credentials.map(

@@ -16,9 +16,9 @@ import {
   patchUser,
   seedAgent,
   seedTenant,
+  startWorld,
   submit,
   type Tenant,
-  startWorld,
   type World,
 } from "../support/scenario.js";
 

@@ -50,7 +50,7 @@ export function openDatabase(databaseUrl: string): Db {
     return { kysely, dialect: "postgres", close: () => kysely.destroy() };
   }
   const file = databaseUrl.replace(/^sqlite:/, "");
-  if (file !== ":memory:") fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+  if (file !== ":memory:") createPrivately(file);
   const sqlite = new SQLite(file);
   sqlite.pragma("journal_mode = WAL");
   sqlite.pragma("synchronous = NORMAL");
@@ -60,6 +60,22 @@ export function openDatabase(databaseUrl: string): Db {
     dialect: new SqliteDialect({ database: withStatementCache(sqlite) }),
   });
   return { kysely, dialect: "sqlite", close: () => kysely.destroy() };
+}
+
+/**
+ * The database holds every conversation and password hash: a directory Helpgate creates is
+ * 0700 and a new database file 0600 (SQLite gives its -wal and -shm files the database file's
+ * mode), under any umask that leaves the owner's bits alone. An existing file or directory keeps the mode its owner gave it.
+ */
+function createPrivately(file: string): void {
+  fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true, mode: 0o700 });
+  try {
+    fs.closeSync(
+      fs.openSync(file, fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_WRONLY, 0o600),
+    );
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
+  }
 }
 
 /**

@@ -1,6 +1,9 @@
+import { createHash, timingSafeEqual } from "node:crypto";
+import http from "node:http";
 import type { FastifyInstance } from "fastify";
 import client from "prom-client";
 import type { Deps } from "../commands/context.js";
+import type { ListenAddress } from "../config.js";
 import { ping } from "../db/database.js";
 
 export interface Metrics {
@@ -36,7 +39,91 @@ export function installHealth(app: FastifyInstance, deps: Deps, metrics: Metrics
     const ok = await ping(deps.db);
     return reply.code(ok ? 200 : 503).send(ok ? { ok: true } : { ok: false, error: "database unreachable" });
   });
-  app.get("/metrics", { schema: { hide: true } }, async (_request, reply) =>
-    reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()),
-  );
+  const token = deps.config.metricsToken;
+  // Without a token the main port has no /metrics at all (a 404 like any unknown page): it faces
+  // the customers, and the metrics tell them how busy the support is. See the README's Security.
+  if (token !== null) {
+    app.get("/metrics", { schema: { hide: true } }, async (request, reply) => {
+      const refusal = metricsRefusal(request.headers.authorization, token);
+      if (refusal) {
+        if (refusal.status === 401) reply.header("www-authenticate", 'Bearer realm="metrics"');
+        return reply.code(refusal.status).type("application/json; charset=utf-8").send(refusal.body);
+      }
+      return reply.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+    });
+  }
+  const listen = deps.config.metricsListen;
+  if (listen !== null) installMetricsListener(app, metrics, listen, token);
+}
+
+interface Refusal {
+  status: 401 | 403;
+  body: { error: string; message: string };
+}
+
+/** Why a scrape is refused (no bearer token, or the wrong one), or null when it may have the metrics. */
+export function metricsRefusal(authorization: string | undefined, token: string): Refusal | null {
+  const given = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? "")?.[1];
+  if (given === undefined) {
+    return {
+      status: 401,
+      body: { error: "signed_out", message: "Send the metrics token as Authorization: Bearer <token>." },
+    };
+  }
+  const a = createHash("sha256").update(given).digest();
+  const b = createHash("sha256").update(token).digest();
+  if (!timingSafeEqual(a, b)) {
+    return { status: 403, body: { error: "forbidden", message: "That is not the metrics token." } };
+  }
+  return null;
+}
+
+/**
+ * HELPGATE_METRICS_LISTEN: a listener of its own that serves only `GET /metrics`, on an address
+ * the operator keeps private (127.0.0.1, a cluster-internal interface); the token is asked for
+ * there too when one is set. Bound when the app gets ready (a taken port fails the start) and
+ * closed with it.
+ */
+function installMetricsListener(
+  app: FastifyInstance,
+  metrics: Metrics,
+  listen: ListenAddress,
+  token: string | null,
+): void {
+  const server = http.createServer((req, res) => {
+    const send = (status: number, type: string, body: string) => {
+      res.writeHead(status, { "content-type": type, "cache-control": "no-store" });
+      res.end(body);
+    };
+    const path = (req.url ?? "").split("?")[0];
+    if (path !== "/metrics" || (req.method !== "GET" && req.method !== "HEAD")) {
+      return send(404, "text/plain; charset=utf-8", "Only GET /metrics is served here.\n");
+    }
+    const refusal = token === null ? null : metricsRefusal(req.headers.authorization, token);
+    if (refusal) {
+      if (refusal.status === 401) res.setHeader("www-authenticate", 'Bearer realm="metrics"');
+      return send(refusal.status, "application/json; charset=utf-8", JSON.stringify(refusal.body));
+    }
+    metrics.registry.metrics().then(
+      (text) => send(200, metrics.registry.contentType, text),
+      (err: unknown) => {
+        app.log.error({ err }, "metrics failed");
+        send(500, "text/plain; charset=utf-8", "The metrics could not be collected.\n");
+      },
+    );
+  });
+  app.addHook("onReady", async () => {
+    await new Promise<void>((resolve, reject) => {
+      server.once("error", (err) =>
+        reject(new Error(`HELPGATE_METRICS_LISTEN ${listen.host}:${listen.port}: ${err.message}`)),
+      );
+      server.listen(listen.port, listen.host, () => resolve());
+    });
+    app.log.info({ address: `${listen.host}:${listen.port}` }, "metrics served on their own address");
+  });
+  app.addHook("onClose", async () => {
+    if (!server.listening) return;
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  });
 }

@@ -9,6 +9,7 @@ import { CustomerConnection } from "../hub/customerConnection.js";
 import type { Hub } from "../hub/hub.js";
 import { MAX_SOCKET_MESSAGE_BYTES, socketSend } from "../hub/wire.js";
 import { customerToken, isOwnOrigin } from "./session.js";
+import { socketErrorHandler } from "./socketErrors.js";
 
 const HEARTBEAT_MS = 25_000;
 
@@ -22,7 +23,11 @@ interface Live {
  * `?request=<id>` and the token cookie set when they asked for help. Same-origin only.
  */
 export async function installRealtime(app: FastifyInstance, deps: Deps, hub: Hub): Promise<void> {
-  await app.register(fastifyWebsocket, { options: { maxPayload: MAX_SOCKET_MESSAGE_BYTES } });
+  await app.register(fastifyWebsocket, {
+    options: { maxPayload: MAX_SOCKET_MESSAGE_BYTES },
+    // An oversize frame is logged once at warn, without a stack (see socketErrors.ts).
+    errorHandler: socketErrorHandler(),
+  });
 
   app.get<{ Querystring: { request?: string; since?: string } }>(
     "/ws",
