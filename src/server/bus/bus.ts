@@ -45,7 +45,12 @@ export type BusEvent =
   | { type: "share"; requestId: string; agentId: string; from: Side; state: ShareState; reason?: string }
   | { type: "rtc"; requestId: string; agentId: string; from: Side; signal: RtcSignal }
   | { type: "pointer"; requestId: string; agentId: string; x: number; y: number }
-  | { type: "portals.changed"; accountId: string };
+  | { type: "portals.changed"; accountId: string }
+  /**
+   * A sign-in ended (sign-out) or all of a user's did (disabled, password reset); on the user's
+   * channel. `authSession` is the stored token hash of the one sign-in; absent: every sign-in.
+   */
+  | { type: "signed-out"; userId: string; authSession?: string };
 
 export type Handler = (event: BusEvent) => void;
 
@@ -53,7 +58,17 @@ export interface Bus {
   publish(channel: string, event: BusEvent): Promise<void>;
   subscribe(channel: string, handler: Handler): Promise<() => Promise<void>>;
   close(): Promise<void>;
+  /**
+   * Tells the listener when events on some channels (null: on any) may have been missed — a gap
+   * in a node's sequence, a node's restart, a publisher that could not publish for a while, this
+   * node's own subscription cut — so their sockets catch up from the database. A bus that cannot
+   * lose events (the in-process one) has no such method.
+   */
+  onMissed?(listener: MissedListener): () => void;
 }
+
+/** Channels whose events may have been missed; null means any channel. */
+export type MissedListener = (channels: readonly string[] | null) => void;
 
 /** Channel names, one place: what an agent's account, an agent, and a request's customer listen to. */
 export const channels = {

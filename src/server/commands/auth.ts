@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from "node:crypto";
+import { announceSignOut } from "../bus/signOut.js";
 import { DomainError } from "../domain/errors.js";
 import { hashPassword, verifyPassword } from "../domain/passwords.js";
 import { deleteAuthSession, findAuthSession, insertAuthSession } from "../store/authSessions.js";
@@ -89,7 +90,8 @@ export async function login(
 }
 
 export async function logout(deps: Deps, token: string): Promise<void> {
-  await deleteAuthSession(deps.db.kysely, hashToken(token));
+  const userId = await deleteAuthSession(deps.db.kysely, hashToken(token));
+  if (userId) await announceSignOut(deps.bus, userId, hashToken(token));
 }
 
 /** The actor behind a session cookie, or null when it is unknown, expired, or the user is disabled. */

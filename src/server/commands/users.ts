@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { Kysely } from "kysely";
 import type { User } from "../../shared/api.js";
 import type { Principal, Role } from "../../shared/model.js";
+import { announceSignOut } from "../bus/signOut.js";
 import { isUniqueViolation } from "../db/database.js";
 import type { Database } from "../db/schema.js";
 import { fieldError, notFound } from "../domain/errors.js";
@@ -190,6 +191,7 @@ export async function updateUser(
     if (next.disabled && !current.disabled) await deleteAuthSessionsOfUser(trx, userId);
     return publicUser(next);
   });
+  if (patch.disabled === true) await announceSignOut(deps.bus, userId);
   // A changed limit, portal list or disabled flag changes what this agent can take.
   if (patch.maxSessions !== undefined || patch.portalIds !== undefined || patch.disabled !== undefined) {
     await capacityChanged(deps, accountId, updated.id, updated.portalIds);
@@ -232,5 +234,6 @@ export async function setPassword(
     await setPasswordHash(trx, userId, hash);
     await deleteAuthSessionsOfUser(trx, userId);
   });
+  await announceSignOut(deps.bus, userId);
   return { generatedPassword: generated };
 }

@@ -89,7 +89,7 @@ export async function installRealtime(app: FastifyInstance, deps: Deps, hub: Hub
           if (!request.actor || request.actor.user.role === "operator") {
             return refuse(4401, "Please sign in to the console.");
           }
-          const conn = new AgentConnection(deps, hub, socket, request.actor);
+          const conn = new AgentConnection(deps, hub, socket, request.actor, request.authSession);
           await conn.open();
           live = conn;
         }

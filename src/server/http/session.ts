@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
-import { actorForToken } from "../commands/auth.js";
+import { actorForToken, hashToken } from "../commands/auth.js";
 import type { Actor, Deps } from "../commands/context.js";
 import { DomainError } from "../domain/errors.js";
 
@@ -19,6 +19,8 @@ export function customerToken(request: FastifyRequest, requestId: string): strin
 declare module "fastify" {
   interface FastifyRequest {
     actor: Actor | null;
+    /** The sign-in behind `actor`: its stored token hash (what a sign-out names), else null. */
+    authSession: string | null;
   }
 }
 
@@ -58,6 +60,7 @@ function carriesCredentials(request: FastifyRequest): boolean {
  */
 export function installSession(app: FastifyInstance, deps: Deps): void {
   app.decorateRequest("actor", null);
+  app.decorateRequest("authSession", null);
   app.addHook("onRequest", async (request: FastifyRequest) => {
     if (!carriesCredentials(request)) return;
     if (!SAFE_METHODS.has(request.method) && !isOwnOrigin(request, deps)) {
@@ -72,7 +75,10 @@ export function installSession(app: FastifyInstance, deps: Deps): void {
       throw new DomainError(403, "csrf", `Requests from ${origin} may not use a Helpgate sign-in.`);
     }
     const token = request.cookies[SESSION_COOKIE];
-    if (token) request.actor = await actorForToken(deps, token);
+    if (token) {
+      request.actor = await actorForToken(deps, token);
+      if (request.actor) request.authSession = hashToken(token);
+    }
   });
 }
 

@@ -7,6 +7,7 @@ import { listCodes } from "../commands/codes.js";
 import { consoleSnapshot } from "../commands/console.js";
 import type { Actor, Deps } from "../commands/context.js";
 import { point, receipt, relaySignal, shareState, typing } from "../commands/sessions.js";
+import { findAuthSession } from "../store/authSessions.js";
 import { findUserById } from "../store/users.js";
 import type { Connection, Hub } from "./hub.js";
 import { commandError, parseClientMessage, SharedFrames, socketSend, socketSendText } from "./wire.js";
@@ -35,19 +36,61 @@ function isRecipient(event: EventOf<"alert">, agentId: string): boolean {
   return set.has(agentId);
 }
 
+/**
+ * How stale this socket's belief in its sign-in may get when the "signed-out" bus event was lost
+ * (or came from a process that has no bus to this node, like the CLI on a single node): a message
+ * is handled only after the sign-in was found in the database within this time.
+ */
+export const SIGN_IN_RECHECK_MS = 5_000;
+/** How often an idle console (one that only listens) looks its sign-in up, for the same reason. */
+const SIGN_IN_IDLE_CHECK_MS = 30_000;
+/** The close code the console takes as "signed out" (src/web/console/socket.ts: the sign-in screen, no retry). */
+export const SIGNED_OUT_CLOSE = 4401;
+
 /** One console socket: its agent's account and own channel; events filtered to what the agent may see. */
 export class AgentConnection implements Connection {
   private portals: Set<string>;
   private readonly channels: string[];
+  /** Set the moment the sign-in is known to be gone: nothing more is sent or handled. */
+  private signedOut = false;
+  /** When the sign-in was last found in the database (the cookie was, just before this socket opened). */
+  private signInCheckedAt: number;
+  private idleCheck: NodeJS.Timeout | null = null;
 
+  /** `authSession`: the stored token hash of the sign-in the socket was opened with (null: not checked). */
   constructor(
     private readonly deps: Deps,
     private readonly hub: Hub,
     private readonly socket: WebSocket,
     private actor: Actor,
+    private readonly authSession: string | null = null,
   ) {
     this.portals = new Set(actor.user.portalIds);
     this.channels = [channels.account(actor.user.accountId ?? "none"), channels.user(actor.user.id)];
+    this.signInCheckedAt = deps.now();
+  }
+
+  /** The sign-in is gone: close at once with the code the console shows the sign-in screen for. */
+  private endSignIn(): void {
+    if (this.signedOut) return;
+    this.signedOut = true;
+    this.socket.close(SIGNED_OUT_CLOSE, "signed out");
+  }
+
+  /**
+   * Whether the sign-in still exists in the database (not signed out, expired, or ended by a
+   * disable or password reset), looked up at most every SIGN_IN_RECHECK_MS unless `now` is set.
+   * The "signed-out" event closes the socket at once; this is the guard for when it is lost.
+   */
+  private async stillSignedIn(now = false): Promise<boolean> {
+    if (this.signedOut) return false;
+    if (this.authSession === null) return true;
+    const at = this.deps.now();
+    if (!now && at - this.signInCheckedAt < SIGN_IN_RECHECK_MS) return true;
+    const session = await findAuthSession(this.deps.db.kysely, this.authSession, at);
+    if (!session || session.userId !== this.actor.user.id) this.endSignIn();
+    else this.signInCheckedAt = Math.max(this.signInCheckedAt, at);
+    return !this.signedOut;
   }
 
   private party() {
@@ -63,6 +106,12 @@ export class AgentConnection implements Connection {
   }
 
   async open(): Promise<void> {
+    if (this.authSession !== null) {
+      this.idleCheck = setInterval(() => {
+        this.stillSignedIn().catch(() => {});
+      }, SIGN_IN_IDLE_CHECK_MS);
+      this.idleCheck.unref();
+    }
     await this.deps.presence.connect(this.actor.user.id);
     for (const c of this.channels) await this.hub.join(this, c);
     await this.resync();
@@ -70,6 +119,7 @@ export class AgentConnection implements Connection {
   }
 
   async close(): Promise<void> {
+    if (this.idleCheck) clearInterval(this.idleCheck);
     for (const c of this.channels) await this.hub.leave(this, c);
     await this.deps.presence.disconnect(this.actor.user.id);
     await this.presenceChanged();
@@ -83,9 +133,11 @@ export class AgentConnection implements Connection {
 
   /** Re-reads the agent (portals, limit may have changed) and sends the lists fresh from the database. */
   async resync(): Promise<void> {
+    // A resync follows missed events, and the missed one may have been this sign-in's end.
+    if (!(await this.stillSignedIn(true))) return;
     const user = await findUserById(this.deps.db.kysely, this.actor.user.id);
     if (!user || user.disabled) {
-      this.socket.close(4401, "signed out");
+      this.endSignIn();
       return;
     }
     this.actor = { user };
@@ -94,8 +146,17 @@ export class AgentConnection implements Connection {
   }
 
   onEvent(channel: string, event: BusEvent): void {
+    if (this.signedOut) return;
     const me = this.actor.user.id;
     switch (event.type) {
+      case "signed-out":
+        if (
+          event.userId === me &&
+          (event.authSession === undefined || event.authSession === this.authSession)
+        ) {
+          this.endSignIn();
+        }
+        return;
       case "alert":
         if (isRecipient(event, me)) {
           this.sendFrame(alertFrames.of(event));
@@ -193,6 +254,8 @@ export class AgentConnection implements Connection {
   }
 
   async onMessage(raw: string): Promise<void> {
+    // Messages queued behind the moment the sign-in ended are dropped, not handled.
+    if (this.signedOut) return;
     const parsed = parseClientMessage<AgentClientMessage>(raw, AGENT_MESSAGE_TYPES);
     if ("error" in parsed) {
       this.send(parsed.reply);
@@ -200,6 +263,7 @@ export class AgentConnection implements Connection {
     }
     const msg = parsed.message;
     try {
+      if (!(await this.stillSignedIn())) return;
       switch (msg.type) {
         case "resync":
           await this.resync();

@@ -28,8 +28,14 @@ export async function findAuthSession(
   return r ? { userId: r.user_id } : null;
 }
 
-export async function deleteAuthSession(db: Kysely<Database>, tokenHash: string): Promise<void> {
-  await db.deleteFrom("auth_sessions").where("token_hash", "=", tokenHash).execute();
+/** Ends one sign-in; returns whose it was (null when there was none). */
+export async function deleteAuthSession(db: Kysely<Database>, tokenHash: string): Promise<string | null> {
+  const r = await db
+    .deleteFrom("auth_sessions")
+    .where("token_hash", "=", tokenHash)
+    .returning("user_id")
+    .executeTakeFirst();
+  return r?.user_id ?? null;
 }
 
 export async function deleteAuthSessionsOfUser(db: Kysely<Database>, userId: string): Promise<void> {
