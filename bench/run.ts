@@ -1,5 +1,6 @@
 /**
  * `npm run bench [-- --quick] [--agents A] [--customers C] [--sessions S] [--cluster] [--out file.json]`
+ * `npm run bench -- --history N[,N…] [--cluster]`: the console snapshot against N requests of history
  * (`--help` lists every flag; the README's Performance section explains what is measured.)
  *
  * Starts a bare `ws` baseline server and then Helpgate (one node, SQLite), each as its own
@@ -17,10 +18,13 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { Redis } from "ioredis";
+import { sql } from "kysely";
 import pg from "pg";
+import { openDatabase } from "../src/server/db/database.js";
 import { Crowd } from "./lib/crowd.js";
 import { BaselineDriver, type Driver, HelpgateDriver } from "./lib/drivers.js";
 import { Fleet } from "./lib/fleet.js";
+import { type HistoryCounts, seedHistory, timeConsoleSnapshots } from "./lib/history.js";
 import {
   type AlertResult,
   alertPhase,
@@ -28,6 +32,7 @@ import {
   type CpuUse,
   chatPhase,
   connectAgents,
+  cpuMeter,
   type MemoryResult,
   memoryPhase,
   openChats,
@@ -35,7 +40,7 @@ import {
 } from "./lib/phases.js";
 import { PortalClient, type PortalRun } from "./lib/portal.js";
 import { type Child, fileLimits, freePort, rssBytes, spawnNode, waitReady } from "./lib/proc.js";
-import { fmt, markdownTable, type Summary, table } from "./lib/stats.js";
+import { fmt, markdownTable, type Summary, summarize, table } from "./lib/stats.js";
 import { log, sleep } from "./lib/util.js";
 import { seed } from "./seed.js";
 
@@ -68,6 +73,9 @@ interface Options {
   nodeArgs: string[];
   /** HELPGATE_PORTAL_PAGE_CACHE_MS for the servers; null: their default. */
   portalCacheMs: number | null;
+  /** --history: sizes of the account's history to time the console snapshot against (empty: the usual run). */
+  history: number[];
+  historyCalls: number;
   out: string;
 }
 
@@ -89,6 +97,8 @@ function options(): Options {
       profile: { type: "boolean", default: false },
       "node-arg": { type: "string", multiple: true },
       "portal-cache-ms": { type: "string" },
+      history: { type: "string" },
+      "history-calls": { type: "string" },
       out: { type: "string" },
       help: { type: "boolean", default: false },
     },
@@ -111,6 +121,11 @@ function options(): Options {
         "  --node-arg ARG         an extra node option for the Helpgate server, e.g. --node-arg=--trace-gc",
         "  --portal-cache-ms N    HELPGATE_PORTAL_PAGE_CACHE_MS of the servers (default: theirs, 1000;\n" +
           "                         0 measures every portal view rendered afresh)",
+        "  --history N[,N…]       instead of the phases above: seed N ended requests of history (sessions,\n" +
+          "                         messages, transitions; over 180 days, 200 of them today) into the bench\n" +
+          "                         account and time GET /api/v1/console, on SQLite (and with --cluster one\n" +
+          "                         PostgreSQL node); A defaults to 20 agents here",
+        "  --history-calls N      console snapshots timed per size (default 200, after 10 unmeasured)",
         "",
       ].join("\n"),
     );
@@ -124,8 +139,17 @@ function options(): Options {
     return n;
   };
   const date = new Date().toISOString().replace(/[:]/g, "-").replace(/\..+$/, "");
+  const history = (values.history ?? "")
+    .split(",")
+    .filter((v) => v.trim() !== "")
+    .map((v) => {
+      const n = Number(v.replace(/_/g, ""));
+      if (!Number.isInteger(n) || n < 1)
+        throw new Error("--history takes whole numbers ≥ 1, e.g. 10000,100000");
+      return n;
+    });
   return {
-    agents: Math.max(1, int(values.agents, q ? 50 : 500, "agents")),
+    agents: Math.max(1, int(values.agents, history.length > 0 ? 20 : q ? 50 : 500, "agents")),
     customers: int(values.customers, q ? 500 : 10_000, "customers"),
     sessions: int(values.sessions, q ? 100 : 2000, "sessions"),
     rounds: int(values.rounds, q ? 20 : 100, "rounds"),
@@ -144,6 +168,8 @@ function options(): Options {
       values["portal-cache-ms"] === undefined
         ? null
         : int(values["portal-cache-ms"], 1000, "portal-cache-ms"),
+    history,
+    historyCalls: Math.max(1, int(values["history-calls"], 200, "history-calls")),
     out: path.resolve(values.out ?? path.join(ROOT, "bench/results", `${date}.json`)),
   };
 }
@@ -423,6 +449,163 @@ async function runPostgres(o: Options, dir: string, nodes: 1 | 3): Promise<Targe
   }
 }
 
+// ── --history: the console snapshot against a long history ─────────────────────
+
+/** Of the N requests of history, how many ended today (the rest spread over the 180 days before). */
+const HISTORY_TODAY = 200;
+
+interface HistoryResult {
+  database: "sqlite" | "postgres";
+  count: number;
+  rows: HistoryCounts;
+  seedSeconds: number;
+  snapshotBytes: number;
+  latency: Summary;
+  cpu: CpuUse;
+}
+
+/**
+ * One size of history on one database: a fresh database seeded with the bench account, A agents
+ * and N requests of history (PostgreSQL analyzed after, as autovacuum would), then one node and
+ * `historyCalls` console snapshots of agent 0, one after the other.
+ */
+async function runHistory(
+  o: Options,
+  dir: string,
+  database: "sqlite" | "postgres",
+  count: number,
+): Promise<HistoryResult> {
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  const name = `history-${database}-${count}`;
+  let databaseUrl = `sqlite:${path.join(dir, `${name}.sqlite`)}`;
+  let drop = async () => {
+    for (const suffix of ["", "-wal", "-shm"])
+      fs.rmSync(`${databaseUrl.slice("sqlite:".length)}${suffix}`, { force: true });
+  };
+  if (database === "postgres") {
+    const dbName = `helpgate_bench_${process.pid}_${randomBytes(4).toString("hex")}`;
+    const admin = new pg.Client({ connectionString: PG_ADMIN_URL });
+    await admin.connect();
+    await admin.query(`CREATE DATABASE ${dbName}`);
+    await admin.end();
+    const url = new URL(PG_ADMIN_URL);
+    url.pathname = `/${dbName}`;
+    databaseUrl = url.toString();
+    drop = async () => {
+      const c = new pg.Client({ connectionString: PG_ADMIN_URL });
+      await c.connect();
+      await c.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
+      await c.end();
+    };
+  }
+  try {
+    log(`${name}: seeding ${o.agents} agents and ${count.toLocaleString("en")} requests of history`);
+    const t0 = performance.now();
+    const seeded = await seed({
+      databaseUrl,
+      publicUrl: base,
+      agents: o.agents,
+      idleCustomers: 0,
+      maxSessions: 3,
+    });
+    const db = openDatabase(databaseUrl);
+    let rows: HistoryCounts;
+    try {
+      const portals = await db.kysely
+        .selectFrom("portals")
+        .select("id")
+        .where("account_id", "=", seeded.accountId)
+        .orderBy("slug")
+        .execute();
+      rows = await seedHistory(db.kysely, db.dialect, {
+        accountId: seeded.accountId,
+        portalIds: portals.map((p) => p.id),
+        agentIds: seeded.agents.map((a) => a.id),
+        count,
+        today: Math.min(count, HISTORY_TODAY),
+        now: Date.now(),
+      });
+      if (db.dialect === "postgres") await sql`analyze`.execute(db.kysely);
+    } finally {
+      await db.close();
+    }
+    const seedSeconds = (performance.now() - t0) / 1000;
+    log(`${name}: seeded in ${fmt(seedSeconds)} s (${JSON.stringify(rows)})`);
+    const { child } = await startNode(o, dir, name, port, { PUBLIC_URL: base, DATABASE_URL: databaseUrl });
+    try {
+      await waitForQuiet([child.pid], 30_000);
+      const agent = seeded.agents[0] as (typeof seeded.agents)[number];
+      log(`${name}: ${o.historyCalls} console snapshots of ${agent.name}, one at a time`);
+      const meter = cpuMeter([child.pid]);
+      const { samples, bytes } = await timeConsoleSnapshots(
+        base,
+        `hg_session=${agent.token}`,
+        o.historyCalls,
+      );
+      return {
+        database,
+        count,
+        rows,
+        seedSeconds,
+        snapshotBytes: bytes,
+        latency: summarize(samples),
+        cpu: meter(),
+      };
+    } finally {
+      await child.stop();
+    }
+  } finally {
+    await drop();
+  }
+}
+
+function historyReport(o: Options, results: HistoryResult[]): { text: string; markdown: string } {
+  const header = [
+    "GET /api/v1/console (ms)",
+    "history",
+    "p50",
+    "p95",
+    "p99",
+    "max",
+    "snapshot KB",
+    "seed s",
+    "other programs (cores)",
+  ];
+  const rows = results.map((r) => [
+    `${r.database === "sqlite" ? "SQLite" : "PostgreSQL"}, ${o.historyCalls} calls`,
+    r.count.toLocaleString("en"),
+    fmt(r.latency.p50),
+    fmt(r.latency.p95),
+    fmt(r.latency.p99),
+    fmt(r.latency.max),
+    fmt(r.snapshotBytes / 1024),
+    fmt(r.seedSeconds, 0),
+    fmt(r.cpu.otherCores, 2),
+  ]);
+  return { text: table(header, rows), markdown: markdownTable(header, rows) };
+}
+
+async function mainHistory(o: Options, dir: string, command: string, m: ReturnType<typeof machine>) {
+  const started = performance.now();
+  const results: HistoryResult[] = [];
+  for (const n of o.history) results.push(await runHistory(o, dir, "sqlite", n));
+  if (o.cluster) for (const n of o.history) results.push(await runHistory(o, dir, "postgres", n));
+  const out = historyReport(o, results);
+  const totalSeconds = Math.round((performance.now() - started) / 1000);
+  process.stdout.write(
+    `\nHelpgate console snapshot against history — ${m.date.slice(0, 10)}, ${m.nproc} × ${m.cpu}, node ${m.node}\n` +
+      `${command}  (A=${o.agents} agents, ${HISTORY_TODAY} of the requests today; ${totalSeconds} s)\n\n${out.text}\n`,
+  );
+  fs.mkdirSync(path.dirname(o.out), { recursive: true });
+  fs.writeFileSync(
+    o.out,
+    `${JSON.stringify({ command, options: o, machine: m, totalSeconds, history: results }, null, 2)}\n`,
+  );
+  fs.writeFileSync(`${o.out.replace(/\.json$/, "")}.md`, `${out.markdown}\n`);
+  process.stdout.write(`\nwrote ${o.out}\n`);
+}
+
 // ── report ─────────────────────────────────────────────────────────────────────
 function machine() {
   const free = spawnSync("free", ["-h"], { encoding: "utf8" }).stdout?.trim() ?? "";
@@ -650,6 +833,15 @@ async function main(): Promise<void> {
   log(
     `${command}: A=${o.agents} agents, C=${o.customers} idle customers, S=${o.sessions} chat sessions; ${m.nproc} cores, node ${m.node}; work dir ${dir}`,
   );
+  if (o.history.length > 0) {
+    try {
+      await mainHistory(o, dir, command, m);
+    } finally {
+      if (o.profile || o.nodeArgs.length > 0) log(`kept ${dir} (server log, profile)`);
+      else fs.rmSync(dir, { recursive: true, force: true });
+    }
+    return;
+  }
   const started = performance.now();
   const baseline = o.baseline ? await runBaseline(o, dir) : null;
   if (baseline) await sleep(1000);

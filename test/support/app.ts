@@ -6,7 +6,7 @@ import { type App, buildApp } from "../../src/server/app.js";
 import { insertNewAccount } from "../../src/server/commands/accounts.js";
 import { insertNewUser } from "../../src/server/commands/users.js";
 import { type Config, loadConfig } from "../../src/server/config.js";
-import type { Dialect } from "../../src/server/db/database.js";
+import type { Dialect, OpenOptions } from "../../src/server/db/database.js";
 import type { Account, User } from "../../src/shared/api.js";
 import type { Mode } from "../../src/shared/model.js";
 import { createTestDatabase, type TestDatabase } from "./databases.js";
@@ -25,6 +25,8 @@ export interface TestAppOptions {
   now?: () => number;
   /** How often the server sweeps overdue requests and codes; 0 switches it off so tests call sweep() themselves. */
   sweepEveryMs?: number;
+  /** Called after every statement the server's database runs (see OpenOptions.onQuery). */
+  onQuery?: OpenOptions["onQuery"];
 }
 
 /** The real server in-process on a real database of its own; requests go through Fastify's inject. */
@@ -33,7 +35,7 @@ export async function startTestApp(
   env: Record<string, string> = {},
   options: TestAppOptions = {},
 ): Promise<TestApp> {
-  const database = await createTestDatabase(dialect);
+  const database = await createTestDatabase(dialect, options.onQuery ? { onQuery: options.onQuery } : {});
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "helpgate-data-"));
   const config = loadConfig({
     PUBLIC_URL: ORIGIN,

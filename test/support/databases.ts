@@ -4,7 +4,13 @@ import os from "node:os";
 import path from "node:path";
 import pg from "pg";
 import { inject } from "vitest";
-import { type Db, type Dialect, migrate, openDatabase } from "../../src/server/db/database.js";
+import {
+  type Db,
+  type Dialect,
+  migrate,
+  type OpenOptions,
+  openDatabase,
+} from "../../src/server/db/database.js";
 
 const PG_ADMIN_URL = process.env.HELPGATE_TEST_PG_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
 
@@ -20,12 +26,12 @@ export interface TestDatabase {
 }
 
 /** A fresh, migrated database of its own: a temp SQLite file, or a PostgreSQL database with a unique name. */
-export async function createTestDatabase(dialect: Dialect): Promise<TestDatabase> {
+export async function createTestDatabase(dialect: Dialect, options: OpenOptions = {}): Promise<TestDatabase> {
   const suffix = `${process.pid}_${randomBytes(4).toString("hex")}`;
   if (dialect === "sqlite") {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "helpgate-test-"));
     const url = `sqlite:${path.join(dir, "test.sqlite")}`;
-    const db = openDatabase(url);
+    const db = openDatabase(url, options);
     await migrate(db);
     return {
       db,
@@ -43,7 +49,7 @@ export async function createTestDatabase(dialect: Dialect): Promise<TestDatabase
   await admin.end();
   const url = new URL(PG_ADMIN_URL);
   url.pathname = `/${name}`;
-  const db = openDatabase(url.toString());
+  const db = openDatabase(url.toString(), options);
   await migrate(db);
   return {
     db,

@@ -8,7 +8,16 @@ import type {
   RequestView,
   SessionView,
 } from "../../src/shared/protocol.js";
-import { type Call, call, login, type SeededAccount, seedAccount, seedUser, type TestApp } from "./app.js";
+import {
+  type Call,
+  call,
+  login,
+  type SeededAccount,
+  seedAccount,
+  seedUser,
+  type TestApp,
+  type TestAppOptions,
+} from "./app.js";
 import { type LiveServer, startLiveServer } from "./browser.js";
 import { SocketClient } from "./ws.js";
 
@@ -34,9 +43,13 @@ export interface World {
   close(): Promise<void>;
 }
 
-export async function startWorld(dialect: Dialect, env: Record<string, string> = {}): Promise<World> {
+export async function startWorld(
+  dialect: Dialect,
+  env: Record<string, string> = {},
+  options: Pick<TestAppOptions, "onQuery"> = {},
+): Promise<World> {
   const clock = new Clock();
-  const live = await startLiveServer(dialect, env, { now: clock.now, sweepEveryMs: 0 });
+  const live = await startLiveServer(dialect, env, { ...options, now: clock.now, sweepEveryMs: 0 });
   return {
     live,
     app: live.app,

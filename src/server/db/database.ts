@@ -3,6 +3,7 @@ import path from "node:path";
 import SQLite from "better-sqlite3";
 import {
   Kysely,
+  type KyselyConfig,
   type Migration,
   type MigrationProvider,
   Migrator,
@@ -16,6 +17,7 @@ import * as m001 from "./migrations/001_foundation.js";
 import * as m002 from "./migrations/002_requests.js";
 import * as m003 from "./migrations/003_queue.js";
 import * as m004 from "./migrations/004_sessions.js";
+import * as m005 from "./migrations/005_history_indexes.js";
 import * as m006 from "./migrations/006_login_failures.js";
 import type { Database } from "./schema.js";
 
@@ -27,6 +29,20 @@ export interface Db {
   close(): Promise<void>;
 }
 
+/** A statement as it was sent to the database: its SQL text and the values bound to it. */
+export interface ExecutedQuery {
+  sql: string;
+  parameters: readonly unknown[];
+}
+
+export interface OpenOptions {
+  /**
+   * Called after every statement the database ran (tests: which queries a flow runs, and their
+   * plans). Unset in the server, so nothing is logged or timed per query.
+   */
+  onQuery?: (query: ExecutedQuery) => void;
+}
+
 // bigint (int8) and numeric counts arrive from pg as strings; epoch milliseconds fit a JS number exactly.
 pg.types.setTypeParser(20, (v) => Number(v));
 
@@ -35,18 +51,25 @@ const migrations: Record<string, Migration> = {
   "002_requests": m002,
   "003_queue": m003,
   "004_sessions": m004,
+  "005_history_indexes": m005,
   "006_login_failures": m006,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };
 
-export function openDatabase(databaseUrl: string): Db {
+export function openDatabase(databaseUrl: string, options: OpenOptions = {}): Db {
+  const { onQuery } = options;
+  const log: KyselyConfig["log"] = onQuery
+    ? (event) => {
+        if (event.level === "query") onQuery({ sql: event.query.sql, parameters: event.query.parameters });
+      }
+    : undefined;
   if (databaseUrl.startsWith("postgres")) {
     // A database that does not answer fails a query after 5 s (a 503), instead of hanging it.
     const pool = new pg.Pool({ connectionString: databaseUrl, max: 10, connectionTimeoutMillis: 5000 });
     // An idle client that loses its server must not take the process down; the next query reports it.
     pool.on("error", () => {});
-    const kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    const kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), ...(log ? { log } : {}) });
     return { kysely, dialect: "postgres", close: () => kysely.destroy() };
   }
   const file = databaseUrl.replace(/^sqlite:/, "");
@@ -58,6 +81,7 @@ export function openDatabase(databaseUrl: string): Db {
   sqlite.pragma("busy_timeout = 5000");
   const kysely = new Kysely<Database>({
     dialect: new SqliteDialect({ database: withStatementCache(sqlite) }),
+    ...(log ? { log } : {}),
   });
   return { kysely, dialect: "sqlite", close: () => kysely.destroy() };
 }

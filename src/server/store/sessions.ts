@@ -78,13 +78,14 @@ export async function listOpenSessionsOf(
   accountId: string,
   agentId: string,
 ): Promise<SessionRecord[]> {
+  // Sorted here, not by the database: an ORDER BY started_at lets SQLite walk the agent's whole
+  // history in index order (sessions_agent_started) instead of their few open ones (sessions_agent_open).
   const rows = await sessionQuery(db)
     .where("s.account_id", "=", accountId)
     .where("s.agent_id", "=", agentId)
     .where("s.ended_at", "is", null)
-    .orderBy("s.started_at")
     .execute();
-  return rows.map(toRecord);
+  return rows.sort((a, b) => a.started_at - b.started_at || (a.id < b.id ? -1 : 1)).map(toRecord);
 }
 
 /**
