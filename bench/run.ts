@@ -830,9 +830,11 @@ async function main(): Promise<void> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "helpgate-bench-"));
   const m = machine();
   const command = `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(" ")}` : ""}`;
-  log(
-    `${command}: A=${o.agents} agents, C=${o.customers} idle customers, S=${o.sessions} chat sessions; ${m.nproc} cores, node ${m.node}; work dir ${dir}`,
-  );
+  const sizes =
+    o.history.length > 0
+      ? `A=${o.agents} agents, history of ${o.history.map((n) => n.toLocaleString("en")).join(" / ")} requests`
+      : `A=${o.agents} agents, C=${o.customers} idle customers, S=${o.sessions} chat sessions`;
+  log(`${command}: ${sizes}; ${m.nproc} cores, node ${m.node}; work dir ${dir}`);
   if (o.history.length > 0) {
     try {
       await mainHistory(o, dir, command, m);

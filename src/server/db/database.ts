@@ -133,7 +133,9 @@ function withStatementCache(sqlite: SQLite.Database, max = 1000): SqliteDatabase
 }
 
 export async function migrate(db: Db): Promise<void> {
-  const migrator = new Migrator({ db: db.kysely, provider });
+  // 006 was written before 005 (numbers reserved per change): a database that already ran 006
+  // runs 005 after it instead of refusing to start.
+  const migrator = new Migrator({ db: db.kysely, provider, allowUnorderedMigrations: true });
   const { error, results } = await migrator.migrateToLatest();
   if (error) {
     const failed = results?.find((r) => r.status === "Error")?.migrationName ?? "unknown";
