@@ -93,6 +93,8 @@ export async function buildApp(options: AppOptions): Promise<App> {
     presence: options.presence ?? new InProcessPresence(),
   };
   const hub = new Hub(deps.bus);
+  // A cluster's bus may lose events (Redis away, a node restarted): the affected sockets catch up.
+  deps.bus.onMissed?.((channels) => void hub.resyncChannels(channels));
   const metrics = createMetrics();
 
   installErrorHandling(server);

@@ -1,3 +1,4 @@
+import os from "node:os";
 import type { Redis } from "ioredis";
 import { buildApp } from "./app.js";
 import type { Bus } from "./bus/bus.js";
@@ -35,7 +36,12 @@ async function main(): Promise<void> {
       );
     }
     cluster = {
-      bus: new RedisBus({ url: config.redisUrl, prefix: config.redisPrefix }),
+      // Named by host and port, the same across restarts: the other nodes notice a restart (a new epoch).
+      bus: new RedisBus({
+        url: config.redisUrl,
+        prefix: config.redisPrefix,
+        nodeId: `${os.hostname()}:${config.port}`,
+      }),
       presence: new RedisPresence({
         url: config.redisUrl,
         prefix: config.redisPrefix,
@@ -62,16 +68,13 @@ async function main(): Promise<void> {
   const clusterDeps: { bus?: Bus; presence?: Presence; rateLimitRedis?: Redis } = cluster
     ? { bus: cluster.bus, presence: cluster.presence, rateLimitRedis: cluster.rateLimit }
     : {};
-  const { server, deps, hub } = await buildApp({ config, db, ...clusterDeps });
+  const { server, deps } = await buildApp({ config, db, ...clusterDeps });
   if (cluster) {
     redisLog = server.log;
     cluster.bus.log = server.log;
     cluster.presence.log = server.log;
-    // Events published while Redis was away are lost to this node: every socket resyncs from the database.
-    cluster.bus.onReconnect(() => {
-      server.log.info("bus reconnected: resyncing this node's sockets from the database");
-      void hub.resyncAll();
-    });
+    // Events lost while Redis was away (or by a node that restarted) make the affected sockets
+    // resync from the database: buildApp wires the bus's onMissed to the hub.
     server.log.info(
       { redis: redactUrl(config.redisUrl ?? ""), prefix: config.redisPrefix, node: cluster.presence.nodeId },
       "cluster node: Redis bus and presence",

@@ -15,6 +15,7 @@ export interface Connection {
 export class Hub {
   private readonly members = new Map<string, Set<Connection>>();
   private readonly unsubscribe = new Map<string, Promise<() => Promise<void>>>();
+  private readonly resyncing = new Map<Connection, { again: boolean; done: Promise<void> }>();
 
   constructor(private readonly bus: Bus) {}
 
@@ -53,12 +54,46 @@ export class Hub {
     // Every connection here, once (a connection listens on several channels).
     const all = new Set<Connection>();
     for (const set of this.members.values()) for (const c of set) all.add(c);
-    for (const conn of all) {
-      try {
+    for (const conn of all) await this.resyncOne(conn);
+  }
+
+  /**
+   * Events on these channels may have been missed (null: on any — see Bus.onMissed): only the
+   * connections listening to them catch up from the database.
+   */
+  async resyncChannels(channels: readonly string[] | null): Promise<void> {
+    if (channels === null) return this.resyncAll();
+    const affected = new Set<Connection>();
+    for (const channel of channels) for (const c of this.members.get(channel) ?? []) affected.add(c);
+    for (const conn of affected) await this.resyncOne(conn);
+  }
+
+  /**
+   * One connection's resync. Asked again while one runs (a gap and the publisher's recovery
+   * notice often come together), it runs once more afterwards rather than twice at once.
+   */
+  private async resyncOne(conn: Connection): Promise<void> {
+    const running = this.resyncing.get(conn);
+    if (running) {
+      running.again = true;
+      return running.done;
+    }
+    const state = { again: false, done: Promise.resolve() };
+    this.resyncing.set(conn, state);
+    state.done = this.runResync(conn, state);
+    return state.done;
+  }
+
+  private async runResync(conn: Connection, state: { again: boolean }): Promise<void> {
+    try {
+      do {
+        state.again = false;
         await conn.resync?.();
-      } catch {
-        // A connection that cannot resync now will on its next reconnect.
-      }
+      } while (state.again);
+    } catch {
+      // A connection that cannot resync now will on its next reconnect.
+    } finally {
+      this.resyncing.delete(conn);
     }
   }
 
