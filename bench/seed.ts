@@ -18,6 +18,7 @@ import { insertNewPortal } from "../src/server/commands/portals.js";
 import { loadConfig } from "../src/server/config.js";
 import { migrate, openDatabase } from "../src/server/db/database.js";
 import { hashPassword } from "../src/server/domain/passwords.js";
+import { noReactions } from "../src/server/events/reactions.js";
 import { insertAuthSession } from "../src/server/store/authSessions.js";
 import { insertRequest, markEnded } from "../src/server/store/requests.js";
 import { endSessionRow, insertSession } from "../src/server/store/sessions.js";
@@ -71,6 +72,7 @@ export async function seed(options: SeedOptions): Promise<Seed> {
       log: { info: silent, warn: silent, error: silent },
       bus: new InProcessBus(),
       presence: new InProcessPresence(),
+      events: noReactions,
     };
     const now = Date.now();
     const { account } = await insertNewAccount(deps, {

@@ -5,8 +5,9 @@
  *
  *   npx tsx scripts/screenshots-portal.ts
  */
+
 import type { Page } from "playwright-core";
-import { sweep } from "../src/server/commands/requests.js";
+import { sweepRequests } from "../src/server/sweeper.js";
 import type { Portal } from "../src/shared/api.js";
 import type { Language } from "../src/shared/model.js";
 import { call } from "../test/support/app.js";
@@ -266,7 +267,7 @@ try {
       await page.locator("form[data-form] button[type=submit]").click();
       await page.waitForURL(/\/r\//);
       world.clock.advance(11 * 60_000);
-      await sweep(world.app.deps);
+      await sweepRequests(world.app.deps);
       await page.locator("main[data-state=no-response]").waitFor();
       await shot(page, "no-response");
 

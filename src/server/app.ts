@@ -5,15 +5,14 @@ import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import Fastify, { type FastifyInstance } from "fastify";
 import helmet from "helmet";
 import type { Redis } from "ioredis";
+import client from "prom-client";
 import type { Bus } from "./bus/bus.js";
 import { InProcessBus } from "./bus/inProcessBus.js";
 import { InProcessPresence, type Presence } from "./bus/presence.js";
-import { sweepCodes } from "./commands/codes.js";
 import type { Deps } from "./commands/context.js";
-import { sweepOffers } from "./commands/queue.js";
-import { sweep } from "./commands/requests.js";
 import type { Config } from "./config.js";
 import type { Db } from "./db/database.js";
+import { Reactions } from "./events/reactions.js";
 import { accountRoutes } from "./http/api/accounts.js";
 import { authRoutes } from "./http/api/auth.js";
 import { consoleRoutes } from "./http/api/console.js";
@@ -23,10 +22,14 @@ import { userRoutes } from "./http/api/users.js";
 import { installErrorHandling } from "./http/errors.js";
 import { createMetrics, installHealth } from "./http/health.js";
 import { installRealtime } from "./http/realtime.js";
+import { documentCommonResponses } from "./http/responses.js";
 import { installSession } from "./http/session.js";
+import { SubmitLimit } from "./http/submitLimit.js";
 import { installTextGuard } from "./http/textGuard.js";
 import { frameworkErrorHandler, installWeb } from "./http/web.js";
 import { Hub } from "./hub/hub.js";
+import { reactions } from "./reactions/index.js";
+import { startSweeper } from "./sweeper.js";
 
 export interface AppOptions {
   config: Config;
@@ -46,29 +49,14 @@ export interface AppOptions {
   rateLimitRedis?: Redis;
   /** How often overdue requests and codes are swept (ms); 0 switches the sweeper off (tests drive it). */
   sweepEveryMs?: number;
+  /** How often the sweeper's reconcile pass re-examines queues nobody was offered from (ms; default 5 s). */
+  reconcileEveryMs?: number;
 }
 
 export interface App {
   server: FastifyInstance;
   deps: Deps;
   hub: Hub;
-}
-
-/** Time passing for requests and codes: a periodic, idempotent sweep (safe on every node at once). */
-function startSweeper(server: FastifyInstance, deps: Deps, everyMs: number): void {
-  if (everyMs <= 0) return;
-  let running = false;
-  const timer = setInterval(() => {
-    if (running) return;
-    running = true;
-    Promise.all([sweep(deps), sweepCodes(deps), sweepOffers(deps)])
-      .catch((err: unknown) => deps.log.warn({ err }, "sweep failed; will retry"))
-      .finally(() => {
-        running = false;
-      });
-  }, everyMs);
-  timer.unref();
-  server.addHook("onClose", async () => clearInterval(timer));
 }
 
 export async function buildApp(options: AppOptions): Promise<App> {
@@ -84,6 +72,17 @@ export async function buildApp(options: AppOptions): Promise<App> {
     ajv: { customOptions: { allErrors: true, removeAdditional: false, coerceTypes: false } },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
+  const metrics = createMetrics();
+  const reactionFailures = new client.Counter({
+    name: "helpgate_reaction_failures_total",
+    help: "Reactions (side effects after a committed change) that failed, by reaction",
+    labelNames: ["reaction"] as const,
+    registers: [metrics.registry],
+  });
+  const events = new Reactions(reactions, {
+    onFailure: (reaction) => reactionFailures.inc({ reaction }),
+    failpoint: config.failpoint,
+  });
   const deps: Deps = {
     db,
     config,
@@ -91,13 +90,23 @@ export async function buildApp(options: AppOptions): Promise<App> {
     log: server.log,
     bus: options.bus ?? new InProcessBus(),
     presence: options.presence ?? new InProcessPresence(),
+    events,
   };
+  events.attach(deps);
   const hub = new Hub(deps.bus);
   // A cluster's bus may lose events (Redis away, a node restarted): the affected sockets catch up.
   deps.bus.onMissed?.((channels) => void hub.resyncChannels(channels));
-  const metrics = createMetrics();
 
   installErrorHandling(server);
+  // Anonymous submits per address per portal, counted where the sign-in rate limit counts.
+  server.decorate(
+    "submitLimit",
+    new SubmitLimit(config.submitsPerAddress, deps.now, {
+      redis: options.rateLimitRedis,
+      namespace: `${config.redisPrefix}rate-limit:`,
+      log: server.log,
+    }),
+  );
   await server.register(fastifyCookie);
   // The security headers of every answer, built once: @fastify/helmet builds a new helmet (and
   // parses the CSP again) on every request, which the benchmark's profile showed on each portal view.
@@ -144,8 +153,8 @@ export async function buildApp(options: AppOptions): Promise<App> {
       info: { title: "Helpgate API", version: "1" },
       servers: [{ url: config.publicUrl }],
     },
-    transform: ({ schema, url }) =>
-      url.startsWith("/api/v1") ? { schema, url } : { schema: { ...schema, hide: true }, url },
+    // Only /api/v1, each route with the refusals every route may give (413, 415, 503).
+    transform: documentCommonResponses,
   });
 
   await server.register(
@@ -164,6 +173,10 @@ export async function buildApp(options: AppOptions): Promise<App> {
   installHealth(server, deps, metrics);
   await installRealtime(server, deps, hub);
   await installWeb(server, deps);
-  startSweeper(server, deps, options.sweepEveryMs ?? 1000);
+  const stopSweeper = startSweeper(deps, {
+    everyMs: options.sweepEveryMs ?? 1000,
+    reconcileEveryMs: options.reconcileEveryMs ?? config.reconcileEveryMs,
+  });
+  server.addHook("onClose", async () => stopSweeper());
   return { server, deps, hub };
 }

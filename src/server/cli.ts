@@ -4,11 +4,13 @@ import { InProcessBus } from "./bus/inProcessBus.js";
 import { InProcessPresence } from "./bus/presence.js";
 import { insertNewAccount } from "./commands/accounts.js";
 import type { Deps } from "./commands/context.js";
-import { insertNewUser, setPassword } from "./commands/users.js";
+import { setPassword } from "./commands/users.js";
 import { ConfigError, loadConfig } from "./config.js";
 import { type Db, migrate, openDatabase } from "./db/database.js";
 import { DomainError } from "./domain/errors.js";
+import { noReactions } from "./events/reactions.js";
 import { findAccount, listAccounts } from "./store/accounts.js";
+import { insertNewUser } from "./store/newUser.js";
 import { findUserByEmail, listUsers } from "./store/users.js";
 
 const USAGE = `Helpgate operator CLI — works on the database DATABASE_URL points at (default: ./data/helpgate.sqlite).
@@ -180,6 +182,7 @@ export async function main(argv: string[]): Promise<number> {
       log: { info: () => {}, warn: () => {}, error: (o: unknown) => console.error(o) },
       bus: new InProcessBus(),
       presence: new InProcessPresence(),
+      events: noReactions,
     };
     await run(argv, deps);
     return 0;

@@ -1,4 +1,5 @@
 import path from "node:path";
+import type { SocketLimitSettings } from "./http/socketLimits.js";
 
 /** Everything Helpgate reads from its environment, each with a safe default. */
 export interface Config {
@@ -16,12 +17,23 @@ export interface Config {
    * Changes are announced to every node at once; this bounds what no event announces.
    */
   portalPageCacheMs: number;
+  /** How often the sweeper's reconcile pass re-examines queues with nobody offered (HELPGATE_RECONCILE_MS). */
+  reconcileEveryMs: number;
+  /**
+   * Test-only fault injection (HELPGATE_FAILPOINT=crash-before-reactions:<event type>): the process
+   * kills itself after a change committed and before its reactions ran. Never set in production.
+   */
+  failpoint: string | null;
   iceServers: RTCIceServerConfig[];
   logLevel: string;
   dataDir: string;
   adminEmail: string | null;
   adminPassword: string | null;
   demo: boolean;
+  /** Abuse limits of the WebSocket (HELPGATE_WS_*): messages per socket and sign-in, sockets per sign-in and address. */
+  socketLimits: SocketLimitSettings;
+  /** Requests and offline messages one client address may submit to one portal per SUBMIT_WINDOW_MS (0: no limit). */
+  submitsPerAddress: number;
   trustProxy: boolean;
   /** The bearer token `/metrics` asks for (HELPGATE_METRICS_TOKEN); null: `/metrics` is not served on the main port. */
   metricsToken: string | null;
@@ -41,6 +53,30 @@ export interface RTCIceServerConfig {
 }
 
 export class ConfigError extends Error {}
+
+/** A whole number from the environment within [min, max], or the default when unset. */
+function parseWhole(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === "") return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min || n > max) {
+    throw new ConfigError(`${name} must be a whole number from ${min} to ${max}, got "${raw}"`);
+  }
+  return n;
+}
+
+/** The WebSocket's limits; see socketLimits.ts and the README's Security paragraph for why these numbers. */
+function parseSocketLimits(env: NodeJS.ProcessEnv): SocketLimitSettings {
+  return {
+    messagesPerSecond: parseWhole(env, "HELPGATE_WS_MESSAGES_PER_SECOND", 10, 0, 100_000),
+    messageBurst: parseWhole(env, "HELPGATE_WS_MESSAGE_BURST", 60, 1, 1_000_000),
+    signInMessagesPerSecond: parseWhole(env, "HELPGATE_WS_SIGNIN_MESSAGES_PER_SECOND", 20, 0, 100_000),
+    signInMessageBurst: parseWhole(env, "HELPGATE_WS_SIGNIN_MESSAGE_BURST", 120, 1, 1_000_000),
+    refusalsBeforeClose: parseWhole(env, "HELPGATE_WS_REFUSALS_BEFORE_CLOSE", 100, 0, 1_000_000),
+    socketsPerSignIn: parseWhole(env, "HELPGATE_WS_SOCKETS_PER_SIGNIN", 20, 0, 1_000_000),
+    socketsPerAddress: parseWhole(env, "HELPGATE_WS_SOCKETS_PER_ADDRESS", 1000, 0, 10_000_000),
+  };
+}
 
 const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"];
 
@@ -146,6 +182,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: string[] 
     redisPrefix,
     presenceTtlMs: presenceTtl * 1000,
     portalPageCacheMs,
+    reconcileEveryMs: parseWhole(env, "HELPGATE_RECONCILE_MS", 5000, 200, 600_000),
+    failpoint: env.HELPGATE_FAILPOINT || null,
     iceServers: parseIceServers(env.ICE_SERVERS),
     logLevel,
     dataDir,
@@ -155,5 +193,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: string[] 
     metricsToken: parseMetricsToken(env.HELPGATE_METRICS_TOKEN),
     metricsListen: parseListen(env.HELPGATE_METRICS_LISTEN),
     demo: !argv.includes("--no-demo") && parseBool(env.HELPGATE_DEMO, true),
+    socketLimits: parseSocketLimits(env),
+    submitsPerAddress: parseWhole(env, "HELPGATE_SUBMITS_PER_ADDRESS", 60, 0, 1_000_000),
   };
 }

@@ -4,7 +4,7 @@ import type { Mode, PortalType } from "../shared/model.js";
 import { insertNewAccount } from "./commands/accounts.js";
 import type { Deps } from "./commands/context.js";
 import { insertNewPortal, portalUrl } from "./commands/portals.js";
-import { insertNewUser } from "./commands/users.js";
+import { insertNewUser } from "./store/newUser.js";
 import { countUsers } from "./store/users.js";
 
 export interface Credential {

@@ -64,6 +64,8 @@ export interface ApiFieldProblem {
 export interface ApiError {
   error: string;
   message: string;
+  /** The values the message was built from (a name, a limit), so a client words it in its own language. */
+  params?: Record<string, string | number>;
   fields?: Record<string, ApiFieldProblem>;
 }
 

@@ -181,7 +181,16 @@ export type AgentServerMessage =
   | { type: "availability"; available: boolean }
   | { type: "session.ended"; sessionId: string; endedAt: number; endedBy: "agent" | "customer" }
   | { type: "ack"; ref: string; seq?: number }
-  | { type: "error"; code: string; message: string; ref?: string };
+  /** `rate_limited` (WebSocket limits) says in `retryAfterMs` when a message would be handled again. */
+  | {
+      type: "error";
+      code: string;
+      message: string;
+      ref?: string;
+      retryAfterMs?: number;
+      /** The values the message was built from (already_taken: name; at_limit: limit). */
+      params?: Record<string, string | number>;
+    };
 
 // ── agent → server ────────────────────────────────────────────────────────────
 export type AgentClientMessage =
@@ -228,7 +237,16 @@ export type CustomerServerMessage =
   | { type: "pointer"; x: number; y: number }
   | { type: "message"; message: ChatMessage }
   | { type: "ack"; ref: string; seq?: number }
-  | { type: "error"; code: string; message: string; ref?: string };
+  /** `rate_limited` (WebSocket limits) says in `retryAfterMs` when a message would be handled again. */
+  | {
+      type: "error";
+      code: string;
+      message: string;
+      ref?: string;
+      retryAfterMs?: number;
+      /** The values the message was built from (already_taken: name; at_limit: limit). */
+      params?: Record<string, string | number>;
+    };
 
 // ── customer → server ─────────────────────────────────────────────────────────
 export type CustomerClientMessage =

@@ -97,6 +97,8 @@ describe.each(dialects())("first accept wins on %s", (dialect) => {
       expect(loser.body as ApiError).toEqual({
         error: "already_taken",
         message: `Already taken by ${winner.agent.user.displayName}.`,
+        // The winner's name as a parameter: the console words it without parsing this text.
+        params: { name: winner.agent.user.displayName },
       });
     }
 

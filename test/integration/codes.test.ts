@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { sweepCodes } from "../../src/server/commands/codes.js";
+import { sweepCodes } from "../../src/server/sweeper.js";
 import type { ApiError, Portal } from "../../src/shared/api.js";
 import type { CodeView } from "../../src/shared/protocol.js";
 import { type Call, call, freshAddress } from "../support/app.js";
@@ -130,6 +130,7 @@ describe.each(dialects())("session codes on %s", (dialect) => {
     expect(ninth.body).toEqual({
       error: "too_many_codes",
       message: "You have 8 live codes, the most allowed; cancel one first.",
+      params: { limit: 8 },
     });
     expect((await listCodes(d.agent)).length).toBe(8);
     const first = codes[0];

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { sweep } from "../../src/server/commands/requests.js";
+import { sweepRequests } from "../../src/server/sweeper.js";
 import type { ConsoleSnapshot } from "../../src/shared/protocol.js";
 import { call } from "../support/app.js";
 import { dialects } from "../support/databases.js";
@@ -70,7 +70,7 @@ describe.each(dialects())("the console snapshot after a reconnect on %s", (diale
     ).toBe(200);
     expect((await decline(world, yuri, forYuri.requestId)).status).toBe(200);
     world.clock.advance(31_000);
-    await sweep(world.app.deps);
+    await sweepRequests(world.app.deps);
     const alsoForYuri = await ask(world, pick.slug, { name: "AlsoForYuri" }, yuri.user.id);
     mineCustomer.send({ type: "send", body: "are you there?", ref: "m" });
     await mineCustomer.next((m) => m.type === "ack");

@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { sweepCodes } from "../../src/server/commands/codes.js";
-import { sweep } from "../../src/server/commands/requests.js";
+import { sweepCodes, sweepRequests } from "../../src/server/sweeper.js";
 import type { CodeView } from "../../src/shared/protocol.js";
 import { call, freshAddress } from "../support/app.js";
 import { dialects } from "../support/databases.js";
@@ -100,7 +99,7 @@ describe.each(dialects())("tenant isolation of events on %s", (dialect) => {
     ).toBe(200);
     const r4 = await ask(world, a.question, { name: "Secret Four", question: "q" });
     world.clock.advance(10 * 60_000);
-    await sweep(world.app.deps);
+    await sweepRequests(world.app.deps);
     // An offline message.
     expect(
       (

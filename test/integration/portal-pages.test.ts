@@ -2,7 +2,7 @@ import fs from "node:fs";
 import path from "node:path";
 import type { LightMyRequestResponse } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { sweep } from "../../src/server/commands/requests.js";
+import { sweepRequests } from "../../src/server/sweeper.js";
 import type { Portal, User } from "../../src/shared/api.js";
 import type { CodeView } from "../../src/shared/protocol.js";
 import {
@@ -357,7 +357,7 @@ describe.each(dialects())("customer portal pages on %s", (dialect) => {
   it("nobody answers within 10 minutes → no-response, with the offer to leave a message", async () => {
     const { id, cookie } = ticketOf(await post(`/p/${slugs.button}`, {}));
     clock.advance(11 * 60_000);
-    await sweep(app.deps);
+    await sweepRequests(app.deps);
     const body = expectPage(await get(`/r/${id}`, cookie), 200);
     expect(body).toContain("Sorry, nobody could answer in time");
     expect(body).toContain(`href="/p/${slugs.button}/offline"`);

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { sweepOffers } from "../../src/server/commands/queue.js";
-import { sweep } from "../../src/server/commands/requests.js";
+import { Reactions } from "../../src/server/events/reactions.js";
+import { sweepOffers, sweepRequests } from "../../src/server/sweeper.js";
 import type { Portal } from "../../src/shared/api.js";
 import type { AgentServerMessage, CustomerServerMessage, OfferView } from "../../src/shared/protocol.js";
 import { call } from "../support/app.js";
@@ -17,6 +17,7 @@ import {
   eventsOf,
   eventually,
   onlineAgent,
+  patchUser,
   requestRow,
   seedAgent,
   seedTenant,
@@ -314,13 +315,103 @@ describe.each(dialects())("queue mode on %s", (dialect) => {
     expect(portal.maxWaitSeconds).toBe(60);
     const c = await customer(portal, "Lou");
     const held = offerOf(await (sockets[0] as AgentSocket).next(isOfferFor(c.requestId)));
-    await sweep(world.app.deps);
+    await sweepRequests(world.app.deps);
     expect((await requestRow(world, c.requestId)).state).toBe("waiting");
     world.clock.advance(61_000);
-    await sweep(world.app.deps);
+    await sweepRequests(world.app.deps);
     expect((await requestRow(world, c.requestId)).state).toBe("no-response");
     await c.ws.next((m) => m.type === "status" && m.status.state === "no-response");
     // the offer it had out is withdrawn
     await (sockets[0] as AgentSocket).next(isClosed(held.id, "withdrawn"));
+  });
+
+  it("take next and accepting an offer hold the agent's session limit (409 at_limit with the limit)", async () => {
+    const { tenant, agents, portal, sockets } = await line("q-limit", ["lia", "max"]);
+    const [lia, max] = agents as [Agent, Agent];
+    await setAvailable(world, max, false);
+    // Lia, limit 1, takes the first customer: now she is at her limit.
+    await patchUser(world, tenant, lia, { maxSessions: 1 });
+    const a = await customer(portal, "Ada");
+    const offer = offerOf(await (sockets[0] as AgentSocket).next(isOfferFor(a.requestId)));
+    expect((await post(world, lia, `/offers/${offer.id}/accept`)).status).toBe(200);
+    const b = await customer(portal, "Bea");
+    // Nobody free: Bea waits without an offer, and take next refuses Lia at her limit.
+    const refused = await post(world, lia, "/queue/take-next");
+    expect(refused.status).toBe(409);
+    expect(refused.body).toEqual({
+      error: "at_limit",
+      message: "You are at your limit of 1 session; end one first.",
+      params: { limit: 1 },
+    });
+    expect((await requestRow(world, b.requestId)).state).toBe("waiting");
+
+    // An offer held while a session opens elsewhere (another node, same instant): accepting it
+    // is refused inside the transaction, not past the limit.
+    await setAvailable(world, max, true);
+    const held = offerOf(await (sockets[1] as AgentSocket).next(isOfferFor(b.requestId)));
+    await patchUser(world, tenant, max, { maxSessions: 1 });
+    await world.app.deps.db.kysely
+      .insertInto("sessions")
+      .values({
+        id: `${b.requestId}-elsewhere`,
+        account_id: tenant.account.id,
+        request_id: a.requestId,
+        agent_id: max.user.id,
+        started_at: world.clock.now(),
+        ended_at: null,
+      })
+      .execute();
+    const late = await post(world, max, `/offers/${held.id}/accept`);
+    expect(late.status).toBe(409);
+    expect((late.body as { error: string; params: unknown }).params).toEqual({ limit: 1 });
+    expect((await requestRow(world, b.requestId)).state).toBe("waiting");
+  });
+
+  it("a side effect that fails after the commit does not turn the accept into a 500: the session stands, the failure is logged and counted", async () => {
+    const { agents, portal, sockets } = await line("q-failing", ["ned"]);
+    const c = await customer(portal, "Ola");
+    const offer = offerOf(await (sockets[0] as AgentSocket).next(isOfferFor(c.requestId)));
+    await c.ws.next((m) => m.type === "queue");
+    const events = world.app.deps.events;
+    if (!(events instanceof Reactions)) throw new Error("the app's events are not the reactions emitter");
+    const before = events.failures.get("queueDispatch") ?? 0;
+    // The queue's re-examination after the accept cannot reach presence (say, Redis is gone).
+    const presence = world.app.deps.presence;
+    const original = presence.onlineAmong.bind(presence);
+    presence.onlineAmong = async () => {
+      throw new Error("injected: presence unreachable");
+    };
+    let accepted: Awaited<ReturnType<typeof post>>;
+    try {
+      accepted = await post(world, agents[0] as Agent, `/offers/${offer.id}/accept`);
+    } finally {
+      presence.onlineAmong = original;
+    }
+    expect(accepted.status).toBe(200);
+    expect((await requestRow(world, c.requestId)).state).toBe("accepted");
+    expect(events.failures.get("queueDispatch")).toBe(before + 1);
+    // The announcement ran before the failing reaction: the customer is in the session.
+    await c.ws.next((m) => m.type === "status" && m.status.state === "accepted");
+  });
+
+  it("a burst of capacity changes for one portal dispatches it at most a few times, not once each (coalesced)", async () => {
+    const { tenant, agents, portal, sockets } = await line("q-burst-cap", ["oli", "pia"]);
+    const ws = sockets[0] as AgentSocket;
+    await barrier(ws);
+    const mark = ws.received.length;
+    await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        world.app.deps.events.emit({
+          type: "agent.capacityChanged",
+          accountId: tenant.account.id,
+          agentId: (agents[i % 2] as Agent).user.id,
+          portalIds: [portal.id],
+        }),
+      ),
+    );
+    await barrier(ws);
+    const dispatches = ws.received.slice(mark).filter((m) => m.type === "queue.stat").length;
+    expect(dispatches).toBeGreaterThanOrEqual(1);
+    expect(dispatches).toBeLessThanOrEqual(3);
   });
 });

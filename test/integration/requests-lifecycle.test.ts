@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { sweep } from "../../src/server/commands/requests.js";
+import { sweepRequests } from "../../src/server/sweeper.js";
 import type { ApiError } from "../../src/shared/api.js";
 import type { CustomerStatus, RequestView } from "../../src/shared/protocol.js";
 import { call } from "../support/app.js";
@@ -108,7 +108,11 @@ describe.each(dialects())("request lifecycle on %s", (dialect) => {
 
     const again = await decline(world, d.anna, s.requestId);
     expect(again.status).toBe(409);
-    expect(again.body).toEqual({ error: "not_waiting", message: "This request was declined." });
+    expect(again.body).toEqual({
+      error: "not_waiting",
+      message: "This request was declined.",
+      params: { state: "declined" },
+    });
     const late = await accept(world, d.anna, s.requestId);
     expect(late.status).toBe(409);
     expect((late.body as ApiError).message).toBe("This request was declined.");
@@ -133,12 +137,12 @@ describe.each(dialects())("request lifecycle on %s", (dialect) => {
     expect(Number(row.deadline_at) - Number(row.created_at)).toBe(30_000);
 
     world.clock.advance(29_000);
-    await sweep(world.app.deps);
+    await sweepRequests(world.app.deps);
     expect((await requestRow(world, s.requestId)).state).toBe("waiting");
 
     world.clock.advance(1_000);
     const before = world.clock.now();
-    await sweep(world.app.deps);
+    await sweepRequests(world.app.deps);
     expect((await requestRow(world, s.requestId)).state).toBe("no-response");
     const status = statusOf(await cws.next(isStatus("no-response")));
     expect(status.reason).toBe("agent_unavailable");
@@ -149,7 +153,7 @@ describe.each(dialects())("request lifecycle on %s", (dialect) => {
 
     // Sweeping again changes nothing and tells nobody anything new.
     const mark = await barrier(cws);
-    await sweep(world.app.deps);
+    await sweepRequests(world.app.deps);
     await barrier(cws);
     expect(eventsOf(cws, mark)).toEqual([]);
     expect((await transitionsOf(world, s.requestId)).length).toBe(2);
@@ -160,17 +164,21 @@ describe.each(dialects())("request lifecycle on %s", (dialect) => {
     const s = await ask(world, d.question);
     const cws = await customer(s.requestId, s.cookie);
     world.clock.advance(10 * 60_000 - 1_000);
-    await sweep(world.app.deps);
+    await sweepRequests(world.app.deps);
     expect((await requestRow(world, s.requestId)).state).toBe("waiting");
     world.clock.advance(1_000);
-    await sweep(world.app.deps);
+    await sweepRequests(world.app.deps);
     const status = statusOf(await cws.next(isStatus("no-response")));
     expect(status.reason).toBe("no_response");
     for (const ws of [d.annaWs, d.benWs]) await ws.next(isUpdateOf(s.requestId, "no-response"));
     expect((await transitionsOf(world, s.requestId)).map((e) => e.state)).toEqual(["waiting", "no-response"]);
     const late = await accept(world, d.anna, s.requestId);
     expect(late.status).toBe(409);
-    expect(late.body).toEqual({ error: "not_waiting", message: "This request timed out." });
+    expect(late.body).toEqual({
+      error: "not_waiting",
+      message: "This request timed out.",
+      params: { state: "no-response" },
+    });
   });
 
   it("the customer cancels over REST: canceled, and the agents are told", async () => {
@@ -189,7 +197,11 @@ describe.each(dialects())("request lifecycle on %s", (dialect) => {
     expect((await transitionsOf(world, s.requestId)).map((e) => e.state)).toEqual(["waiting", "canceled"]);
     const late = await accept(world, d.anna, s.requestId);
     expect(late.status).toBe(409);
-    expect(late.body).toEqual({ error: "not_waiting", message: "The customer canceled this request." });
+    expect(late.body).toEqual({
+      error: "not_waiting",
+      message: "The customer canceled this request.",
+      params: { state: "canceled" },
+    });
     // Without the request's cookie nobody can cancel it.
     const s2 = await ask(world, d.question);
     const stranger = await call(world.app, null, "POST", `/api/v1/customer/requests/${s2.requestId}/cancel`);
@@ -216,10 +228,10 @@ describe.each(dialects())("request lifecycle on %s", (dialect) => {
     await eventually(async () => (await requestRow(world, s.requestId)).customer_gone_at !== null);
 
     world.clock.advance(59_000);
-    await sweep(world.app.deps);
+    await sweepRequests(world.app.deps);
     expect((await requestRow(world, s.requestId)).state).toBe("waiting");
     world.clock.advance(1_000);
-    await sweep(world.app.deps);
+    await sweepRequests(world.app.deps);
     expect((await requestRow(world, s.requestId)).state).toBe("canceled");
     for (const ws of [d.annaWs, d.benWs]) await ws.next(isUpdateOf(s.requestId, "canceled"));
     expect((await transitionsOf(world, s.requestId)).map((e) => e.state)).toEqual(["waiting", "canceled"]);
@@ -238,7 +250,7 @@ describe.each(dialects())("request lifecycle on %s", (dialect) => {
     const second = await customer(s.requestId, s.cookie);
     expect((await requestRow(world, s.requestId)).customer_gone_at).toBeNull();
     world.clock.advance(120_000);
-    await sweep(world.app.deps);
+    await sweepRequests(world.app.deps);
     expect((await requestRow(world, s.requestId)).state).toBe("waiting");
 
     // Two tabs: closing one of them is not leaving.
@@ -248,7 +260,7 @@ describe.each(dialects())("request lifecycle on %s", (dialect) => {
     await new Promise((r) => setTimeout(r, 50));
     expect((await requestRow(world, s.requestId)).customer_gone_at).toBeNull();
     world.clock.advance(120_000);
-    await sweep(world.app.deps);
+    await sweepRequests(world.app.deps);
     expect((await requestRow(world, s.requestId)).state).toBe("waiting");
     expect((await accept(world, d.anna, s.requestId)).status).toBe(200);
     expect(statusOf(await third.next(isStatus("accepted"))).agentName).toBe("anna");
@@ -321,6 +333,7 @@ describe.each(dialects())("request lifecycle on %s", (dialect) => {
     expect(full.body).toEqual({
       error: "at_limit",
       message: "You are at your limit of 2 sessions; end one first.",
+      params: { limit: 2 },
     });
     expect((await requestRow(world, s3.requestId)).state).toBe("waiting");
     // Ending a session frees a place.
@@ -340,6 +353,7 @@ describe.each(dialects())("request lifecycle on %s", (dialect) => {
       expect(a.body).toEqual({
         error: "at_limit",
         message: "You are at your limit of 1 session; end one first.",
+        params: { limit: 1 },
       });
     }
     const open = await world.app.deps.db.kysely

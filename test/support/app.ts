@@ -4,7 +4,7 @@ import path from "node:path";
 import type { LightMyRequestResponse } from "fastify";
 import { type App, buildApp } from "../../src/server/app.js";
 import { insertNewAccount } from "../../src/server/commands/accounts.js";
-import { insertNewUser } from "../../src/server/commands/users.js";
+import { insertNewUser } from "../../src/server/store/newUser.js";
 import { type Config, loadConfig } from "../../src/server/config.js";
 import type { Dialect, OpenOptions } from "../../src/server/db/database.js";
 import type { Account, User } from "../../src/shared/api.js";

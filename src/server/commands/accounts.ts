@@ -3,6 +3,7 @@ import type { Account, User } from "../../shared/api.js";
 import type { Mode } from "../../shared/model.js";
 import { DomainError } from "../domain/errors.js";
 import { assertModeChangeAllowed, assertWebChatSwitchAllowed } from "../domain/portals.js";
+import { visibleAccounts } from "../policy.js";
 import {
   findAccount,
   insertAccount,
@@ -10,11 +11,10 @@ import {
   lockAccount,
   updateAccountRow,
 } from "../store/accounts.js";
+import { insertNewUser } from "../store/newUser.js";
 import { listPortals } from "../store/portals.js";
 import { accountFor, requireOperator } from "./access.js";
 import type { Actor, Deps } from "./context.js";
-import { customerPagesChanged } from "./portalPages.js";
-import { insertNewUser } from "./users.js";
 
 export interface NewAccount {
   name: string;
@@ -65,9 +65,10 @@ export async function createAccount(deps: Deps, actor: Actor, input: NewAccount)
 
 /** Operators see every account; everyone else sees their own. */
 export async function accountsOf(deps: Deps, actor: Actor): Promise<Account[]> {
-  if (actor.user.role === "operator") return listAccounts(deps.db.kysely);
-  if (!actor.user.accountId) return [];
-  const own = await findAccount(deps.db.kysely, actor.user.accountId);
+  const visible = visibleAccounts(actor.user);
+  if (visible === "all") return listAccounts(deps.db.kysely);
+  if (visible === null) return [];
+  const own = await findAccount(deps.db.kysely, visible);
   return own ? [own] : [];
 }
 
@@ -112,6 +113,6 @@ export async function updateAccount(
     await updateAccountRow(trx, next);
     return next;
   });
-  await customerPagesChanged(deps, accountId);
+  await deps.events.emit({ type: "portals.changed", accountId });
   return updated;
 }

@@ -1,6 +1,5 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import type { CodeView, SessionView } from "../../shared/protocol.js";
-import { channels } from "../bus/bus.js";
 import { isUniqueViolation } from "../db/database.js";
 import {
   CODE_LIFETIME_MS,
@@ -13,8 +12,11 @@ import {
   REDEEM_FAILURES_PER_CLIENT,
 } from "../domain/codes.js";
 import { DomainError, fieldError, notFound } from "../domain/errors.js";
+import { assertAssignedTo, consoleAccount } from "../policy.js";
+import { toCodeView } from "../queries/codes.js";
+import { sessionViewOf } from "../queries/sessions.js";
+import { agentName } from "../store/agents.js";
 import {
-  type CodeRecord,
   cancelCodeRow,
   countRedeemFailures,
   expireCodes,
@@ -26,40 +28,11 @@ import {
   redeemCodeRow,
 } from "../store/codes.js";
 import { findPortal } from "../store/portals.js";
-import { findRequest } from "../store/requests.js";
+import { findRequest, insertWithSessionNumber, type RequestRecord } from "../store/requests.js";
+import { openSession } from "../store/sessions.js";
+import { openPortal } from "./access.js";
 import { hashToken } from "./auth.js";
 import type { Actor, Deps } from "./context.js";
-import { type CustomerTicket, insertWithSessionId, openPortal, sessionStarted } from "./requests.js";
-import { beginSession } from "./sessions.js";
-
-function toCodeView(deps: Deps, c: CodeRecord): CodeView {
-  const base = deps.config.publicUrl;
-  return {
-    id: c.id,
-    code: c.code,
-    name: c.name,
-    portalId: c.portalId,
-    portalName: c.portalName,
-    portalSlug: c.portalSlug,
-    createdAt: c.createdAt,
-    expiresAt: c.expiresAt,
-    joinUrl: `${base}/join/${c.code}`,
-    portalUrl: `${base}/p/${c.portalSlug}?code=${c.code}`,
-  };
-}
-
-function agentAccount(actor: Actor): string {
-  if (!actor.user.accountId)
-    throw new DomainError(403, "forbidden", "Only agents of an account can manage codes.");
-  return actor.user.accountId;
-}
-
-export async function listCodes(deps: Deps, actor: Actor): Promise<CodeView[]> {
-  const accountId = agentAccount(actor);
-  return (await listLiveCodes(deps.db.kysely, accountId, actor.user.id, deps.now())).map((c) =>
-    toCodeView(deps, c),
-  );
-}
 
 /** BEHAVIOUR.md §6: 9 crypto-random digits, unique among live codes, 20 minutes, at most 8 live per agent. */
 export async function createCode(
@@ -68,7 +41,7 @@ export async function createCode(
   portalId: string,
   name: string,
 ): Promise<CodeView> {
-  const accountId = agentAccount(actor);
+  const accountId = consoleAccount(actor.user);
   const db = deps.db.kysely;
   const portal = await findPortal(db, accountId, portalId);
   if (!portal) throw fieldError(404, "portalId", "not_found", "Portal not found.");
@@ -80,8 +53,11 @@ export async function createCode(
       `${portal.name} is not a code portal; choose a code portal.`,
     );
   }
-  if (!portal.agentIds.includes(actor.user.id)) {
-    throw fieldError(403, "portalId", "not_assigned", `You are not assigned to ${portal.name}.`);
+  try {
+    assertAssignedTo(actor.user, portal);
+  } catch (err) {
+    if (err instanceof DomainError) throw fieldError(err.status, "portalId", err.code, err.message);
+    throw err;
   }
   const now = deps.now();
   await expireCodes(db, now);
@@ -91,7 +67,7 @@ export async function createCode(
       409,
       "too_many_codes",
       `You have ${MAX_LIVE_CODES_PER_AGENT} live codes, the most allowed; cancel one first.`,
-    );
+    ).withParams({ limit: MAX_LIVE_CODES_PER_AGENT });
   }
   const id = randomUUID();
   for (let attempt = 0; ; attempt++) {
@@ -111,16 +87,16 @@ export async function createCode(
       if (!isUniqueViolation(err) || attempt >= 8) throw err;
     }
   }
-  await deps.bus.publish(channels.user(actor.user.id), { type: "codes.changed", agentId: actor.user.id });
+  await deps.events.emit({ type: "codes.changed", agentId: actor.user.id });
   const created = (await listLiveCodes(db, accountId, actor.user.id, now)).find((c) => c.id === id);
   if (!created) throw new Error("code vanished after insert");
   return toCodeView(deps, created);
 }
 
 export async function cancelCode(deps: Deps, actor: Actor, codeId: string): Promise<void> {
-  const accountId = agentAccount(actor);
+  const accountId = consoleAccount(actor.user);
   if (!(await cancelCodeRow(deps.db.kysely, accountId, actor.user.id, codeId))) throw notFound("Code");
-  await deps.bus.publish(channels.user(actor.user.id), { type: "codes.changed", agentId: actor.user.id });
+  await deps.events.emit({ type: "codes.changed", agentId: actor.user.id });
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -179,7 +155,7 @@ export interface RedeemInput {
 export async function redeemCode(
   deps: Deps,
   input: RedeemInput,
-): Promise<CustomerTicket & { session: SessionView }> {
+): Promise<{ request: RequestRecord; token: string; session: SessionView }> {
   const db = deps.db.kysely;
   const now = deps.now();
   await brake(deps, input.client, now);
@@ -202,16 +178,12 @@ export async function redeemCode(
     if (Math.random() < 0.01) await pruneRedeemFailures(db, now - REDEEM_FAILURE_WINDOW_MS);
     throw unknownCode();
   }
-  const agent = await db
-    .selectFrom("users")
-    .select(["display_name"])
-    .where("id", "=", found.agentId)
-    .executeTakeFirst();
+  const name = await agentName(db, found.agentId);
   const token = randomBytes(24).toString("base64url");
   const requestId = randomUUID();
   const won = await db.transaction().execute(async (trx) => {
     if (!(await redeemCodeRow(trx, found.id, requestId, now))) return false;
-    await insertWithSessionId(trx, {
+    await insertWithSessionNumber(trx, {
       id: requestId,
       accountId: found.accountId,
       portalId: found.portalId,
@@ -229,13 +201,13 @@ export async function redeemCode(
       createdAt: now,
       deadlineAt: null,
     });
-    await beginSession(trx, {
+    await openSession(trx, {
       accountId: found.accountId,
       requestId,
       agentId: found.agentId,
       startedAt: now,
       portalId: found.portalId,
-      agentName: agent?.display_name ?? "",
+      agentName: name,
     });
     return true;
   });
@@ -245,14 +217,10 @@ export async function redeemCode(
   }
   const request = await findRequest(db, found.accountId, requestId);
   if (!request) throw new Error("request vanished after insert");
-  const session = await sessionStarted(deps, request, found.agentId, agent?.display_name ?? "", now);
-  await deps.bus.publish(channels.user(found.agentId), { type: "codes.changed", agentId: found.agentId });
+  const session = await sessionViewOf(deps, request, found.agentId, name, now);
+  await deps.events.emit(
+    { type: "session.started", session, request },
+    { type: "codes.changed", agentId: found.agentId },
+  );
   return { request, token, session };
-}
-
-export async function sweepCodes(deps: Deps): Promise<void> {
-  const expired = await expireCodes(deps.db.kysely, deps.now());
-  for (const agentId of new Set(expired.map((e) => e.agentId))) {
-    await deps.bus.publish(channels.user(agentId), { type: "codes.changed", agentId });
-  }
 }

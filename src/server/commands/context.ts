@@ -3,9 +3,10 @@ import type { Bus } from "../bus/bus.js";
 import type { Presence } from "../bus/presence.js";
 import type { Config } from "../config.js";
 import type { Db } from "../db/database.js";
+import type { Events } from "../events/events.js";
 import type { UserRow } from "../store/users.js";
 
-/** What every command gets: the store, the settings, a clock and a logger. */
+/** What every command gets: the store, the settings, a clock, a logger, and where to say what happened. */
 export interface Deps {
   db: Db;
   config: Config;
@@ -13,9 +14,19 @@ export interface Deps {
   log: Pick<FastifyBaseLogger, "info" | "warn" | "error">;
   bus: Bus;
   presence: Presence;
+  /** Domain events after commit; the reactions (src/server/reactions/) do the rest. */
+  events: Events;
 }
 
 /** The signed-in person a command acts for. */
 export interface Actor {
   user: UserRow;
 }
+
+/**
+ * Who acts in a live session: its agent (signed in), or its customer — proven by the token of the
+ * one request they own, so a customer party can only ever reach that request's session.
+ */
+export type Party =
+  | { kind: "agent"; actor: Actor }
+  | { kind: "customer"; accountId: string; requestId: string; name: string };

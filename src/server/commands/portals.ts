@@ -24,7 +24,6 @@ import {
 import { countUserIdsInAccount } from "../store/users.js";
 import { accountFor } from "./access.js";
 import type { Actor, Deps } from "./context.js";
-import { customerPagesChanged } from "./portalPages.js";
 
 export interface PortalInput {
   slug: string;
@@ -184,7 +183,7 @@ export async function updatePortal(
     }
     return next;
   });
-  await customerPagesChanged(deps, accountId);
+  await deps.events.emit({ type: "portals.changed", accountId });
   return withUrl(deps, row);
 }
 

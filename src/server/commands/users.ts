@@ -1,20 +1,22 @@
-import { randomUUID } from "node:crypto";
-import type { Kysely } from "kysely";
 import type { User } from "../../shared/api.js";
-import type { Principal, Role } from "../../shared/model.js";
+import type { Role } from "../../shared/model.js";
 import { announceSignOut } from "../bus/signOut.js";
 import { isUniqueViolation } from "../db/database.js";
-import type { Database } from "../db/schema.js";
 import { fieldError, notFound } from "../domain/errors.js";
 import { assertPasswordRules, generatePassword, hashPassword } from "../domain/passwords.js";
 import { lockAccount } from "../store/accounts.js";
 import { deleteAuthSessionsOfUser } from "../store/authSessions.js";
-import { countPortalIdsInAccount } from "../store/portals.js";
+import {
+  assertPortalsInAccount,
+  type CreatedUser,
+  duplicateEmail,
+  insertNewUser,
+  type NewUser,
+} from "../store/newUser.js";
 import {
   countEnabledAdmins,
   findUser,
   findUserByEmail,
-  insertUser,
   listUsers,
   publicUser,
   setPasswordHash,
@@ -23,85 +25,7 @@ import {
   updateUserRow,
 } from "../store/users.js";
 import { accountFor } from "./access.js";
-import { capacityChanged } from "./agents.js";
 import type { Actor, Deps } from "./context.js";
-import { customerPagesChanged } from "./portalPages.js";
-
-export interface NewUser {
-  email: string;
-  displayName: string;
-  role: Principal;
-  password?: string;
-  avatarUrl?: string | null;
-  maxSessions?: number;
-  portalIds?: string[];
-}
-
-export interface CreatedUser {
-  user: User;
-  /** Set when the password was generated: shown once to whoever created the user. */
-  generatedPassword: string | null;
-}
-
-export const DEFAULT_MAX_SESSIONS = 3;
-
-const duplicateEmail = (email: string) =>
-  fieldError(409, "email", "duplicate", `A user with the email ${email} already exists.`, { email });
-
-async function assertPortalsInAccount(
-  db: Kysely<Database>,
-  accountId: string,
-  portalIds: string[],
-): Promise<void> {
-  const unique = [...new Set(portalIds)];
-  if ((await countPortalIdsInAccount(db, accountId, unique)) !== unique.length) {
-    throw fieldError(
-      400,
-      "portalIds",
-      "unknown_portal",
-      "One of the chosen portals does not exist in this account.",
-    );
-  }
-}
-
-/** Inserts a user (any principal) inside the given transaction; used by the API, the CLI and first start. */
-export async function insertNewUser(
-  trx: Kysely<Database>,
-  accountId: string | null,
-  input: NewUser,
-  now: number,
-): Promise<CreatedUser> {
-  const generated = input.password === undefined ? generatePassword() : null;
-  const password = input.password ?? (generated as string);
-  assertPasswordRules(password);
-  const email = input.email.trim().toLowerCase();
-  if (await findUserByEmail(trx, email)) throw duplicateEmail(email);
-  const portalIds = [...new Set(input.portalIds ?? [])];
-  if (accountId !== null) await assertPortalsInAccount(trx, accountId, portalIds);
-  const row: UserRow = {
-    id: randomUUID(),
-    accountId,
-    email,
-    displayName: input.displayName.trim(),
-    avatarUrl: input.avatarUrl ?? null,
-    role: input.role,
-    maxSessions: input.maxSessions ?? DEFAULT_MAX_SESSIONS,
-    disabled: false,
-    portalIds,
-    createdAt: now,
-    passwordHash: await hashPassword(password),
-    failedLogins: 0,
-    lockedUntil: null,
-  };
-  try {
-    await insertUser(trx, row);
-  } catch (err) {
-    if (isUniqueViolation(err)) throw duplicateEmail(email);
-    throw err;
-  }
-  if (accountId !== null && portalIds.length > 0) await setUserPortals(trx, accountId, row.id, portalIds);
-  return { user: publicUser(row), generatedPassword: generated };
-}
 
 export async function createUser(
   deps: Deps,
@@ -114,7 +38,7 @@ export async function createUser(
     .transaction()
     .execute((trx) => insertNewUser(trx, accountId, input, deps.now()));
   // A pick-agent portal lists its agents, offline ones too.
-  if (created.user.portalIds.length > 0) await customerPagesChanged(deps, accountId);
+  if (created.user.portalIds.length > 0) await deps.events.emit({ type: "portals.changed", accountId });
   return created;
 }
 
@@ -194,10 +118,15 @@ export async function updateUser(
   if (patch.disabled === true) await announceSignOut(deps.bus, userId);
   // A changed limit, portal list or disabled flag changes what this agent can take.
   if (patch.maxSessions !== undefined || patch.portalIds !== undefined || patch.disabled !== undefined) {
-    await capacityChanged(deps, accountId, updated.id, updated.portalIds);
+    await deps.events.emit({
+      type: "agent.capacityChanged",
+      accountId,
+      agentId: updated.id,
+      portalIds: updated.portalIds,
+    });
   } else {
     // Name and picture show on pick-agent portals.
-    await customerPagesChanged(deps, accountId);
+    await deps.events.emit({ type: "portals.changed", accountId });
   }
   return updated;
 }

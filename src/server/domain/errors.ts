@@ -8,6 +8,9 @@ export interface FieldProblem {
 }
 
 export class DomainError extends Error {
+  /** Values the message was built from, so a client can word it in its own language (no parsing). */
+  params: Record<string, string | number> | undefined;
+
   constructor(
     readonly status: DomainStatus,
     readonly code: string,
@@ -16,6 +19,11 @@ export class DomainError extends Error {
     readonly retryAfterSeconds?: number,
   ) {
     super(message);
+  }
+
+  withParams(params: Record<string, string | number>): this {
+    this.params = params;
+    return this;
   }
 }
 

@@ -104,3 +104,8 @@ export function estimateWaitMinutes(
   const ms = (recentAverageWaitMs * position) / agents;
   return ms < 60_000 ? 0 : Math.round(ms / 60_000);
 }
+
+/** Queue mode routes a portal's requests through the queue only where customers ask a question. */
+export function isQueuePortal(mode: string, type: string): boolean {
+  return mode === "queue" && type === "question";
+}

@@ -1,6 +1,7 @@
 import { randomInt } from "node:crypto";
 import type { PortalType } from "../../shared/model.js";
 import type { AlertKind, CustomerReason, RequestState } from "../../shared/protocol.js";
+import { DomainError } from "./errors.js";
 
 /** BEHAVIOUR.md §3/§4 numbers (each a setting in spirit; constants until an issue asks for the knob). */
 export const TARGETED_ALERT_TIMEOUT_MS = 30_000;
@@ -65,4 +66,49 @@ export function customerReason(state: RequestState, kind: AlertKind): CustomerRe
     default:
       return null;
   }
+}
+
+/**
+ * The request state machine (BEHAVIOUR.md §3–§6): every transition a request may make, by whom.
+ * The store's conditional writes (`transitionFromWaiting`, `markEnded`) are its only doors and
+ * implement exactly this table (test/unit/request-states.test.ts checks its shape).
+ */
+export const REQUEST_TRANSITIONS: Readonly<Record<RequestState, readonly RequestState[]>> = {
+  // An agent accepts (first accept wins), the customer cancels or leaves, the target agent
+  // declines, or nobody answers in time.
+  waiting: ["accepted", "canceled", "declined", "no-response"],
+  // A session runs; either side ends it.
+  accepted: ["ended"],
+  canceled: [],
+  declined: [],
+  "no-response": [],
+  // An offline message is written as it is and stays.
+  offline: [],
+  ended: [],
+};
+
+/** The states a request is created in: waiting for an agent, straight in a session (a code), or an offline message. */
+export const INITIAL_REQUEST_STATES: readonly RequestState[] = ["waiting", "accepted", "offline"];
+
+export function canTransition(from: RequestState, to: RequestState): boolean {
+  return REQUEST_TRANSITIONS[from].includes(to);
+}
+
+/** Why a request cannot be accepted or declined any more, with the winner's name where someone took it. */
+export function notWaiting(request: { state: RequestState; agentName: string | null }): DomainError {
+  if (request.state === "accepted" || request.state === "ended") {
+    const name = request.agentName ?? "another agent";
+    return new DomainError(409, "already_taken", `Already taken by ${name}.`).withParams({ name });
+  }
+  const why: Partial<Record<RequestState, string>> = {
+    canceled: "The customer canceled this request.",
+    declined: "This request was declined.",
+    "no-response": "This request timed out.",
+    offline: "This is an offline message, not a live request.",
+  };
+  return new DomainError(
+    409,
+    "not_waiting",
+    why[request.state] ?? "This request is no longer waiting.",
+  ).withParams({ state: request.state });
 }

@@ -7,24 +7,19 @@ import { type Problem, textsFor } from "../../shared/i18n/portal.js";
 import { LANGUAGES, type Language } from "../../shared/model.js";
 import type { AgentStatus } from "../../shared/protocol.js";
 import { channels } from "../bus/bus.js";
-import type { PortalAgent } from "../commands/agents.js";
-import { endSession, messagesSince, sendMessage } from "../commands/chat.js";
+import { customerParty, openPortal, requestForCustomer } from "../commands/access.js";
+import { endSession, sendMessage } from "../commands/chat.js";
 import { redeemCode } from "../commands/codes.js";
 import type { Deps } from "../commands/context.js";
-import { portalAvailability } from "../commands/portalAvailability.js";
-import { queuePositionOf } from "../commands/queue.js";
-import {
-  cancelRequest,
-  leaveOfflineMessage,
-  openPortal,
-  requestForCustomer,
-  submitRequest,
-} from "../commands/requests.js";
-import { customerStatusOf } from "../commands/sessions.js";
+import { cancelRequest, leaveOfflineMessage, submitRequest } from "../commands/requests.js";
+import { portalAvailability } from "../queries/portalAvailability.js";
+import { queuePositionOf } from "../queries/queue.js";
+import { customerStatusOf, messagesSince } from "../queries/sessions.js";
+import type { PortalAgent } from "../store/agents.js";
 import { DomainError } from "../domain/errors.js";
 import { findPortal, type PublicPortal } from "../store/portals.js";
 import { findRequestLanguage, type RequestRecord } from "../store/requests.js";
-import { clientAddress, customerParty, requestUrl, setCustomerCookie } from "./api/customer.js";
+import { clientAddress, requestUrl, setCustomerCookie } from "./api/customer.js";
 import { browserLanguage, sendHtml } from "./html.js";
 import { joinPage, problemPage } from "./pages/joinPage.js";
 import { notFoundPage } from "./pages/pages.js";
@@ -180,6 +175,7 @@ export async function installCustomerPages(app: FastifyInstance, deps: Deps, web
         if (portal.type === "code") return reply.redirect(`/p/${portal.slug}`, 303);
         const { agentId, ...values } = request.body;
         try {
+          await app.submitLimit.check(portal, clientAddress(request));
           const ticket = await submitRequest(deps, {
             slug: portal.slug,
             values,
@@ -190,6 +186,7 @@ export async function installCustomerPages(app: FastifyInstance, deps: Deps, web
           return reply.redirect(requestUrl(ticket.request.id), 303);
         } catch (err) {
           if (!(err instanceof DomainError)) throw err;
+          if (err.retryAfterSeconds !== undefined) reply.header("retry-after", String(err.retryAfterSeconds));
           if (err.code === "no_agents") {
             // Nobody can answer any more: offer the offline form, keeping what was typed.
             const t = textsFor(portal.language);
@@ -228,10 +225,12 @@ export async function installCustomerPages(app: FastifyInstance, deps: Deps, web
       async (request, reply) => {
         const portal = await openPortal(deps, request.params.slug);
         try {
+          await app.submitLimit.check(portal, clientAddress(request));
           await leaveOfflineMessage(deps, portal.slug, request.body, portal.language);
           return reply.redirect(`/p/${portal.slug}/thanks`, 303);
         } catch (err) {
           if (!(err instanceof DomainError) || err.status === 404) throw err;
+          if (err.retryAfterSeconds !== undefined) reply.header("retry-after", String(err.retryAfterSeconds));
           const model = await portalModel(portal, "offline", {
             values: request.body,
             ...formErrors(err),

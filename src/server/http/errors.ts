@@ -140,6 +140,7 @@ export function installErrorHandling(app: FastifyInstance): void {
     if (err instanceof DomainError) {
       if (err.retryAfterSeconds !== undefined) reply.header("retry-after", String(err.retryAfterSeconds));
       const body: ApiError = { error: err.code, message: err.message };
+      if (err.params) body.params = err.params;
       if (Object.keys(err.fields).length > 0) body.fields = err.fields;
       return sendError(reply, err.status, body);
     }

@@ -1,15 +1,18 @@
 import fastifyWebsocket from "@fastify/websocket";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import type { WebSocket } from "ws";
+import { hashToken } from "../commands/auth.js";
 import type { Deps } from "../commands/context.js";
-import { requestForCustomer } from "../commands/requests.js";
+import { requestForCustomer } from "../commands/access.js";
+import { mayUseConsole } from "../policy.js";
 import { DomainError } from "../domain/errors.js";
 import { AgentConnection } from "../hub/agentConnection.js";
 import { CustomerConnection } from "../hub/customerConnection.js";
 import type { Hub } from "../hub/hub.js";
 import { MAX_SOCKET_MESSAGE_BYTES, socketSend } from "../hub/wire.js";
-import { customerToken, isOwnOrigin } from "./session.js";
+import { customerToken, isOwnOrigin, SESSION_COOKIE } from "./session.js";
 import { socketErrorHandler } from "./socketErrors.js";
+import { admitMessage, admitSocket, SocketLimits } from "./socketLimits.js";
 
 const HEARTBEAT_MS = 25_000;
 
@@ -28,11 +31,23 @@ export async function installRealtime(app: FastifyInstance, deps: Deps, hub: Hub
     // An oversize frame is logged once at warn, without a stack (see socketErrors.ts).
     errorHandler: socketErrorHandler(),
   });
+  const limits = new SocketLimits(deps.config.socketLimits);
 
   app.get<{ Querystring: { request?: string; since?: string } }>(
     "/ws",
     { websocket: true, schema: { hide: true } },
     (socket: WebSocket, request: FastifyRequest<{ Querystring: { request?: string; since?: string } }>) => {
+      // Abuse limits (socketLimits.ts): sockets per sign-in (a customer's request, an agent's
+      // cookie) and per address, then every inbound message through the buckets.
+      const cookie = request.cookies[SESSION_COOKIE];
+      const signIn =
+        request.query.request !== undefined
+          ? `request:${request.query.request}`
+          : cookie
+            ? `sign-in:${hashToken(cookie)}`
+            : null;
+      const ticket = admitSocket(limits, socket, signIn, request.ip, deps.now());
+      if (!ticket) return;
       let live: Live | null = null;
       const pending: string[] = [];
       let alive = true;
@@ -59,10 +74,12 @@ export async function installRealtime(app: FastifyInstance, deps: Deps, hub: Hub
       };
       socket.on("message", (data: Buffer, isBinary: boolean) => {
         const raw = isBinary ? "" : data.toString("utf8");
+        if (!admitMessage(ticket, socket, raw, deps.now())) return;
         if (live) handle(live, raw);
         else pending.push(raw);
       });
       socket.on("close", () => {
+        ticket.release();
         clearInterval(beat);
         if (live) void live.close().catch(() => {});
       });
@@ -86,7 +103,7 @@ export async function installRealtime(app: FastifyInstance, deps: Deps, hub: Hub
           await conn.open(Number.isFinite(since) && since >= 0 ? since : 0);
           live = conn;
         } else {
-          if (!request.actor || request.actor.user.role === "operator") {
+          if (!request.actor || !mayUseConsole(request.actor.user)) {
             return refuse(4401, "Please sign in to the console.");
           }
           const conn = new AgentConnection(deps, hub, socket, request.actor, request.authSession);

@@ -16,8 +16,6 @@ import {
 
 const URL_PATTERN = "^(https?://|/)\\S*$";
 export const strict = { additionalProperties: false } as const;
-/** An answer the API documents loosely (its shape is the command's). */
-export const Loose = Type.Unknown();
 
 export const Id = Type.String({ minLength: 1, maxLength: 64 });
 export const Email = Type.String({ minLength: 3, maxLength: LIMITS.email, pattern: EMAIL_PATTERN });
@@ -37,6 +35,7 @@ export const MaxSessions = Type.Integer({ minimum: LIMITS.maxSessionsMin, maximu
 export const ErrorSchema = Type.Object({
   error: Type.String(),
   message: Type.String(),
+  params: Type.Optional(Type.Record(Type.String(), Type.Union([Type.String(), Type.Number()]))),
   fields: Type.Optional(
     Type.Record(
       Type.String(),

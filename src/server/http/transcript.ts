@@ -1,5 +1,5 @@
 import type { FastifyReply } from "fastify";
-import type { transcript } from "../commands/sessions.js";
+import type { transcript } from "../queries/sessions.js";
 
 type Transcript = Awaited<ReturnType<typeof transcript>>;
 

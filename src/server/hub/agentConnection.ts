@@ -1,12 +1,13 @@
 import type { WebSocket } from "ws";
 import type { AgentClientMessage, AgentServerMessage } from "../../shared/protocol.js";
 import { type BusEvent, channels } from "../bus/bus.js";
-import { capacityChanged } from "../commands/agents.js";
-import { messagesSince, sendMessage } from "../commands/chat.js";
-import { listCodes } from "../commands/codes.js";
-import { consoleSnapshot } from "../commands/console.js";
+import { sendMessage } from "../commands/chat.js";
 import type { Actor, Deps } from "../commands/context.js";
-import { point, receipt, relaySignal, shareState, typing } from "../commands/sessions.js";
+import { point, receipt, relaySignal, shareState, typing } from "../commands/liveSession.js";
+import { agentSeesRequest } from "../policy.js";
+import { listCodes } from "../queries/codes.js";
+import { consoleSnapshot } from "../queries/console.js";
+import { messagesSince } from "../queries/sessions.js";
 import { findAuthSession } from "../store/authSessions.js";
 import { findUserById } from "../store/users.js";
 import type { Connection, Hub } from "./hub.js";
@@ -125,10 +126,12 @@ export class AgentConnection implements Connection {
     await this.presenceChanged();
   }
 
-  /** Signing in or leaving changes what the agent can take (queue offers pass on when they go). */
+  /** Signing in or leaving is a capacity change; the reactions decide what follows (queue offers pass on). */
   private async presenceChanged(): Promise<void> {
     const { accountId, id, portalIds } = this.actor.user;
-    if (accountId) await capacityChanged(this.deps, accountId, id, portalIds);
+    if (accountId) {
+      await this.deps.events.emit({ type: "agent.capacityChanged", accountId, agentId: id, portalIds });
+    }
   }
 
   /** Re-reads the agent (portals, limit may have changed) and sends the lists fresh from the database. */
@@ -163,11 +166,7 @@ export class AgentConnection implements Connection {
         }
         return;
       case "request.updated": {
-        // A targeted or code request concerns its one agent only; the portal's other agents
-        // never saw its alert and hear nothing of it afterwards either.
-        const r = event.request;
-        const forPortal = r.targetAgentId === null && this.portals.has(r.portalId);
-        if (forPortal || r.agentId === me || r.targetAgentId === me) {
+        if (agentSeesRequest({ id: me, portals: this.portals }, event.request)) {
           this.sendFrame(updateFrames.of(event));
         }
         return;

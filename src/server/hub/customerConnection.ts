@@ -2,11 +2,13 @@ import type { WebSocket } from "ws";
 import type { CustomerClientMessage, CustomerServerMessage } from "../../shared/protocol.js";
 import { type BusEvent, channels } from "../bus/bus.js";
 import { customerPresenceKey } from "../bus/presence.js";
-import { messagesSince, sendMessage } from "../commands/chat.js";
-import type { Deps } from "../commands/context.js";
-import { queuePositionOf } from "../commands/queue.js";
+import { customerParty } from "../commands/access.js";
+import { sendMessage } from "../commands/chat.js";
+import type { Deps, Party } from "../commands/context.js";
+import { receipt, relaySignal, shareState, typing } from "../commands/liveSession.js";
 import { cancelRequest } from "../commands/requests.js";
-import { customerStatusOf, receipt, relaySignal, shareState, typing } from "../commands/sessions.js";
+import { queuePositionOf } from "../queries/queue.js";
+import { customerStatusOf, messagesSince } from "../queries/sessions.js";
 import { findRequestForCustomer, type RequestRecord, setCustomerGone } from "../store/requests.js";
 import type { Connection, Hub } from "./hub.js";
 import { commandError, parseClientMessage, socketSend } from "./wire.js";
@@ -43,12 +45,8 @@ export class CustomerConnection implements Connection {
     if (fresh.state === "accepted" || fresh.state === "ended") await this.sendHistory(this.lastSeq);
   }
 
-  private party() {
-    return {
-      kind: "customer" as const,
-      accountId: this.request.accountId,
-      name: this.request.customerName || "Customer",
-    };
+  private party(): Party {
+    return customerParty(this.request);
   }
 
   async open(since: number): Promise<void> {

@@ -42,10 +42,16 @@ export function commandError(
   err: unknown,
   msg: object,
   unexpected: (err: unknown) => void,
-): { type: "error"; code: string; message: string; ref?: string } {
+): { type: "error"; code: string; message: string; ref?: string; params?: Record<string, string | number> } {
   const ref = "ref" in msg && typeof msg.ref === "string" ? msg.ref : undefined;
   if (err instanceof DomainError) {
-    return { type: "error", code: err.code, message: err.message, ...(ref ? { ref } : {}) };
+    return {
+      type: "error",
+      code: err.code,
+      message: err.message,
+      ...(ref ? { ref } : {}),
+      ...(err.params ? { params: err.params } : {}),
+    };
   }
   unexpected(err);
   return {

@@ -67,3 +67,23 @@ export async function updateAccountRow(db: Kysely<Database>, a: Account): Promis
     .where("id", "=", a.id)
     .execute();
 }
+
+/** Queue mode: how long an agent has to answer an offer (ms). */
+export async function offerTimeoutMs(db: Kysely<Database>, accountId: string): Promise<number> {
+  const r = await db
+    .selectFrom("accounts")
+    .select("offer_timeout_seconds")
+    .where("id", "=", accountId)
+    .executeTakeFirst();
+  return (r?.offer_timeout_seconds ?? 30) * 1000;
+}
+
+/** Whether the account lets agents ask customers to share their screen. */
+export async function upgradeEnabled(db: Kysely<Database>, accountId: string): Promise<boolean> {
+  const a = await db
+    .selectFrom("accounts")
+    .select("upgrade_enabled")
+    .where("id", "=", accountId)
+    .executeTakeFirst();
+  return a?.upgrade_enabled === 1;
+}

@@ -1,7 +1,9 @@
 import { randomUUID } from "node:crypto";
 import type { Kysely } from "kysely";
 import type { AlertKind, RequestState, RequestView } from "../../shared/protocol.js";
+import { isUniqueViolation } from "../db/database.js";
 import type { Database } from "../db/schema.js";
+import { newSessionId } from "../domain/requests.js";
 
 export interface NewRequestRow {
   id: string;
@@ -163,7 +165,9 @@ export async function listWaiting(
     .where("r.account_id", "=", accountId)
     .where("r.state", "=", "waiting")
     .where("r.portal_id", "in", portalIds)
+    // Arrival order, ties by id: the queue's order (domain/queue.ts), the same on every read.
     .orderBy("r.created_at")
+    .orderBy("r.id")
     .execute();
   return rows.map(toRecord);
 }
@@ -271,4 +275,102 @@ export async function listOverdue(
 export async function findRequestLanguage(db: Kysely<Database>, requestId: string): Promise<string | null> {
   const r = await db.selectFrom("requests").select("language").where("id", "=", requestId).executeTakeFirst();
   return r?.language ?? null;
+}
+
+/** Inserts a request with a fresh 9-digit session number, retrying the rare collision. */
+export async function insertWithSessionNumber(
+  db: Kysely<Database>,
+  row: Omit<NewRequestRow, "sessionId">,
+): Promise<NewRequestRow> {
+  for (let attempt = 0; attempt < 8; attempt++) {
+    const full = { ...row, sessionId: newSessionId() };
+    try {
+      await insertRequest(db, full);
+      return full;
+    } catch (err) {
+      if (!isUniqueViolation(err)) throw err;
+    }
+  }
+  throw new Error("could not find a free session number after 8 tries");
+}
+
+/** The queue round of each request (a new round starts when every eligible agent has refused it). */
+export async function requestRounds(db: Kysely<Database>, requestIds: string[]): Promise<Map<string, number>> {
+  if (requestIds.length === 0) return new Map();
+  const rows = await db.selectFrom("requests").select(["id", "round"]).where("id", "in", requestIds).execute();
+  return new Map(rows.map((r) => [r.id, r.round]));
+}
+
+/** Starts the request's next queue round, if it is still in the one before. */
+export async function advanceRound(db: Kysely<Database>, requestId: string, round: number): Promise<void> {
+  await db
+    .updateTable("requests")
+    .set({ round })
+    .where("id", "=", requestId)
+    .where("round", "=", round - 1)
+    .execute();
+}
+
+/**
+ * Whether the request is still waiting, read inside the caller's transaction; on PostgreSQL the row
+ * stays locked until it ends, so a cancel or take committing meanwhile waits and then sees the offer.
+ */
+export async function isStillWaiting(
+  trx: Kysely<Database>,
+  dialect: "sqlite" | "postgres",
+  requestId: string,
+): Promise<boolean> {
+  let check = trx.selectFrom("requests").select("state").where("id", "=", requestId);
+  if (dialect === "postgres") check = check.forUpdate();
+  return (await check.executeTakeFirst())?.state === "waiting";
+}
+
+/** Queue portals with someone waiting and no offer out for them: what the reconcile pass re-examines. */
+export async function queuePortalsWithUnofferedWaiting(
+  db: Kysely<Database>,
+): Promise<{ accountId: string; portalId: string }[]> {
+  const rows = await db
+    .selectFrom("requests as r")
+    .select(["r.account_id", "r.portal_id"])
+    .where("r.state", "=", "waiting")
+    .where("r.kind", "=", "queue")
+    .where(({ not, exists, selectFrom }) =>
+      not(
+        exists(
+          selectFrom("offers as o")
+            .select("o.id")
+            .whereRef("o.request_id", "=", "r.id")
+            .where("o.state", "=", "pending"),
+        ),
+      ),
+    )
+    .groupBy(["r.account_id", "r.portal_id"])
+    .limit(500)
+    .execute();
+  return rows.map((r) => ({ accountId: r.account_id, portalId: r.portal_id }));
+}
+
+/** Average wait of the portal's queue requests accepted since `since` (the customers' estimate). */
+export async function recentAverageWaitMs(
+  db: Kysely<Database>,
+  portalId: string,
+  since: number,
+): Promise<number | null> {
+  // The portal's account bounds the transitions read to its accepts since `since` (index
+  // request_events_account_state_at), not every transition the portal's requests ever had.
+  const rows = await db
+    .selectFrom("request_events as e")
+    .innerJoin("requests as r", "r.id", "e.request_id")
+    .select(["e.at", "r.created_at"])
+    .where("e.account_id", "=", (eb) =>
+      eb.selectFrom("portals").select("account_id").where("id", "=", portalId),
+    )
+    .where("r.portal_id", "=", portalId)
+    .where("e.state", "=", "accepted")
+    .where("e.at", ">=", since)
+    .orderBy("e.at", "desc")
+    .limit(50)
+    .execute();
+  if (rows.length === 0) return null;
+  return rows.reduce((sum, r) => sum + (r.at - r.created_at), 0) / rows.length;
 }

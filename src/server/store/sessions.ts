@@ -1,4 +1,4 @@
-import type { Kysely } from "kysely";
+import { type Kysely, sql } from "kysely";
 import type { ChatMessage } from "../../shared/protocol.js";
 import type { Database } from "../db/schema.js";
 
@@ -220,4 +220,130 @@ export async function agentStatsSince(
       rows.filter((r) => r.ended_at !== null).map((r) => (r.ended_at as number) - r.started_at),
     ),
   };
+}
+
+/**
+ * Opens the session of an accepted request and posts the portal's greeting as its first message,
+ * in the caller's transaction (so a session never exists without its greeting).
+ */
+export async function openSession(
+  trx: Kysely<Database>,
+  s: {
+    accountId: string;
+    requestId: string;
+    portalId: string;
+    agentId: string;
+    agentName: string;
+    startedAt: number;
+  },
+): Promise<void> {
+  await insertSession(trx, {
+    id: s.requestId,
+    accountId: s.accountId,
+    requestId: s.requestId,
+    agentId: s.agentId,
+    startedAt: s.startedAt,
+  });
+  const portal = await trx
+    .selectFrom("portals")
+    .select("greeting")
+    .where("id", "=", s.portalId)
+    .executeTakeFirst();
+  const greeting = portal?.greeting.trim() ?? "";
+  if (greeting !== "") {
+    await appendMessage(trx, s.accountId, s.requestId, {
+      sender: "agent",
+      authorName: s.agentName,
+      body: greeting,
+      at: s.startedAt,
+    });
+  }
+}
+
+/** The session's last chat sequence number (the greeting counts). */
+export async function sessionLastSeq(db: Kysely<Database>, sessionId: string): Promise<number> {
+  const row = await db.selectFrom("sessions").select("last_seq").where("id", "=", sessionId).executeTakeFirst();
+  return row?.last_seq ?? 0;
+}
+
+export interface Receipts {
+  agent: { delivered: number; read: number };
+  customer: { delivered: number; read: number };
+}
+
+/** Moves one side's delivered/read marks forward (never back): CASE, since GREATEST/max differ between the dialects. */
+export async function advanceReceipts(
+  db: Kysely<Database>,
+  accountId: string,
+  sessionId: string,
+  side: "agent" | "customer",
+  delivered: number,
+  read: number,
+): Promise<void> {
+  const ahead = (
+    col: "agent_delivered_seq" | "agent_read_seq" | "customer_delivered_seq" | "customer_read_seq",
+    v: number,
+  ) => sql<number>`case when ${sql.ref(col)} < ${v} then ${v} else ${sql.ref(col)} end`;
+  await db
+    .updateTable("sessions")
+    .set(
+      side === "agent"
+        ? {
+            agent_delivered_seq: ahead("agent_delivered_seq", delivered),
+            agent_read_seq: ahead("agent_read_seq", read),
+          }
+        : {
+            customer_delivered_seq: ahead("customer_delivered_seq", delivered),
+            customer_read_seq: ahead("customer_read_seq", read),
+          },
+    )
+    .where("id", "=", sessionId)
+    .where("account_id", "=", accountId)
+    .execute();
+}
+
+export async function receiptsOf(db: Kysely<Database>, accountId: string, sessionId: string): Promise<Receipts> {
+  const s = await db
+    .selectFrom("sessions")
+    .select(["agent_delivered_seq", "agent_read_seq", "customer_delivered_seq", "customer_read_seq"])
+    .where("id", "=", sessionId)
+    .where("account_id", "=", accountId)
+    .executeTakeFirst();
+  return {
+    agent: { delivered: s?.agent_delivered_seq ?? 0, read: s?.agent_read_seq ?? 0 },
+    customer: { delivered: s?.customer_delivered_seq ?? 0, read: s?.customer_read_seq ?? 0 },
+  };
+}
+
+/** The agent's end-of-session form. */
+export async function setOutcome(
+  db: Kysely<Database>,
+  accountId: string,
+  sessionId: string,
+  form: { outcome: string; notes: string | null; ticket: string | null },
+): Promise<void> {
+  await db
+    .updateTable("sessions")
+    .set({ outcome: form.outcome, notes: form.notes, ticket: form.ticket })
+    .where("id", "=", sessionId)
+    .where("account_id", "=", accountId)
+    .execute();
+}
+
+/** The customer's survey, once: false when it was already answered. */
+export async function setSurvey(
+  db: Kysely<Database>,
+  accountId: string,
+  sessionId: string,
+  rating: number,
+  comment: string | null,
+): Promise<boolean> {
+  const r = await db
+    .updateTable("sessions")
+    .set({ rating, comment })
+    .where("id", "=", sessionId)
+    .where("account_id", "=", accountId)
+    .where("rating", "is", null)
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows) === 1;
 }

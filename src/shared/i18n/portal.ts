@@ -140,6 +140,10 @@ const en = {
   errUnknownCode: "This code is not valid (it may have expired or been used). Check it with the agent.",
   errTooManyAttemptsOne: "Too many attempts. Try again in 1 minute.",
   errTooManyAttempts: "Too many attempts. Try again in {minutes} minutes.",
+  errTooManySubmitsOne:
+    "Too many requests from your network to this page in a short time. Please try again in 1 minute.",
+  errTooManySubmits:
+    "Too many requests from your network to this page in a short time. Please try again in {minutes} minutes.",
   errMessageRequired: "Type a message first.",
   errMessageTooLong: "A message can have at most {limit} characters.",
   errSessionEnded: "This session has ended.",
@@ -291,6 +295,10 @@ const de: PortalTexts = {
     "Dieser Code ist nicht gültig (vielleicht ist er abgelaufen oder wurde schon benutzt). Fragen Sie beim Mitarbeiter nach.",
   errTooManyAttemptsOne: "Zu viele Versuche. Versuchen Sie es in 1 Minute noch einmal.",
   errTooManyAttempts: "Zu viele Versuche. Versuchen Sie es in {minutes} Minuten noch einmal.",
+  errTooManySubmitsOne:
+    "Zu viele Anfragen aus Ihrem Netzwerk an diese Seite in kurzer Zeit. Bitte versuchen Sie es in 1 Minute noch einmal.",
+  errTooManySubmits:
+    "Zu viele Anfragen aus Ihrem Netzwerk an diese Seite in kurzer Zeit. Bitte versuchen Sie es in {minutes} Minuten noch einmal.",
   errMessageRequired: "Schreiben Sie zuerst eine Nachricht.",
   errMessageTooLong: "Eine Nachricht darf höchstens {limit} Zeichen haben.",
   errSessionEnded: "Diese Sitzung ist beendet.",

@@ -9,6 +9,8 @@ export class ApiFailure extends Error {
     message: string,
     readonly fields: Record<string, ApiFieldProblem> = {},
     readonly retryAfterSeconds: number | null = null,
+    /** The values the server built its message from (already_taken: name; at_limit: limit). */
+    readonly params: Record<string, string | number> = {},
   ) {
     super(message);
   }
@@ -68,6 +70,7 @@ export async function apiRequest<T>(method: Method, path: string, body?: unknown
         parsed.message,
         parsed.fields ?? {},
         Number.isFinite(retry) && retry > 0 ? retry : null,
+        parsed.params ?? {},
       )
     : new ApiFailure(res.status, `http_${res.status}`, text.slice(0, 200) || res.statusText);
   const isLogin = path === "/auth/login" || path === "/auth/me";

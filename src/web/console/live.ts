@@ -238,9 +238,11 @@ function handle(msg: AgentServerMessage): void {
       acknowledge(msg.ref, msg.seq);
       return;
     case "error": {
+      // Worded here, in the console's language, from the code and its parameters.
+      const text = errorText(new ApiFailure(400, msg.code, msg.message, {}, null, msg.params ?? {}));
       const found = msg.ref ? findPending(msg.ref) : null;
-      if (found) updatePending(found.sessionId, found.pending.ref, { status: "failed", error: msg.message });
-      else showNotice(msg.message);
+      if (found) updatePending(found.sessionId, found.pending.ref, { status: "failed", error: text });
+      else showNotice(text);
       return;
     }
   }
@@ -354,20 +356,19 @@ function tick(): void {
 /** A failure in the console's language where it is one we know; otherwise the server's own words. */
 export function errorText(err: unknown): string {
   if (!(err instanceof ApiFailure)) return err instanceof Error ? err.message : String(err);
-  const number = (text: string) => text.match(/\d+/)?.[0] ?? "";
   switch (err.code) {
     case "network":
       return t("serverUnreachable");
     case "already_taken": {
-      const name = err.message.match(/^Already taken by (.+)\.$/)?.[1];
-      return name ? t("alreadyTaken", { name }) : err.message;
+      const name = err.params.name;
+      return name !== undefined ? t("alreadyTaken", { name: String(name) }) : err.message;
     }
     case "not_waiting":
       return t("notWaiting");
     case "at_limit":
-      return t("atLimit", { max: number(err.message) });
+      return t("atLimit", { max: String(err.params.limit ?? "") });
     case "too_many_codes":
-      return t("tooManyCodes", { max: number(err.message) });
+      return t("tooManyCodes", { max: String(err.params.limit ?? "") });
     case "session_ended":
       return t("sessionOver");
     case "queue_empty":

@@ -4,6 +4,7 @@ import { accountsOf } from "../../commands/accounts.js";
 import { login, logout } from "../../commands/auth.js";
 import type { Deps } from "../../commands/context.js";
 import { publicUser } from "../../store/users.js";
+import { RateLimited } from "../responses.js";
 import { AccountSchema, ErrorSchema, LoginBody, UserSchema } from "../schemas.js";
 import { clearSessionCookie, requireActor, SESSION_COOKIE, setSessionCookie } from "../session.js";
 
@@ -20,7 +21,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (app,
         tags: ["auth"],
         summary: "Sign in; sets an HttpOnly session cookie",
         body: LoginBody,
-        response: { 200: MeSchema, 400: ErrorSchema, 401: ErrorSchema, 403: ErrorSchema, 429: ErrorSchema },
+        response: { 200: MeSchema, 400: ErrorSchema, 401: ErrorSchema, 403: ErrorSchema, 429: RateLimited },
       },
     },
     async (request, reply) => {

@@ -1,16 +1,27 @@
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { Type } from "typebox";
 import { LIMITS } from "../../../shared/model.js";
-import { setAvailability } from "../../commands/agents.js";
-import { endSession, messagesSince, sendMessage } from "../../commands/chat.js";
-import { cancelCode, createCode, listCodes } from "../../commands/codes.js";
-import { consoleSnapshot } from "../../commands/console.js";
+import { acceptOffer, acceptRequest, takeNext } from "../../commands/accept.js";
+import { setAvailability } from "../../commands/availability.js";
+import { endSession, sendMessage } from "../../commands/chat.js";
+import { cancelCode, createCode } from "../../commands/codes.js";
 import type { Deps } from "../../commands/context.js";
-import { acceptOffer, declineOffer, takeNext } from "../../commands/queue.js";
-import { acceptRequest, declineRequest } from "../../commands/requests.js";
-import { recordOutcome, transcript } from "../../commands/sessions.js";
-import { DomainError } from "../../domain/errors.js";
-import { Id, Loose, SignedInErrors, SinceQuery, strict, TranscriptQuery } from "../schemas.js";
+import { declineOffer, declineRequest } from "../../commands/decline.js";
+import { recordOutcome } from "../../commands/sessions.js";
+import { consoleAccount } from "../../policy.js";
+import { listCodes } from "../../queries/codes.js";
+import { consoleSnapshot } from "../../queries/console.js";
+import { messagesSince, transcript } from "../../queries/sessions.js";
+import {
+  ChatMessageSchema,
+  CodeViewSchema,
+  ConsoleSnapshotSchema,
+  RequestViewSchema,
+  SessionSummarySchema,
+  SessionViewSchema,
+  TranscriptResponse,
+} from "../responses.js";
+import { Id, SignedInErrors, SinceQuery, strict, TranscriptQuery } from "../schemas.js";
 import { requireActor } from "../session.js";
 import { sendTranscript } from "../transcript.js";
 
@@ -18,9 +29,7 @@ import { sendTranscript } from "../transcript.js";
 export const consoleRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (app, { deps }) => {
   const agent = (request: Parameters<typeof requireActor>[0]) => {
     const actor = requireActor(request);
-    if (!actor.user.accountId) {
-      throw new DomainError(403, "forbidden", "Operators have no console; sign in as a user of an account.");
-    }
+    consoleAccount(actor.user);
     return actor;
   };
   const agentParty = (request: Parameters<typeof requireActor>[0]) => ({
@@ -34,7 +43,7 @@ export const consoleRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (a
       schema: {
         tags: ["console"],
         summary: "Everything the console shows, fresh from the database",
-        response: { 200: Loose, ...SignedInErrors },
+        response: { 200: ConsoleSnapshotSchema, ...SignedInErrors },
       },
     },
     async (request) => consoleSnapshot(deps, agent(request)),
@@ -61,7 +70,7 @@ export const consoleRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (a
         tags: ["console"],
         summary: "Accept a waiting request; the first accept wins, later ones get 409 naming who took it",
         params: RequestParams,
-        response: { 200: Loose, ...SignedInErrors },
+        response: { 200: SessionViewSchema, ...SignedInErrors },
       },
     },
     async (request) => acceptRequest(deps, agent(request), request.params.requestId),
@@ -73,7 +82,7 @@ export const consoleRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (a
         tags: ["console"],
         summary: "Decline: ends a targeted request; closes a broadcast alert for you only",
         params: RequestParams,
-        response: { 200: Loose, ...SignedInErrors },
+        response: { 200: RequestViewSchema, ...SignedInErrors },
       },
     },
     async (request) => declineRequest(deps, agent(request), request.params.requestId),
@@ -87,7 +96,7 @@ export const consoleRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (a
         tags: ["queue"],
         summary: "Accept the queue offer you hold",
         params: OfferParams,
-        response: { 200: Loose, ...SignedInErrors },
+        response: { 200: SessionViewSchema, ...SignedInErrors },
       },
     },
     async (request) => acceptOffer(deps, agent(request), request.params.offerId),
@@ -113,7 +122,7 @@ export const consoleRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (a
       schema: {
         tags: ["queue"],
         summary: "Take the next customer from your queues by hand",
-        response: { 200: Loose, ...SignedInErrors },
+        response: { 200: SessionViewSchema, ...SignedInErrors },
       },
     },
     async (request) => takeNext(deps, agent(request)),
@@ -121,7 +130,7 @@ export const consoleRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (a
 
   app.get(
     "/codes",
-    { schema: { tags: ["codes"], response: { 200: Loose, ...SignedInErrors } } },
+    { schema: { tags: ["codes"], response: { 200: Type.Array(CodeViewSchema), ...SignedInErrors } } },
     async (request) => listCodes(deps, agent(request)),
   );
   app.post(
@@ -134,7 +143,7 @@ export const consoleRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (a
           { portalId: Id, name: Type.String({ minLength: 1, maxLength: LIMITS.userName }) },
           strict,
         ),
-        response: { 201: Loose, ...SignedInErrors },
+        response: { 201: CodeViewSchema, ...SignedInErrors },
       },
     },
     async (request, reply) =>
@@ -163,7 +172,7 @@ export const consoleRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (a
         tags: ["sessions"],
         params: SessionParams,
         querystring: SinceQuery,
-        response: { 200: Loose, ...SignedInErrors },
+        response: { 200: Type.Array(ChatMessageSchema), ...SignedInErrors },
       },
     },
     async (request) =>
@@ -176,7 +185,7 @@ export const consoleRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (a
         tags: ["sessions"],
         params: SessionParams,
         body: Type.Object({ body: Type.String({ maxLength: LIMITS.chatMessage }) }, strict),
-        response: { 201: Loose, ...SignedInErrors },
+        response: { 201: ChatMessageSchema, ...SignedInErrors },
       },
     },
     async (request, reply) =>
@@ -213,7 +222,7 @@ export const consoleRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (a
           },
           strict,
         ),
-        response: { 200: Loose, ...SignedInErrors },
+        response: { 200: SessionSummarySchema, ...SignedInErrors },
       },
     },
     async (request) => recordOutcome(deps, agentParty(request), request.params.sessionId, request.body),
@@ -226,7 +235,7 @@ export const consoleRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (a
         summary: "Download the conversation as plain text (default) or JSON",
         params: SessionParams,
         querystring: TranscriptQuery,
-        response: { 200: Loose, ...SignedInErrors },
+        response: { 200: TranscriptResponse, ...SignedInErrors },
       },
     },
     async (request, reply) =>

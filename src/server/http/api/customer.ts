@@ -2,26 +2,32 @@ import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import { Type } from "typebox";
 import { LIMITS } from "../../../shared/model.js";
-import { endSession, messagesSince, type Party, sendMessage } from "../../commands/chat.js";
+import { customerParty, openPortal, requestForCustomer } from "../../commands/access.js";
+import { endSession, sendMessage } from "../../commands/chat.js";
 import { redeemCode } from "../../commands/codes.js";
 import type { Deps } from "../../commands/context.js";
-import { portalAvailability } from "../../commands/portalAvailability.js";
-import {
-  type CustomerTicket,
-  cancelRequest,
-  leaveOfflineMessage,
-  openPortal,
-  requestForCustomer,
-  submitRequest,
-} from "../../commands/requests.js";
-import { answerSurvey, customerStatusOf, transcript } from "../../commands/sessions.js";
+import { type CustomerTicket, cancelRequest, leaveOfflineMessage, submitRequest } from "../../commands/requests.js";
+import { answerSurvey } from "../../commands/sessions.js";
+import { portalAvailability } from "../../queries/portalAvailability.js";
+import { customerStatusOf, messagesSince, transcript } from "../../queries/sessions.js";
 import type { RequestRecord } from "../../store/requests.js";
 import { browserLanguage } from "../html.js";
-import { ErrorSchema, Id, Loose, SinceQuery, strict, TranscriptQuery } from "../schemas.js";
+import {
+  ChatMessageSchema,
+  CustomerStatusSchema,
+  OfflineReceiptSchema,
+  PortalAgentsSchema,
+  RateLimited,
+  TicketSchema,
+  TranscriptResponse,
+} from "../responses.js";
+import { ErrorSchema, Id, SinceQuery, strict, TranscriptQuery } from "../schemas.js";
 import { customerCookieName, customerToken } from "../session.js";
 import { sendTranscript } from "../transcript.js";
 
-const errors = { 400: ErrorSchema, 403: ErrorSchema, 404: ErrorSchema, 409: ErrorSchema, 429: ErrorSchema };
+const errors = { 400: ErrorSchema, 403: ErrorSchema, 404: ErrorSchema, 409: ErrorSchema };
+/** Submits and code redemptions are limited per client address: 429 with Retry-After. */
+const limited = { ...errors, 429: RateLimited };
 const Values = Type.Record(
   Type.String({ maxLength: 40 }),
   Type.String({ maxLength: LIMITS.question + 1000 }),
@@ -48,11 +54,6 @@ export function requestUrl(requestId: string): string {
   return `/r/${requestId}`;
 }
 
-/** The customer of a request, as the chat commands know them. */
-export function customerParty(r: RequestRecord): Party {
-  return { kind: "customer", accountId: r.accountId, name: r.customerName || "Customer" };
-}
-
 /** JSON routes behind the customer pages (the forms post to the same commands without JavaScript). */
 export const customerRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (app, { deps }) => {
   app.get(
@@ -62,7 +63,7 @@ export const customerRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (
         tags: ["customer"],
         summary: "The portal's agents and whether each is available, busy or offline",
         params: Slug,
-        response: { 200: Loose, ...errors },
+        response: { 200: PortalAgentsSchema, ...errors },
       },
     },
     async (request) => {
@@ -91,10 +92,11 @@ export const customerRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (
         summary: "Ask for help at a portal; sets the request's cookie",
         params: Slug,
         body: Type.Object({ values: Values, agentId: Type.Optional(Id) }, strict),
-        response: { 201: Loose, ...errors },
+        response: { 201: TicketSchema, ...limited },
       },
     },
     async (request, reply) => {
+      await app.submitLimit.check(await openPortal(deps, request.params.slug), clientAddress(request));
       const ticket = await submitRequest(deps, {
         slug: request.params.slug,
         values: request.body.values,
@@ -118,10 +120,11 @@ export const customerRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (
         summary: "Leave a message when no agent is available",
         params: Slug,
         body: Type.Object({ values: Values }, strict),
-        response: { 201: Loose, ...errors },
+        response: { 201: OfflineReceiptSchema, ...limited },
       },
     },
     async (request, reply) => {
+      await app.submitLimit.check(await openPortal(deps, request.params.slug), clientAddress(request));
       const r = await leaveOfflineMessage(
         deps,
         request.params.slug,
@@ -142,7 +145,7 @@ export const customerRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (
           { code: Type.String({ maxLength: 64 }), slug: Type.Optional(Type.String({ maxLength: 64 })) },
           strict,
         ),
-        response: { 201: Loose, ...errors },
+        response: { 201: TicketSchema, ...limited },
       },
     },
     async (request, reply) => {
@@ -163,7 +166,13 @@ export const customerRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (
 
   app.get(
     "/customer/requests/:requestId",
-    { schema: { tags: ["customer"], params: RequestParams, response: { 200: Loose, ...errors } } },
+    {
+      schema: {
+        tags: ["customer"],
+        params: RequestParams,
+        response: { 200: CustomerStatusSchema, ...errors },
+      },
+    },
     async (request) =>
       customerStatusOf(
         deps,
@@ -176,7 +185,13 @@ export const customerRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (
   );
   app.post(
     "/customer/requests/:requestId/cancel",
-    { schema: { tags: ["customer"], params: RequestParams, response: { 200: Loose, ...errors } } },
+    {
+      schema: {
+        tags: ["customer"],
+        params: RequestParams,
+        response: { 200: CustomerStatusSchema, ...errors },
+      },
+    },
     async (request) =>
       customerStatusOf(
         deps,
@@ -192,7 +207,7 @@ export const customerRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (
         tags: ["customer"],
         params: RequestParams,
         querystring: SinceQuery,
-        response: { 200: Loose, ...errors },
+        response: { 200: Type.Array(ChatMessageSchema), ...errors },
       },
     },
     async (request) =>
@@ -210,7 +225,7 @@ export const customerRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (
         tags: ["customer"],
         params: RequestParams,
         body: Type.Object({ body: Type.String({ maxLength: LIMITS.chatMessage }) }, strict),
-        response: { 201: Loose, ...errors },
+        response: { 201: ChatMessageSchema, ...errors },
       },
     },
     async (request, reply) =>
@@ -269,7 +284,7 @@ export const customerRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (
         summary: "Download the conversation as plain text (default) or JSON",
         params: RequestParams,
         querystring: TranscriptQuery,
-        response: { 200: Loose, ...errors },
+        response: { 200: TranscriptResponse, ...errors },
       },
     },
     async (request, reply) =>

@@ -1,7 +1,7 @@
 import { type PortalTexts, type Problem, problemText, textsFor } from "../../../shared/i18n/portal.js";
 import { type ContactField, type Language, LIMITS } from "../../../shared/model.js";
 import type { AgentStatus } from "../../../shared/protocol.js";
-import type { PortalAgent } from "../../commands/agents.js";
+import type { PortalAgent } from "../../store/agents.js";
 import type { PublicPortal } from "../../store/portals.js";
 import { ErrorSummary, errorId, Field, type FieldControl, fieldId, type SummaryEntry } from "./formParts.js";
 import { renderPage } from "./Layout.js";

@@ -1,8 +1,8 @@
+import { accountOfPortal } from "../commands/access.js";
+import type { Deps } from "../commands/context.js";
+import { isQueuePortal } from "../domain/queue.js";
+import { type AgentLoadRow, agentLoads, anyAgentAvailable } from "../store/agents.js";
 import type { PublicPortal } from "../store/portals.js";
-import { agentLoads, anyAgentAvailable } from "./agents.js";
-import type { Deps } from "./context.js";
-import { isQueuePortal } from "./queue.js";
-import { accountOfPortal } from "./requests.js";
 
 /**
  * Whether a customer can ask at a portal right now — the rule submitRequest applies, so the page
@@ -16,11 +16,11 @@ export async function portalAvailability(deps: Deps, portal: PublicPortal) {
     // Only pick-agent pages list the agents; the others need one yes or no on every page view,
     // which must not cost a row per agent of the portal (hundreds, in a big team).
     const need = queued ? "present" : "available";
-    const anyAvailable = await anyAgentAvailable(deps, deps.db.kysely, portal.id, need);
-    const agents: Awaited<ReturnType<typeof agentLoads>> = [];
+    const anyAvailable = await anyAgentAvailable(deps.db.kysely, deps.presence, portal.id, need);
+    const agents: AgentLoadRow[] = [];
     return { anyAvailable, queued, agents };
   }
-  const loads = await agentLoads(deps, deps.db.kysely, portal.id);
+  const loads = await agentLoads(deps.db.kysely, deps.presence, portal.id);
   const anyAvailable = queued
     ? loads.some((a) => a.status !== "offline")
     : loads.some((a) => a.status === "available");

@@ -1,13 +1,14 @@
 import type { ExpressionBuilder, Kysely } from "kysely";
 import type { Principal } from "../../shared/model.js";
 import type { AgentStatus } from "../../shared/protocol.js";
-import { channels } from "../bus/bus.js";
+import type { Presence } from "../bus/presence.js";
 import type { Database } from "../db/schema.js";
 import { type AgentLoad, availabilityOf } from "../domain/requests.js";
-import { openSessionCounts } from "../store/sessions.js";
-import type { Actor, Deps } from "./context.js";
-import { customerPagesChanged } from "./portalPages.js";
-import { dispatchForAgent, withdrawOffersOf } from "./queue.js";
+
+/**
+ * Who can take requests: agents' toggles and limits from the database, whether they are signed in
+ * from presence. Each read takes `presence`, never the commands' Deps, so the store stays below them.
+ */
 
 export interface PortalAgent {
   id: string;
@@ -16,13 +17,15 @@ export interface PortalAgent {
   status: AgentStatus;
 }
 
+export type AgentLoadRow = AgentLoad & PortalAgent & { role: Principal };
+
 /** The agents assigned to a portal with their live load: who is online, available, at capacity. */
 export async function agentLoads(
-  deps: Deps,
   db: Kysely<Database>,
+  presence: Presence,
   portalId: string,
   onlyAgentId?: string,
-): Promise<(AgentLoad & PortalAgent & { role: Principal })[]> {
+): Promise<AgentLoadRow[]> {
   // One query: each agent's open sessions are counted beside its row (index sessions_agent_open),
   // not by a second query with every agent id in an IN list (costly with hundreds of agents).
   let query = db
@@ -42,7 +45,7 @@ export async function agentLoads(
     .orderBy("u.display_name");
   if (onlyAgentId !== undefined) query = query.where("pa.user_id", "=", onlyAgentId);
   const rows = await query.execute();
-  const online = await deps.presence.onlineAmong(rows.map((r) => r.id));
+  const online = await presence.onlineAmong(rows.map((r) => r.id));
   return rows.map((r) => {
     const load: AgentLoad = {
       id: r.id,
@@ -101,8 +104,8 @@ function eligibleAgents(db: Kysely<Database>, portalId: string, need: "available
  * queue rule). Reads agents in small batches and stops at the first one who is online.
  */
 export async function anyAgentAvailable(
-  deps: Deps,
   db: Kysely<Database>,
+  presence: Presence,
   portalId: string,
   need: "available" | "present" = "available",
 ): Promise<boolean> {
@@ -113,7 +116,7 @@ export async function anyAgentAvailable(
       .limit(batch)
       .offset(offset)
       .execute();
-    if (rows.length > 0 && (await deps.presence.onlineAmong(rows.map((r) => r.id))).size > 0) return true;
+    if (rows.length > 0 && (await presence.onlineAmong(rows.map((r) => r.id))).size > 0) return true;
     if (rows.length < batch) return false;
   }
 }
@@ -124,69 +127,78 @@ export async function anyAgentAvailable(
  * (agentLoads) of a portal with hundreds of them.
  */
 export async function availableAgentIds(
-  deps: Deps,
   db: Kysely<Database>,
+  presence: Presence,
   portalId: string,
 ): Promise<string[]> {
   const ids = (await eligibleAgents(db, portalId, "available").execute()).map((r) => r.id);
   if (ids.length === 0) return ids;
-  const online = await deps.presence.onlineAmong(ids);
+  const online = await presence.onlineAmong(ids);
   return ids.filter((id) => online.has(id));
 }
 
-export async function setAvailability(deps: Deps, actor: Actor, available: boolean): Promise<boolean> {
-  const now = deps.now();
-  const result = await deps.db.kysely
+/** The agent's own toggle (Available / Unavailable), as stored. */
+export async function isAvailable(db: Kysely<Database>, userId: string): Promise<boolean> {
+  const r = await db.selectFrom("users").select("available").where("id", "=", userId).executeTakeFirst();
+  return r?.available === 1;
+}
+
+/** Whether the agent could take one more request now: signed in, set available, enabled, below the limit. */
+export async function agentCanTake(
+  db: Kysely<Database>,
+  presence: Presence,
+  agentId: string,
+): Promise<boolean> {
+  const user = await db
+    .selectFrom("users as u")
+    .select((eb) => ["u.available", "u.max_sessions", "u.disabled", openSessionsOf(eb).as("open_sessions")])
+    .where("u.id", "=", agentId)
+    .executeTakeFirst();
+  if (user?.available !== 1 || user.disabled !== 0) return false;
+  if (Number(user.open_sessions ?? 0) >= user.max_sessions) return false;
+  return (await presence.onlineAmong([agentId])).has(agentId);
+}
+
+/** Since when each agent has been idle (last session ended, or became available): the queue offers the longest idle first. */
+export async function idleSinceOf(db: Kysely<Database>, agentIds: string[]): Promise<Map<string, number>> {
+  const map = new Map<string, number>();
+  if (agentIds.length === 0) return map;
+  const rows = await db
+    .selectFrom("users")
+    .select(["id", "idle_since", "available_since"])
+    .where("id", "in", agentIds)
+    .execute();
+  for (const r of rows) map.set(r.id, r.idle_since ?? r.available_since ?? 0);
+  return map;
+}
+
+/** Sets the agent's toggle; true when it changed (a repeated "available" is no capacity change). */
+export async function setAvailableRow(
+  db: Kysely<Database>,
+  agentId: string,
+  available: boolean,
+  now: number,
+): Promise<boolean> {
+  const result = await db
     .updateTable("users")
     .set(
       available
         ? { available: 1, available_since: now, idle_since: now }
         : { available: 0, available_since: null },
     )
-    .where("id", "=", actor.user.id)
+    .where("id", "=", agentId)
     .where("available", "=", available ? 0 : 1)
     .executeTakeFirst();
-  await deps.bus.publish(channels.user(actor.user.id), {
-    type: "availability",
-    agentId: actor.user.id,
-    available,
-  });
-  const accountId = actor.user.accountId;
-  if (accountId && Number(result.numUpdatedRows) === 1) {
-    await capacityChanged(deps, accountId, actor.user.id, actor.user.portalIds);
-  }
-  return available;
+  return Number(result.numUpdatedRows) === 1;
 }
 
-/**
- * BEHAVIOUR.md §5: the queue is re-examined on every capacity change of an agent — available
- * or not, a session ended, the limit changed, signed in or gone. Pending offers of an agent who
- * can no longer take them pass on.
- */
-export async function capacityChanged(
-  deps: Deps,
-  accountId: string,
-  agentId: string,
-  portalIds: string[],
-): Promise<void> {
-  const user = await deps.db.kysely
-    .selectFrom("users")
-    .select(["available", "max_sessions", "disabled"])
-    .where("id", "=", agentId)
-    .executeTakeFirst();
-  const online = (await deps.presence.onlineAmong([agentId])).has(agentId);
-  const open = (await openSessionCounts(deps.db.kysely, [agentId])).get(agentId) ?? 0;
-  const canTake = online && user?.available === 1 && user.disabled === 0 && open < user.max_sessions;
-  await customerPagesChanged(deps, accountId);
-  if (!canTake) await withdrawOffersOf(deps, accountId, agentId);
-  await dispatchForAgent(deps, accountId, portalIds);
+/** The agent just finished a session: they are idle from now (the queue's longest-idle rule). */
+export async function markIdle(db: Kysely<Database>, agentId: string, now: number): Promise<void> {
+  await db.updateTable("users").set({ idle_since: now }).where("id", "=", agentId).execute();
 }
 
-export async function isAvailable(deps: Deps, userId: string): Promise<boolean> {
-  const r = await deps.db.kysely
-    .selectFrom("users")
-    .select("available")
-    .where("id", "=", userId)
-    .executeTakeFirst();
-  return r?.available === 1;
+/** The agent's display name, for a session begun on their behalf (a redeemed code). */
+export async function agentName(db: Kysely<Database>, agentId: string): Promise<string> {
+  const r = await db.selectFrom("users").select("display_name").where("id", "=", agentId).executeTakeFirst();
+  return r?.display_name ?? "";
 }

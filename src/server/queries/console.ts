@@ -1,9 +1,10 @@
 import type { ConsoleSnapshot, SessionView } from "../../shared/protocol.js";
+import type { Actor, Deps } from "../commands/context.js";
+import { agentSeesRequest } from "../policy.js";
+import { isAvailable } from "../store/agents.js";
 import { findRequest, listRecent, listWaiting, toView } from "../store/requests.js";
 import { agentStatsSince, listOpenSessionsOf } from "../store/sessions.js";
-import { isAvailable } from "./agents.js";
 import { listCodes } from "./codes.js";
-import type { Actor, Deps } from "./context.js";
 import { myPendingOffer, queueStats } from "./queue.js";
 import { endedSessionsOf } from "./sessions.js";
 
@@ -44,7 +45,7 @@ export async function consoleSnapshot(deps: Deps, actor: Actor): Promise<Console
   const today = startOfToday(now);
   const [available, waiting, open, history, offline, codes, stats, offer, queues, ended, account] =
     await Promise.all([
-      isAvailable(deps, actor.user.id),
+      isAvailable(db, actor.user.id),
       listWaiting(db, accountId, portals),
       listOpenSessionsOf(db, accountId, actor.user.id),
       listRecent(
@@ -63,9 +64,8 @@ export async function consoleSnapshot(deps: Deps, actor: Actor): Promise<Console
       endedSessionsOf(deps, accountId, actor.user.id, today),
       db.selectFrom("accounts").select("upgrade_enabled").where("id", "=", accountId).executeTakeFirst(),
     ]);
-  const incoming = waiting
-    .filter((r) => r.targetAgentId === null || r.targetAgentId === actor.user.id)
-    .map(toView);
+  const viewer = { id: actor.user.id, portals: new Set(portals) };
+  const incoming = waiting.filter((r) => agentSeesRequest(viewer, r)).map(toView);
   const sessions: SessionView[] = [];
   for (const s of open) {
     const request = await findRequest(db, accountId, s.requestId);
@@ -85,7 +85,8 @@ export async function consoleSnapshot(deps: Deps, actor: Actor): Promise<Console
     incoming,
     sessions,
     history: history
-      .filter((r) => r.targetAgentId === null || r.targetAgentId === actor.user.id)
+      .filter((r) => agentSeesRequest(viewer, r))
+      // Another agent's live session is theirs; what ended, timed out or was canceled is everyone's history.
       .filter((r) => r.agentId === actor.user.id || r.state !== "accepted")
       .map(toView),
     offline: offline.map(toView),

@@ -1,0 +1,155 @@
+import type { Principal } from "../shared/model.js";
+import type { RequestView } from "../shared/protocol.js";
+import type { Actor, Party } from "./commands/context.js";
+import { DomainError, notFound } from "./domain/errors.js";
+
+/**
+ * Who may do what — the one place routes, commands and socket handlers ask. Pure functions of the
+ * person and the thing, no I/O: the callers load what a rule needs and ask here. A refusal is a
+ * DomainError (a 403, or a 404 where saying "forbidden" would tell that the thing exists).
+ * Unit tests: test/unit/policy.test.ts, one block per rule.
+ */
+
+const RANK: Record<Principal, number> = { agent: 1, manager: 2, admin: 3, operator: 4 };
+
+type Person = Actor["user"];
+
+/** At least role `min` (operator > admin > manager > agent). */
+export function hasRole(user: Pick<Person, "role">, min: Principal): boolean {
+  return RANK[user.role] >= RANK[min];
+}
+
+/**
+ * Acting in an account with at least role `min`: operators in any account, everyone else in their
+ * own. Another account's id answers 404, exactly like one that does not exist, so nothing about
+ * other tenants leaks; the right account with too small a role answers 403.
+ */
+export function assertAccountAccess(
+  user: Pick<Person, "role" | "accountId">,
+  accountId: string,
+  min: Principal,
+): void {
+  if (user.role !== "operator" && user.accountId !== accountId) throw notFound("Account");
+  if (!hasRole(user, min)) {
+    throw new DomainError(
+      403,
+      "forbidden",
+      `This needs the ${min} role; you are signed in as ${user.role}.`,
+    ).withParams({ role: min });
+  }
+}
+
+/** Which accounts a person may list: operators every one, everyone else their own (or none). */
+export function visibleAccounts(user: Pick<Person, "role" | "accountId">): "all" | string | null {
+  if (user.role === "operator") return "all";
+  return user.accountId;
+}
+
+/** Installation-wide actions (accounts): operators only. */
+export function assertOperator(user: Pick<Person, "role">): void {
+  if (user.role !== "operator") {
+    throw new DomainError(403, "forbidden", "Only an operator of this installation can do this.");
+  }
+}
+
+/**
+ * The console (REST, socket, codes) is for users of an account; operators run the installation and
+ * have none. Returns the account the console works in.
+ */
+export function consoleAccount(user: Pick<Person, "role" | "accountId">): string {
+  if (!mayUseConsole(user) || !user.accountId) {
+    throw new DomainError(403, "forbidden", "Operators have no console; sign in as a user of an account.");
+  }
+  return user.accountId;
+}
+
+export function mayUseConsole(user: Pick<Person, "role" | "accountId">): boolean {
+  return user.role !== "operator" && user.accountId !== null;
+}
+
+/** Accepting a waiting request: assigned to its portal, and not one the customer addressed to someone else. */
+export function assertCanTake(
+  user: Pick<Person, "id" | "portalIds">,
+  request: Pick<RequestView, "portalId" | "targetAgentId">,
+): void {
+  if (!user.portalIds.includes(request.portalId)) {
+    throw new DomainError(403, "not_assigned", "You are not assigned to this request's portal.");
+  }
+  if (request.targetAgentId && request.targetAgentId !== user.id) {
+    throw new DomainError(403, "not_target", "The customer chose another agent for this request.");
+  }
+}
+
+/**
+ * The concurrent-session limit (BEHAVIOUR.md §4), for every way into a session an agent chooses:
+ * accepting an alert, accepting a queue offer, taking the next customer by hand. (A redeemed code
+ * is the customer joining the agent who gave it out, so it is not refused.) Asked inside the
+ * transaction that opens the session, after the agent's row is locked, so it is exact.
+ */
+export function assertBelowLimit(user: Pick<Person, "maxSessions">, openSessions: number): void {
+  if (openSessions >= user.maxSessions) {
+    const limit = user.maxSessions;
+    throw new DomainError(
+      409,
+      "at_limit",
+      `You are at your limit of ${limit} session${limit === 1 ? "" : "s"}; end one first.`,
+    ).withParams({ limit });
+  }
+}
+
+/** Declining: assigned to the portal; a targeted request only by the agent it was addressed to. */
+export function assertCanDecline(
+  user: Pick<Person, "id" | "portalIds">,
+  request: Pick<RequestView, "portalId" | "targetAgentId" | "kind">,
+): void {
+  if (!user.portalIds.includes(request.portalId)) {
+    throw new DomainError(403, "not_assigned", "You are not assigned to this request's portal.");
+  }
+  if (request.kind === "targeted" && request.targetAgentId !== user.id) {
+    throw new DomainError(403, "not_target", "The customer chose another agent for this request.");
+  }
+}
+
+/** The account a party's session lookups are confined to. */
+export function partyAccount(party: Party): string {
+  if (party.kind === "customer") return party.accountId;
+  if (!party.actor.user.accountId) throw notFound("Session");
+  return party.actor.user.accountId;
+}
+
+/** A session is seen only by its agent and by the customer whose request it is. */
+export function maySeeSession(party: Party, session: { agentId: string; requestId: string }): boolean {
+  if (party.kind === "agent") return session.agentId === party.actor.user.id;
+  return session.requestId === party.requestId;
+}
+
+/** Actions that belong to one side of a session: the agent points and records the outcome, the customer answers the survey. */
+export function assertSide(party: Party, side: Party["kind"], message: string): void {
+  if (party.kind !== side) throw new DomainError(403, "forbidden", message);
+}
+
+/** Session codes are made for portals the agent is assigned to. */
+export function assertAssignedTo(
+  user: Pick<Person, "id">,
+  portal: { name: string; agentIds: readonly string[] },
+): void {
+  if (!portal.agentIds.includes(user.id)) {
+    throw new DomainError(403, "not_assigned", `You are not assigned to ${portal.name}.`).withParams({
+      portal: portal.name,
+    });
+  }
+}
+
+/**
+ * What of a request an agent's console hears about (alerts aside, which name their recipients):
+ * a request of one of their portals that nobody in particular was asked for, or one addressed to
+ * them or taken by them. A targeted or code request concerns its one agent only; the portal's
+ * other agents never saw its alert and hear nothing of it afterwards either.
+ */
+export function agentSeesRequest(
+  viewer: { id: string; portals: ReadonlySet<string> },
+  request: Pick<RequestView, "portalId" | "targetAgentId" | "agentId">,
+): boolean {
+  if (request.targetAgentId === null && viewer.portals.has(request.portalId)) return true;
+  return request.agentId === viewer.id || request.targetAgentId === viewer.id;
+}

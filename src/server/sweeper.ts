@@ -1,0 +1,95 @@
+import type { Deps } from "./commands/context.js";
+import { CUSTOMER_GONE_GRACE_MS } from "./domain/requests.js";
+import type { DomainEvent } from "./events/events.js";
+import { expireCodes } from "./store/codes.js";
+import { endOffer, expiredOffers } from "./store/offers.js";
+import {
+  findRequest,
+  listOverdue,
+  queuePortalsWithUnofferedWaiting,
+  transitionFromWaiting,
+} from "./store/requests.js";
+
+/**
+ * Time passing, on every node at once (each step is idempotent and decided by conditional
+ * writes): overdue requests end, codes expire, offers time out — and, every few seconds, a
+ * reconcile pass re-examines queues with someone waiting and no offer out, the safety net for a
+ * node that died between a commit and its queue reaction. Each step emits the same events a
+ * command would, so the reactions do the rest.
+ */
+
+/**
+ * Targeted alerts unanswered for 30 s and broadcasts unanswered for 10 minutes end as
+ * no-response; customers gone for longer than the grace period are canceled.
+ */
+export async function sweepRequests(deps: Deps): Promise<number> {
+  const db = deps.db.kysely;
+  const now = deps.now();
+  const due = await listOverdue(db, now, now - CUSTOMER_GONE_GRACE_MS);
+  let changed = 0;
+  for (const d of due) {
+    const reason = d.reason === "deadline" ? "no-response" : "canceled";
+    if (!(await transitionFromWaiting(db, d.accountId, d.id, reason, now))) continue;
+    changed++;
+    const request = await findRequest(db, d.accountId, d.id);
+    if (request) await deps.events.emit({ type: "request.closed", request, reason });
+  }
+  return changed;
+}
+
+export async function sweepCodes(deps: Deps): Promise<void> {
+  const expired = await expireCodes(deps.db.kysely, deps.now());
+  const agents = new Set(expired.map((e) => e.agentId));
+  await deps.events.emit(...[...agents].map((agentId) => ({ type: "codes.changed" as const, agentId })));
+}
+
+/** Offers past their timer time out and pass on. */
+export async function sweepOffers(deps: Deps): Promise<void> {
+  const now = deps.now();
+  const closed: DomainEvent[] = [];
+  for (const offer of await expiredOffers(deps.db.kysely, now)) {
+    if (await endOffer(deps.db.kysely, offer.id, "timed-out", now)) {
+      closed.push({ type: "offer.closed", offer, reason: "timed-out" });
+    }
+  }
+  await deps.events.emit(...closed);
+}
+
+/**
+ * The reconcile pass: queue portals with waiting requests and no pending offer for them are
+ * dispatched again (the dispatch itself finds out whether anyone is free). Returns how many.
+ */
+export async function reconcileQueues(deps: Deps): Promise<number> {
+  const stale = await queuePortalsWithUnofferedWaiting(deps.db.kysely);
+  await deps.events.emit(...stale.map((s) => ({ type: "queue.stale" as const, ...s })));
+  return stale.length;
+}
+
+export interface SweeperOptions {
+  /** How often requests, codes and offers are swept (ms); 0 switches the sweeper off (tests drive it). */
+  everyMs: number;
+  /** How often the reconcile pass runs (ms), at least everyMs. */
+  reconcileEveryMs: number;
+}
+
+/** Starts the periodic sweep; returns the function that stops it. */
+export function startSweeper(deps: Deps, options: SweeperOptions): () => void {
+  if (options.everyMs <= 0) return () => {};
+  let running = false;
+  let lastReconcile = deps.now();
+  const timer = setInterval(() => {
+    if (running) return;
+    running = true;
+    const now = deps.now();
+    const reconcile = now - lastReconcile >= options.reconcileEveryMs;
+    if (reconcile) lastReconcile = now;
+    Promise.all([sweepRequests(deps), sweepCodes(deps), sweepOffers(deps)])
+      .then(() => (reconcile ? reconcileQueues(deps) : 0))
+      .catch((err: unknown) => deps.log.warn({ err }, "sweep failed; will retry"))
+      .finally(() => {
+        running = false;
+      });
+  }, options.everyMs);
+  timer.unref();
+  return () => clearInterval(timer);
+}
