@@ -472,6 +472,27 @@ describe.skipIf(!inject("postgres") || !inject("redis"))("a 3-node cluster on Po
     await eventually(async () => (await page()).includes(offline), 400, "the offline form on node 1");
   });
 
+  it("disabling an agent on node 1 closes their console on node 2, and signing out on node 1 that sign-in's on node 3", async () => {
+    const { accountId, agents } = await seedTeam("signout", "web", [node(2), node(3)]);
+    const [disabled, leaving] = await Promise.all(agents.map(goOnline));
+    if (!disabled || !leaving) throw new Error("two agents expected");
+    const closed = (s: AgentSocket) =>
+      new Promise<number>((resolve) => {
+        if (s.closed) resolve(s.closed.code);
+        else s.socket.once("close", (code) => resolve(code));
+      });
+    const [disabledClosed, leavingClosed] = [closed(disabled.socket), closed(leaving.socket)];
+    const patched = await api(node(1), "PATCH", `/api/v1/accounts/${accountId}/users/${disabled.id}`, {
+      cookie: operatorCookie,
+      body: { disabled: true },
+    });
+    expect(patched.status).toBe(200);
+    expect(await disabledClosed).toBe(4401);
+    const out = await api(node(1), "POST", "/api/v1/auth/logout", { cookie: leaving.cookie });
+    expect(out.status).toBe(204);
+    expect(await leavingClosed).toBe(4401);
+  });
+
   describe("chat across nodes, and node 1 killed mid-chat", () => {
     let agent: Agent;
     let watched: Agent;
