@@ -345,6 +345,10 @@ async function startNode(
       HELPGATE_DATA_DIR: dir,
       HELPGATE_DEMO: "0",
       LOG_LEVEL: "warn",
+      // Every simulated customer and agent comes from 127.0.0.1: lift the per-address caps (the
+      // counters still run, so their cost is measured), keep the per-socket message limits.
+      HELPGATE_WS_SOCKETS_PER_ADDRESS: process.env.HELPGATE_WS_SOCKETS_PER_ADDRESS ?? "10000000",
+      HELPGATE_SUBMITS_PER_ADDRESS: process.env.HELPGATE_SUBMITS_PER_ADDRESS ?? "1000000",
       ...(o.portalCacheMs === null ? {} : { HELPGATE_PORTAL_PAGE_CACHE_MS: String(o.portalCacheMs) }),
       ...env,
     },
