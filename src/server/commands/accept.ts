@@ -4,7 +4,7 @@ import { DomainError, notFound } from "../domain/errors.js";
 import { notWaiting } from "../domain/requests.js";
 import { assertBelowLimit, assertCanTake, consoleAccount } from "../policy.js";
 import { waitingInQueue } from "../queries/queue.js";
-import { sessionViewOf } from "../queries/sessions.js";
+import { startedSession } from "../queries/sessions.js";
 import { endOffer, findOffer, pendingOffersOfAgents, pendingOffersOfRequest } from "../store/offers.js";
 import { findRequest, type RequestRecord, transitionFromWaiting } from "../store/requests.js";
 import { lockAgent, openSession, openSessionCounts } from "../store/sessions.js";
@@ -15,28 +15,42 @@ import type { Actor, Deps } from "./context.js";
  * accepting the queue offer they hold, taking the next customer by hand. Each is one transaction
  * whose conditional writes decide across agents and nodes; then one `session.started` event, and
  * the reactions tell everyone and move the queue.
+ *
+ * The order inside is for the race: the conditional write that decides comes first, so a loser
+ * waits only until the winner commits and then leaves (no rows changed, nothing else done); the
+ * winner then checks its session limit (a refusal rolls the claim back, and the request is
+ * waiting again for the others) and opens the session. Nothing is read after the commit: the
+ * session as announced is built from what the transaction wrote.
  */
 
-type Kysely = Db["kysely"];
+type Trx = Db["kysely"];
 
 /** The agent's row locked, then their open sessions counted: the limit is exact even for several accepts at once. */
-async function lockBelowLimit(trx: Kysely, actor: Actor): Promise<void> {
+async function lockBelowLimit(trx: Trx, actor: Actor): Promise<void> {
   await lockAgent(trx, actor.user.id);
   const open = (await openSessionCounts(trx, [actor.user.id])).get(actor.user.id) ?? 0;
   assertBelowLimit(actor.user, open);
 }
 
-async function opened(
-  deps: Deps,
+function agentOf(actor: Actor) {
+  return { id: actor.user.id, name: actor.user.displayName };
+}
+
+/** The claimed request's session, opened in the claim's transaction: its last sequence number. */
+function open(
+  trx: Trx,
   actor: Actor,
-  accountId: string,
-  requestId: string,
-  startedAt: number,
-): Promise<{ session: SessionView; request: RequestRecord }> {
-  const request = await findRequest(deps.db.kysely, accountId, requestId);
-  if (!request) throw notFound("Request");
-  const session = await sessionViewOf(deps, request, actor.user.id, actor.user.displayName, startedAt);
-  return { session, request };
+  request: Pick<RequestRecord, "accountId" | "id" | "portalId">,
+  now: number,
+) {
+  return openSession(trx, {
+    accountId: request.accountId,
+    requestId: request.id,
+    agentId: actor.user.id,
+    startedAt: now,
+    portalId: request.portalId,
+    agentName: actor.user.displayName,
+  });
 }
 
 /** First accept wins: one conditional write decides, across agents and nodes alike. */
@@ -45,7 +59,7 @@ export async function acceptRequest(deps: Deps, actor: Actor, requestId: string)
   const db = deps.db.kysely;
   const request = await findRequest(db, accountId, requestId);
   if (!request) throw notFound("Request");
-  // A request no longer waiting needs no transaction: the loser of a race learns it from one read.
+  // A request no longer waiting needs no transaction: a late loser learns it from this one read.
   if (request.state !== "waiting") throw notWaiting(request);
   if (request.kind === "queue") {
     // Queue requests are offered to one agent at a time: accepting means accepting your offer.
@@ -61,33 +75,24 @@ export async function acceptRequest(deps: Deps, actor: Actor, requestId: string)
   }
   assertCanTake(actor.user, request);
   const now = deps.now();
-  const won = await db.transaction().execute(async (trx) => {
-    // One agent's accepts take turns here, so several at once cannot all pass the limit.
-    await lockBelowLimit(trx, actor);
-    const ok = await transitionFromWaiting(trx, accountId, requestId, "accepted", now, {
+  const lastSeq = await db.transaction().execute(async (trx) => {
+    const won = await transitionFromWaiting(trx, accountId, requestId, "accepted", now, {
       agentId: actor.user.id,
       onlyTarget: actor.user.id,
     });
-    if (ok) {
-      await openSession(trx, {
-        accountId,
-        requestId,
-        agentId: actor.user.id,
-        startedAt: now,
-        portalId: request.portalId,
-        agentName: actor.user.displayName,
-      });
-    }
-    return ok;
+    if (!won) return null;
+    // One agent's accepts take turns here, so several at once cannot all pass the limit.
+    await lockBelowLimit(trx, actor);
+    return open(trx, actor, request, now);
   });
-  if (!won) {
+  if (lastSeq === null) {
     const after = await findRequest(db, accountId, requestId);
     if (!after) throw notFound("Request");
     throw notWaiting(after);
   }
-  const { session, request: after } = await opened(deps, actor, accountId, requestId, now);
-  await deps.events.emit({ type: "session.started", session, request: after });
-  return session;
+  const started = startedSession(request, agentOf(actor), now, lastSeq);
+  await deps.events.emit({ type: "session.started", ...started });
+  return started.session;
 }
 
 /** Accepting an offer: the offer and the request change in one transaction, both conditional. */
@@ -96,10 +101,12 @@ export async function acceptOffer(deps: Deps, actor: Actor, offerId: string): Pr
   const db = deps.db.kysely;
   const offer = await findOffer(db, accountId, offerId);
   if (!offer || offer.agentId !== actor.user.id) throw notFound("Offer");
+  const request = await findRequest(db, accountId, offer.requestId);
+  if (!request) throw notFound("Offer");
   const now = deps.now();
-  const won = await db.transaction().execute(async (trx) => {
+  const lastSeq = await db.transaction().execute(async (trx) => {
+    if (!(await endOffer(trx, offerId, "accepted", now, actor.user.id))) return null;
     await lockBelowLimit(trx, actor);
-    if (!(await endOffer(trx, offerId, "accepted", now, actor.user.id))) return false;
     if (
       !(await transitionFromWaiting(trx, accountId, offer.requestId, "accepted", now, {
         agentId: actor.user.id,
@@ -107,24 +114,16 @@ export async function acceptOffer(deps: Deps, actor: Actor, offerId: string): Pr
     ) {
       throw new DomainError(409, "not_waiting", "The customer is no longer waiting.");
     }
-    await openSession(trx, {
-      accountId,
-      requestId: offer.requestId,
-      agentId: actor.user.id,
-      startedAt: now,
-      portalId: offer.portalId,
-      agentName: actor.user.displayName,
-    });
-    return true;
+    return open(trx, actor, request, now);
   });
-  if (!won)
+  if (lastSeq === null)
     throw new DomainError(409, "offer_closed", "This offer has ended (it timed out or was passed on).");
-  const { session, request } = await opened(deps, actor, accountId, offer.requestId, now);
+  const started = startedSession(request, agentOf(actor), now, lastSeq);
   await deps.events.emit(
     { type: "offer.closed", offer, reason: "accepted" },
-    { type: "session.started", session, request },
+    { type: "session.started", ...started },
   );
-  return session;
+  return started.session;
 }
 
 /** "Take next" by hand: the agent's own offer if they have one, else the oldest request nobody holds. */
@@ -137,26 +136,18 @@ export async function takeNext(deps: Deps, actor: Actor): Promise<SessionView> {
   for (const r of waiting) {
     if ((await pendingOffersOfRequest(db, r.id)).length > 0) continue;
     const now = deps.now();
-    const won = await db.transaction().execute(async (trx) => {
-      await lockBelowLimit(trx, actor);
+    const lastSeq = await db.transaction().execute(async (trx) => {
       if (!(await transitionFromWaiting(trx, accountId, r.id, "accepted", now, { agentId: actor.user.id })))
-        return false;
-      await openSession(trx, {
-        accountId,
-        requestId: r.id,
-        agentId: actor.user.id,
-        startedAt: now,
-        portalId: r.portalId,
-        agentName: actor.user.displayName,
-      });
-      return true;
+        return null;
+      await lockBelowLimit(trx, actor);
+      return open(trx, actor, r, now);
     });
-    if (!won) continue;
-    const { session, request } = await opened(deps, actor, accountId, r.id, now);
+    if (lastSeq === null) continue;
+    const started = startedSession(r, agentOf(actor), now, lastSeq);
     // A dispatch on another node may have offered this request between the check above and the
     // take: the queue reaction withdraws that offer (its agent is told), then the queue moves on.
-    await deps.events.emit({ type: "session.started", session, request });
-    return session;
+    await deps.events.emit({ type: "session.started", ...started });
+    return started.session;
   }
   throw new DomainError(
     409,

@@ -14,7 +14,7 @@ import {
 import { DomainError, fieldError, notFound } from "../domain/errors.js";
 import { assertAssignedTo, consoleAccount } from "../policy.js";
 import { toCodeView } from "../queries/codes.js";
-import { sessionViewOf } from "../queries/sessions.js";
+import { startedSession } from "../queries/sessions.js";
 import { agentName } from "../store/agents.js";
 import {
   cancelCodeRow,
@@ -181,8 +181,8 @@ export async function redeemCode(
   const name = await agentName(db, found.agentId);
   const token = randomBytes(24).toString("base64url");
   const requestId = randomUUID();
-  const won = await db.transaction().execute(async (trx) => {
-    if (!(await redeemCodeRow(trx, found.id, requestId, now))) return false;
+  const lastSeq = await db.transaction().execute(async (trx) => {
+    if (!(await redeemCodeRow(trx, found.id, requestId, now))) return null;
     await insertWithSessionNumber(trx, {
       id: requestId,
       accountId: found.accountId,
@@ -201,7 +201,7 @@ export async function redeemCode(
       createdAt: now,
       deadlineAt: null,
     });
-    await openSession(trx, {
+    return openSession(trx, {
       accountId: found.accountId,
       requestId,
       agentId: found.agentId,
@@ -209,15 +209,14 @@ export async function redeemCode(
       portalId: found.portalId,
       agentName: name,
     });
-    return true;
   });
-  if (!won) {
+  if (lastSeq === null) {
     await recordRedeemFailure(db, randomUUID(), input.client, now);
     throw unknownCode();
   }
-  const request = await findRequest(db, found.accountId, requestId);
-  if (!request) throw new Error("request vanished after insert");
-  const session = await sessionViewOf(deps, request, found.agentId, name, now);
+  const inserted = await findRequest(db, found.accountId, requestId);
+  if (!inserted) throw new Error("request vanished after insert");
+  const { session, request } = startedSession(inserted, { id: found.agentId, name }, now, lastSeq);
   await deps.events.emit(
     { type: "session.started", session, request },
     { type: "codes.changed", agentId: found.agentId },

@@ -13,26 +13,38 @@ import type { Database } from "../db/schema.js";
 import { notFound } from "../domain/errors.js";
 import { customerReason } from "../domain/requests.js";
 import { findRequest, type RequestRecord, toView } from "../store/requests.js";
-import { listMessages, sessionLastSeq } from "../store/sessions.js";
+import { listMessages } from "../store/sessions.js";
 
 /** Read models of sessions: what each side sees of one, the day's ended ones, transcripts. */
 
-/** The session just begun, as both sides see it; lastSeq counts the greeting if the portal has one. */
-export async function sessionViewOf(
-  deps: Deps,
+/**
+ * A session just begun, as both sides see it, from what its transaction wrote (no read after the
+ * commit: the announcement goes out at once). `lastSeq` counts the greeting if the portal has one.
+ */
+export function startedSession(
   request: RequestRecord,
-  agentId: string,
-  agentName: string,
+  agent: { id: string; name: string },
   startedAt: number,
-): Promise<SessionView> {
+  lastSeq: number,
+): { session: SessionView; request: RequestRecord } {
+  const after: RequestRecord = {
+    ...request,
+    state: "accepted",
+    agentId: agent.id,
+    agentName: agent.name,
+    stateAt: startedAt,
+  };
   return {
-    id: request.id,
-    request: toView(request),
-    agentId,
-    agentName,
-    startedAt,
-    endedAt: null,
-    lastSeq: await sessionLastSeq(deps.db.kysely, request.id),
+    request: after,
+    session: {
+      id: request.id,
+      request: toView(after),
+      agentId: agent.id,
+      agentName: agent.name,
+      startedAt,
+      endedAt: null,
+      lastSeq,
+    },
   };
 }
 

@@ -224,7 +224,10 @@ export async function agentStatsSince(
 
 /**
  * Opens the session of an accepted request and posts the portal's greeting as its first message,
- * in the caller's transaction (so a session never exists without its greeting).
+ * in the caller's transaction (so a session never exists without its greeting). Returns the
+ * session's last sequence number (1 with a greeting, else 0). Three statements at most: this runs
+ * while the request's row is locked by the accept, so every round trip here is one the race's
+ * losers wait for.
  */
 export async function openSession(
   trx: Kysely<Database>,
@@ -236,34 +239,41 @@ export async function openSession(
     agentName: string;
     startedAt: number;
   },
-): Promise<void> {
-  await insertSession(trx, {
-    id: s.requestId,
-    accountId: s.accountId,
-    requestId: s.requestId,
-    agentId: s.agentId,
-    startedAt: s.startedAt,
-  });
+): Promise<number> {
   const portal = await trx
     .selectFrom("portals")
     .select("greeting")
     .where("id", "=", s.portalId)
     .executeTakeFirst();
   const greeting = portal?.greeting.trim() ?? "";
+  const lastSeq = greeting === "" ? 0 : 1;
+  await trx
+    .insertInto("sessions")
+    .values({
+      id: s.requestId,
+      account_id: s.accountId,
+      request_id: s.requestId,
+      agent_id: s.agentId,
+      started_at: s.startedAt,
+      ended_at: null,
+      last_seq: lastSeq,
+    })
+    .execute();
   if (greeting !== "") {
-    await appendMessage(trx, s.accountId, s.requestId, {
-      sender: "agent",
-      authorName: s.agentName,
-      body: greeting,
-      at: s.startedAt,
-    });
+    await trx
+      .insertInto("messages")
+      .values({
+        session_id: s.requestId,
+        seq: 1,
+        account_id: s.accountId,
+        sender: "agent",
+        author_name: s.agentName,
+        body: greeting,
+        created_at: s.startedAt,
+      })
+      .execute();
   }
-}
-
-/** The session's last chat sequence number (the greeting counts). */
-export async function sessionLastSeq(db: Kysely<Database>, sessionId: string): Promise<number> {
-  const row = await db.selectFrom("sessions").select("last_seq").where("id", "=", sessionId).executeTakeFirst();
-  return row?.last_seq ?? 0;
+  return lastSeq;
 }
 
 export interface Receipts {
@@ -302,7 +312,11 @@ export async function advanceReceipts(
     .execute();
 }
 
-export async function receiptsOf(db: Kysely<Database>, accountId: string, sessionId: string): Promise<Receipts> {
+export async function receiptsOf(
+  db: Kysely<Database>,
+  accountId: string,
+  sessionId: string,
+): Promise<Receipts> {
   const s = await db
     .selectFrom("sessions")
     .select(["agent_delivered_seq", "agent_read_seq", "customer_delivered_seq", "customer_read_seq"])
