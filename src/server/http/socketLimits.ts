@@ -211,6 +211,7 @@ export function admitSocket(
   const admission = limits.open(signIn, address, now);
   if ("ticket" in admission) return admission.ticket;
   const message = CAP_MESSAGES[admission.refused];
+  socket.on("error", () => {});
   socketSend(socket, { type: "error", code: "too_many_sockets", message });
   socket.close(CLOSE_RATE_LIMITED, "Too many connections");
   return null;
