@@ -6,7 +6,7 @@ import Fastify, { type FastifyInstance } from "fastify";
 import helmet from "helmet";
 import type { Redis } from "ioredis";
 import client from "prom-client";
-import type { Bus } from "./bus/bus.js";
+import { type Bus, channels } from "./bus/bus.js";
 import { InProcessBus } from "./bus/inProcessBus.js";
 import { InProcessPresence, type Presence } from "./bus/presence.js";
 import type { Deps } from "./commands/context.js";
@@ -24,6 +24,7 @@ import { createMetrics, installHealth } from "./http/health.js";
 import { installRealtime } from "./http/realtime.js";
 import { documentCommonResponses } from "./http/responses.js";
 import { installSession } from "./http/session.js";
+import { SignInCache } from "./http/signInCache.js";
 import { SubmitLimit } from "./http/submitLimit.js";
 import { installTextGuard } from "./http/textGuard.js";
 import { frameworkErrorHandler, installWeb } from "./http/web.js";
@@ -145,7 +146,13 @@ export async function buildApp(options: AppOptions): Promise<App> {
       message: `Too many attempts from your address. Try again in ${Math.max(1, Math.ceil(context.ttl / 1000))} seconds.`,
     }),
   });
-  installSession(server, deps);
+  // Sign-ins looked up once per few seconds per node, forgotten everywhere on every change that matters.
+  const signIns = new SignInCache(config.signInCacheMs, deps.now);
+  await deps.bus.subscribe(channels.signIns, (event) => {
+    if (event.type === "sign-ins.changed") signIns.forgetUser(event.userId);
+  });
+  deps.bus.onMissed?.(() => signIns.clear());
+  installSession(server, deps, signIns);
   installTextGuard(server);
 
   await server.register(fastifySwagger, {

@@ -17,6 +17,8 @@ export interface Config {
    * Changes are announced to every node at once; this bounds what no event announces.
    */
   portalPageCacheMs: number;
+  /** How long a node may trust a sign-in it looked up without asking the database again (HELPGATE_SIGN_IN_CACHE_MS; 0: off). */
+  signInCacheMs: number;
   /** How often the sweeper's reconcile pass re-examines queues with nobody offered (HELPGATE_RECONCILE_MS). */
   reconcileEveryMs: number;
   /**
@@ -55,7 +57,13 @@ export interface RTCIceServerConfig {
 export class ConfigError extends Error {}
 
 /** A whole number from the environment within [min, max], or the default when unset. */
-function parseWhole(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
+function parseWhole(
+  env: NodeJS.ProcessEnv,
+  name: string,
+  fallback: number,
+  min: number,
+  max: number,
+): number {
   const raw = env[name];
   if (raw === undefined || raw.trim() === "") return fallback;
   const n = Number(raw);
@@ -183,6 +191,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: string[] 
     presenceTtlMs: presenceTtl * 1000,
     portalPageCacheMs,
     reconcileEveryMs: parseWhole(env, "HELPGATE_RECONCILE_MS", 5000, 200, 600_000),
+    signInCacheMs: parseWhole(env, "HELPGATE_SIGN_IN_CACHE_MS", 5000, 0, 60_000),
     failpoint: env.HELPGATE_FAILPOINT || null,
     iceServers: parseIceServers(env.ICE_SERVERS),
     logLevel,

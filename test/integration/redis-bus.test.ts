@@ -96,6 +96,7 @@ const samples: { [K in BusEvent["type"]]: Extract<BusEvent, { type: K }> } = {
   pointer: { type: "pointer", requestId: request.id, agentId: "a1", x: 0.25, y: 0.75 },
   "portals.changed": { type: "portals.changed", accountId: "acc-1" },
   "signed-out": { type: "signed-out", userId: "a1", authSession: "hash-of-the-token" },
+  "sign-ins.changed": { type: "sign-ins.changed", userId: "a1" },
 };
 
 /** Collects what a subscription receives and can wait for a count. */

@@ -50,7 +50,9 @@ export type BusEvent =
    * A sign-in ended (sign-out) or all of a user's did (disabled, password reset); on the user's
    * channel. `authSession` is the stored token hash of the one sign-in; absent: every sign-in.
    */
-  | { type: "signed-out"; userId: string; authSession?: string };
+  | { type: "signed-out"; userId: string; authSession?: string }
+  /** Every node's sign-in cache: what this user's cookies stand for changed (role, portals, limit, signed out). */
+  | { type: "sign-ins.changed"; userId: string };
 
 export type Handler = (event: BusEvent) => void;
 
@@ -77,4 +79,6 @@ export const channels = {
   request: (requestId: string) => `request:${requestId}`,
   /** Every node's portal page cache: what customers see at an account's portals has changed. */
   portalPages: "portal-pages",
+  /** Every node's sign-in cache (http/signInCache.ts). */
+  signIns: "sign-ins",
 };

@@ -1,5 +1,4 @@
 import { createHash, randomBytes } from "node:crypto";
-import { announceSignOut } from "../bus/signOut.js";
 import { DomainError } from "../domain/errors.js";
 import { hashPassword, verifyPassword } from "../domain/passwords.js";
 import { deleteAuthSession, findAuthSession, insertAuthSession } from "../store/authSessions.js";
@@ -90,15 +89,22 @@ export async function login(
 }
 
 export async function logout(deps: Deps, token: string): Promise<void> {
-  const userId = await deleteAuthSession(deps.db.kysely, hashToken(token));
-  if (userId) await announceSignOut(deps.bus, userId, hashToken(token));
+  const authSession = hashToken(token);
+  const userId = await deleteAuthSession(deps.db.kysely, authSession);
+  if (userId) await deps.events.emit({ type: "user.signedOut", userId, authSession });
 }
 
-/** The actor behind a session cookie, or null when it is unknown, expired, or the user is disabled. */
-export async function actorForToken(deps: Deps, token: string): Promise<Actor | null> {
-  const session = await findAuthSession(deps.db.kysely, hashToken(token), deps.now());
+/**
+ * The actor behind a sign-in's stored token hash, and until when the sign-in holds; null when it
+ * is unknown, expired, or the user is disabled. (Each node caches the answer: http/signInCache.ts.)
+ */
+export async function actorForSignIn(
+  deps: Deps,
+  authSession: string,
+): Promise<{ actor: Actor; expiresAt: number } | null> {
+  const session = await findAuthSession(deps.db.kysely, authSession, deps.now());
   if (!session) return null;
   const user = await findUserById(deps.db.kysely, session.userId);
   if (!user || user.disabled) return null;
-  return { user };
+  return { actor: { user }, expiresAt: session.expiresAt };
 }

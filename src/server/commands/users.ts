@@ -1,6 +1,5 @@
 import type { User } from "../../shared/api.js";
 import type { Role } from "../../shared/model.js";
-import { announceSignOut } from "../bus/signOut.js";
 import { isUniqueViolation } from "../db/database.js";
 import { fieldError, notFound } from "../domain/errors.js";
 import { assertPasswordRules, generatePassword, hashPassword } from "../domain/passwords.js";
@@ -115,7 +114,10 @@ export async function updateUser(
     if (next.disabled && !current.disabled) await deleteAuthSessionsOfUser(trx, userId);
     return publicUser(next);
   });
-  if (patch.disabled === true) await announceSignOut(deps.bus, userId);
+  await deps.events.emit(
+    { type: "user.changed", userId },
+    ...(patch.disabled === true ? [{ type: "user.signedOut" as const, userId }] : []),
+  );
   // A changed limit, portal list or disabled flag changes what this agent can take.
   if (patch.maxSessions !== undefined || patch.portalIds !== undefined || patch.disabled !== undefined) {
     await deps.events.emit({
@@ -163,6 +165,6 @@ export async function setPassword(
     await setPasswordHash(trx, userId, hash);
     await deleteAuthSessionsOfUser(trx, userId);
   });
-  await announceSignOut(deps.bus, userId);
+  await deps.events.emit({ type: "user.signedOut", userId });
   return { generatedPassword: generated };
 }

@@ -42,6 +42,10 @@ export type DomainEvent =
   | { type: "agent.capacityChanged"; accountId: string; agentId: string; portalIds: string[] }
   /** Something customers see at the account's portals changed (settings, names, pictures). */
   | { type: "portals.changed"; accountId: string }
+  /** What a user's sign-ins stand for changed: name, role, portals, limit, disabled or enabled. */
+  | { type: "user.changed"; userId: string }
+  /** Sign-ins ended in the database: one (`authSession`, its stored token hash) or all of the user's. */
+  | { type: "user.signedOut"; userId: string; authSession?: string }
   /** The agent's live session codes changed (created, canceled, redeemed, expired). */
   | { type: "codes.changed"; agentId: string };
 

@@ -1,7 +1,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
-import { actorForToken, hashToken } from "../commands/auth.js";
+import { actorForSignIn, hashToken } from "../commands/auth.js";
 import type { Actor, Deps } from "../commands/context.js";
 import { DomainError } from "../domain/errors.js";
+import type { SignInCache } from "./signInCache.js";
 
 export const SESSION_COOKIE = "hg_session";
 /** A customer's proof of their request: the cookie `hgc_<requestId>`. */
@@ -58,7 +59,7 @@ function carriesCredentials(request: FastifyRequest): boolean {
  * Resolves the session cookie to an actor, and refuses cookie-authenticated writes that do not
  * come from Helpgate's own pages (CSRF): the Origin (or Referer) must be this server's.
  */
-export function installSession(app: FastifyInstance, deps: Deps): void {
+export function installSession(app: FastifyInstance, deps: Deps, signIns: SignInCache): void {
   app.decorateRequest("actor", null);
   app.decorateRequest("authSession", null);
   app.addHook("onRequest", async (request: FastifyRequest) => {
@@ -76,8 +77,15 @@ export function installSession(app: FastifyInstance, deps: Deps): void {
     }
     const token = request.cookies[SESSION_COOKIE];
     if (token) {
-      request.actor = await actorForToken(deps, token);
-      if (request.actor) request.authSession = hashToken(token);
+      const authSession = hashToken(token);
+      let actor = signIns.get(authSession) ?? null;
+      if (!actor) {
+        const found = await actorForSignIn(deps, authSession);
+        if (found) signIns.set(authSession, found.actor, found.expiresAt);
+        actor = found?.actor ?? null;
+      }
+      request.actor = actor;
+      if (actor) request.authSession = authSession;
     }
   });
 }

@@ -18,14 +18,14 @@ export async function findAuthSession(
   db: Kysely<Database>,
   tokenHash: string,
   now: number,
-): Promise<{ userId: string } | null> {
+): Promise<{ userId: string; expiresAt: number } | null> {
   const r = await db
     .selectFrom("auth_sessions")
-    .select("user_id")
+    .select(["user_id", "expires_at"])
     .where("token_hash", "=", tokenHash)
     .where("expires_at", ">", now)
     .executeTakeFirst();
-  return r ? { userId: r.user_id } : null;
+  return r ? { userId: r.user_id, expiresAt: r.expires_at } : null;
 }
 
 /** Ends one sign-in; returns whose it was (null when there was none). */
