@@ -6,7 +6,7 @@ import { assertBelowLimit, assertCanTake, consoleAccount } from "../policy.js";
 import { waitingInQueue } from "../queries/queue.js";
 import { startedSession } from "../queries/sessions.js";
 import { endOffer, findOffer, pendingOffersOfAgents, pendingOffersOfRequest } from "../store/offers.js";
-import { findRequest, type RequestRecord, transitionFromWaiting } from "../store/requests.js";
+import { claimRequest, findRequest, type RequestRecord, transitionFromWaiting } from "../store/requests.js";
 import { lockAgent, openSession, openSessionCounts } from "../store/sessions.js";
 import type { Actor, Deps } from "./context.js";
 
@@ -20,7 +20,7 @@ import type { Actor, Deps } from "./context.js";
  * waits only until the winner commits and then leaves (no rows changed, nothing else done); the
  * winner then checks its session limit (a refusal rolls the claim back, and the request is
  * waiting again for the others) and opens the session. Nothing is read after the commit: the
- * session as announced is built from what the transaction wrote.
+ * session as announced is built from what the transaction wrote and returned.
  */
 
 type Trx = Db["kysely"];
@@ -53,14 +53,48 @@ function open(
   });
 }
 
-/** First accept wins: one conditional write decides, across agents and nodes alike. */
-export async function acceptRequest(deps: Deps, actor: Actor, requestId: string): Promise<SessionView> {
+/**
+ * First accept wins: one conditional write decides, across agents and nodes alike. It is the
+ * first thing done, before any read, so the race's winner never queues behind the losers' reads;
+ * only a refused claim reads the request, to say why (taken by whom, not yours, a queue request).
+ */
+export function acceptRequest(deps: Deps, actor: Actor, requestId: string): Promise<SessionView> {
+  return tryAccept(deps, actor, requestId, 0);
+}
+
+async function tryAccept(deps: Deps, actor: Actor, requestId: string, attempt: number): Promise<SessionView> {
   const accountId = consoleAccount(actor.user);
+  const db = deps.db.kysely;
+  const now = deps.now();
+  const agent = { ...agentOf(actor), portalIds: actor.user.portalIds };
+  const won = await db.transaction().execute(async (trx) => {
+    const claimed = await claimRequest(trx, accountId, requestId, agent, now);
+    if (!claimed) return null;
+    // One agent's accepts take turns here, so several at once cannot all pass the limit; a refusal
+    // rolls the claim back and the request is waiting for the others again.
+    await lockBelowLimit(trx, actor);
+    const opened = await open(trx, actor, claimed, now);
+    return { request: { ...claimed, portalName: opened.portalName }, lastSeq: opened.lastSeq };
+  });
+  if (!won) return refusedAccept(deps, actor, accountId, requestId, attempt);
+  const started = startedSession(won.request, agentOf(actor), now, won.lastSeq);
+  await deps.events.emit({ type: "session.started", ...started });
+  return started.session;
+}
+
+/** Why a claim did not win, as the agent should hear it; a queue request goes the offer's way. */
+async function refusedAccept(
+  deps: Deps,
+  actor: Actor,
+  accountId: string,
+  requestId: string,
+  attempt: number,
+): Promise<SessionView> {
   const db = deps.db.kysely;
   const request = await findRequest(db, accountId, requestId);
   if (!request) throw notFound("Request");
-  // A request no longer waiting needs no transaction: a late loser learns it from this one read.
   if (request.state !== "waiting") throw notWaiting(request);
+  assertCanTake(actor.user, request);
   if (request.kind === "queue") {
     // Queue requests are offered to one agent at a time: accepting means accepting your offer.
     const [offer] = await pendingOffersOfAgents(db, [actor.user.id]);
@@ -73,26 +107,12 @@ export async function acceptRequest(deps: Deps, actor: Actor, requestId: string)
     }
     return acceptOffer(deps, actor, offer.id);
   }
-  assertCanTake(actor.user, request);
-  const now = deps.now();
-  const lastSeq = await db.transaction().execute(async (trx) => {
-    const won = await transitionFromWaiting(trx, accountId, requestId, "accepted", now, {
-      agentId: actor.user.id,
-      onlyTarget: actor.user.id,
-    });
-    if (!won) return null;
-    // One agent's accepts take turns here, so several at once cannot all pass the limit.
-    await lockBelowLimit(trx, actor);
-    return open(trx, actor, request, now);
+  // Waiting and takeable, yet not claimed: the winner's transaction rolled back meanwhile (their
+  // limit), so this is a fair new try — once; after that the customer is someone else's to get.
+  if (attempt === 0) return tryAccept(deps, actor, requestId, 1);
+  throw new DomainError(409, "not_waiting", "This request is no longer waiting.").withParams({
+    state: "waiting",
   });
-  if (lastSeq === null) {
-    const after = await findRequest(db, accountId, requestId);
-    if (!after) throw notFound("Request");
-    throw notWaiting(after);
-  }
-  const started = startedSession(request, agentOf(actor), now, lastSeq);
-  await deps.events.emit({ type: "session.started", ...started });
-  return started.session;
 }
 
 /** Accepting an offer: the offer and the request change in one transaction, both conditional. */
@@ -114,7 +134,7 @@ export async function acceptOffer(deps: Deps, actor: Actor, offerId: string): Pr
     ) {
       throw new DomainError(409, "not_waiting", "The customer is no longer waiting.");
     }
-    return open(trx, actor, request, now);
+    return (await open(trx, actor, request, now)).lastSeq;
   });
   if (lastSeq === null)
     throw new DomainError(409, "offer_closed", "This offer has ended (it timed out or was passed on).");
@@ -140,7 +160,7 @@ export async function takeNext(deps: Deps, actor: Actor): Promise<SessionView> {
       if (!(await transitionFromWaiting(trx, accountId, r.id, "accepted", now, { agentId: actor.user.id })))
         return null;
       await lockBelowLimit(trx, actor);
-      return open(trx, actor, r, now);
+      return (await open(trx, actor, r, now)).lastSeq;
     });
     if (lastSeq === null) continue;
     const started = startedSession(r, agentOf(actor), now, lastSeq);

@@ -201,7 +201,7 @@ export async function redeemCode(
       createdAt: now,
       deadlineAt: null,
     });
-    return openSession(trx, {
+    const opened = await openSession(trx, {
       accountId: found.accountId,
       requestId,
       agentId: found.agentId,
@@ -209,6 +209,7 @@ export async function redeemCode(
       portalId: found.portalId,
       agentName: name,
     });
+    return opened.lastSeq;
   });
   if (lastSeq === null) {
     await recordRedeemFailure(db, randomUUID(), input.client, now);

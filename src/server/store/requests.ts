@@ -295,9 +295,16 @@ export async function insertWithSessionNumber(
 }
 
 /** The queue round of each request (a new round starts when every eligible agent has refused it). */
-export async function requestRounds(db: Kysely<Database>, requestIds: string[]): Promise<Map<string, number>> {
+export async function requestRounds(
+  db: Kysely<Database>,
+  requestIds: string[],
+): Promise<Map<string, number>> {
   if (requestIds.length === 0) return new Map();
-  const rows = await db.selectFrom("requests").select(["id", "round"]).where("id", "in", requestIds).execute();
+  const rows = await db
+    .selectFrom("requests")
+    .select(["id", "round"])
+    .where("id", "in", requestIds)
+    .execute();
   return new Map(rows.map((r) => [r.id, r.round]));
 }
 
@@ -373,4 +380,72 @@ export async function recentAverageWaitMs(
     .execute();
   if (rows.length === 0) return null;
   return rows.reduce((sum, r) => sum + (r.at - r.created_at), 0) / rows.length;
+}
+
+/**
+ * The accept's deciding write, first in its transaction: the request becomes the agent's only if
+ * it is still waiting, is not a queue request (those go by offer), belongs to one of the agent's
+ * portals and was addressed to nobody or to them. Returns the request as it now is (without the
+ * portal's name, which the caller reads with the session's greeting), or null: lost, or not theirs
+ * to take — the caller reads the request to say which. A loser waits here only until the winner's
+ * transaction ends.
+ */
+export async function claimRequest(
+  trx: Kysely<Database>,
+  accountId: string,
+  requestId: string,
+  agent: { id: string; name: string; portalIds: string[] },
+  at: number,
+): Promise<Omit<RequestRecord, "portalName"> | null> {
+  if (agent.portalIds.length === 0) return null;
+  const r = await trx
+    .updateTable("requests")
+    .set({ state: "accepted", state_at: at, agent_id: agent.id })
+    .where("account_id", "=", accountId)
+    .where("id", "=", requestId)
+    .where("state", "=", "waiting")
+    .where("kind", "<>", "queue")
+    .where("portal_id", "in", agent.portalIds)
+    .where((eb) => eb.or([eb("target_agent_id", "is", null), eb("target_agent_id", "=", agent.id)]))
+    .returning([
+      "id",
+      "account_id",
+      "session_id",
+      "portal_id",
+      "kind",
+      "state",
+      "target_agent_id",
+      "customer_name",
+      "customer_email",
+      "question",
+      "contact",
+      "created_at",
+      "deadline_at",
+      "state_at",
+      "customer_token_hash",
+      "customer_gone_at",
+    ])
+    .executeTakeFirst();
+  if (!r) return null;
+  await recordTransition(trx, requestId, accountId, "accepted", agent.id, at);
+  return {
+    id: r.id,
+    accountId: r.account_id,
+    sessionId: r.session_id,
+    portalId: r.portal_id,
+    kind: r.kind as AlertKind,
+    state: r.state as RequestState,
+    targetAgentId: r.target_agent_id,
+    customerName: r.customer_name,
+    customerEmail: r.customer_email,
+    question: r.question,
+    contact: JSON.parse(r.contact) as Record<string, string>,
+    createdAt: r.created_at,
+    deadlineAt: r.deadline_at,
+    agentId: agent.id,
+    agentName: agent.name,
+    stateAt: r.state_at,
+    customerTokenHash: r.customer_token_hash,
+    customerGoneAt: r.customer_gone_at,
+  };
 }

@@ -225,9 +225,9 @@ export async function agentStatsSince(
 /**
  * Opens the session of an accepted request and posts the portal's greeting as its first message,
  * in the caller's transaction (so a session never exists without its greeting). Returns the
- * session's last sequence number (1 with a greeting, else 0). Three statements at most: this runs
- * while the request's row is locked by the accept, so every round trip here is one the race's
- * losers wait for.
+ * session's last sequence number (1 with a greeting, else 0) and the portal's name (for the
+ * announcement). Three statements at most: this runs while the request's row is locked by the
+ * accept, so every round trip here is one the race's losers wait for.
  */
 export async function openSession(
   trx: Kysely<Database>,
@@ -239,10 +239,10 @@ export async function openSession(
     agentName: string;
     startedAt: number;
   },
-): Promise<number> {
+): Promise<{ lastSeq: number; portalName: string }> {
   const portal = await trx
     .selectFrom("portals")
-    .select("greeting")
+    .select(["greeting", "name"])
     .where("id", "=", s.portalId)
     .executeTakeFirst();
   const greeting = portal?.greeting.trim() ?? "";
@@ -273,7 +273,7 @@ export async function openSession(
       })
       .execute();
   }
-  return lastSeq;
+  return { lastSeq, portalName: portal?.name ?? "" };
 }
 
 export interface Receipts {
