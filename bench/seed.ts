@@ -11,6 +11,7 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import { InProcessBus } from "../src/server/bus/inProcessBus.js";
 import { InProcessPresence } from "../src/server/bus/presence.js";
+import { RequestOutcomes } from "../src/server/bus/requestOutcomes.js";
 import { insertNewAccount } from "../src/server/commands/accounts.js";
 import { AUTH_SESSION_MS, hashToken } from "../src/server/commands/auth.js";
 import type { Deps } from "../src/server/commands/context.js";
@@ -73,6 +74,7 @@ export async function seed(options: SeedOptions): Promise<Seed> {
       bus: new InProcessBus(),
       presence: new InProcessPresence(),
       events: noReactions,
+      outcomes: new RequestOutcomes(),
     };
     const now = Date.now();
     const { account } = await insertNewAccount(deps, {
@@ -140,7 +142,7 @@ export async function seed(options: SeedOptions): Promise<Seed> {
             id,
             accountId: account.id,
             portalId: portal.id,
-            sessionId: String(100_000_000 + i),
+            sessionNumber: String(100_000_000 + i),
             kind: "broadcast",
             state: "accepted",
             targetAgentId: null,

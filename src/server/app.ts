@@ -9,6 +9,7 @@ import client from "prom-client";
 import { type Bus, channels } from "./bus/bus.js";
 import { InProcessBus } from "./bus/inProcessBus.js";
 import { InProcessPresence, type Presence } from "./bus/presence.js";
+import { RequestOutcomes } from "./bus/requestOutcomes.js";
 import type { Deps } from "./commands/context.js";
 import type { Config } from "./config.js";
 import type { Db } from "./db/database.js";
@@ -92,9 +93,21 @@ export async function buildApp(options: AppOptions): Promise<App> {
     bus: options.bus ?? new InProcessBus(),
     presence: options.presence ?? new InProcessPresence(),
     events,
+    outcomes: new RequestOutcomes(),
   };
   events.attach(deps);
   const hub = new Hub(deps.bus);
+  // Requests decided anywhere (this node or another) that this node hears of: a race's late losers
+  // are answered from memory. Account channels carry the account's id.
+  hub.tap((channel, event) => {
+    if (event.type !== "request.updated" || !channel.startsWith("account:")) return;
+    const r = event.request;
+    deps.outcomes.record(r.id, {
+      accountId: channel.slice("account:".length),
+      state: r.state,
+      agentName: r.agentName,
+    });
+  });
   // A cluster's bus may lose events (Redis away, a node restarted): the affected sockets catch up.
   deps.bus.onMissed?.((channels) => void hub.resyncChannels(channels));
 

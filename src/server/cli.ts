@@ -2,6 +2,7 @@ import { parseArgs } from "node:util";
 import { MODES, type Mode, ROLES, type Role } from "../shared/model.js";
 import { InProcessBus } from "./bus/inProcessBus.js";
 import { InProcessPresence } from "./bus/presence.js";
+import { RequestOutcomes } from "./bus/requestOutcomes.js";
 import { insertNewAccount } from "./commands/accounts.js";
 import type { Deps } from "./commands/context.js";
 import { setPassword } from "./commands/users.js";
@@ -183,6 +184,7 @@ export async function main(argv: string[]): Promise<number> {
       bus: new InProcessBus(),
       presence: new InProcessPresence(),
       events: noReactions,
+      outcomes: new RequestOutcomes(),
     };
     await run(argv, deps);
     return 0;

@@ -154,5 +154,18 @@ describe.each(dialects())("first accept wins on %s", (dialect) => {
     expect(((await again.json()) as ApiError).message).toBe(
       `Already taken by ${winner.agent.user.displayName}.`,
     );
+    // That answer came from the node's memory of the decision; it never crosses accounts: an agent
+    // of another account asking for the same id hears 404, as for an id that does not exist.
+    expect(world.app.deps.outcomes.get(tenant.account.id, s.requestId)?.agentName).toBe(
+      winner.agent.user.displayName,
+    );
+    const other = await seedTenant(world, "race-other");
+    const stranger = await seedAgent(world, other, "stranger");
+    const foreign = await fetch(`${world.live.baseUrl}/api/v1/requests/${s.requestId}/accept`, {
+      method: "POST",
+      headers: { cookie: stranger.cookie, origin: world.origin },
+    });
+    expect(foreign.status).toBe(404);
+    expect(await foreign.json()).toEqual({ error: "not_found", message: "Request not found." });
   }, 60_000);
 });

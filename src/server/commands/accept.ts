@@ -64,6 +64,9 @@ export function acceptRequest(deps: Deps, actor: Actor, requestId: string): Prom
 
 async function tryAccept(deps: Deps, actor: Actor, requestId: string, attempt: number): Promise<SessionView> {
   const accountId = consoleAccount(actor.user);
+  // Already decided, and this node heard it: a late loser needs no database at all.
+  const known = deps.outcomes.get(accountId, requestId);
+  if (known) throw notWaiting(known);
   const db = deps.db.kysely;
   const now = deps.now();
   const agent = { ...agentOf(actor), portalIds: actor.user.portalIds };
@@ -90,6 +93,9 @@ async function refusedAccept(
   requestId: string,
   attempt: number,
 ): Promise<SessionView> {
+  // The winner's announcement usually arrives while a loser waited for its claim.
+  const known = deps.outcomes.get(accountId, requestId);
+  if (known) throw notWaiting(known);
   const db = deps.db.kysely;
   const request = await findRequest(db, accountId, requestId);
   if (!request) throw notFound("Request");

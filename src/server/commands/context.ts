@@ -1,6 +1,7 @@
 import type { FastifyBaseLogger } from "fastify";
 import type { Bus } from "../bus/bus.js";
 import type { Presence } from "../bus/presence.js";
+import type { RequestOutcomes } from "../bus/requestOutcomes.js";
 import type { Config } from "../config.js";
 import type { Db } from "../db/database.js";
 import type { Events } from "../events/events.js";
@@ -16,6 +17,8 @@ export interface Deps {
   presence: Presence;
   /** Domain events after commit; the reactions (src/server/reactions/) do the rest. */
   events: Events;
+  /** What this node has heard the database decide about requests (answers a race's late losers). */
+  outcomes: RequestOutcomes;
 }
 
 /** The signed-in person a command acts for. */

@@ -97,7 +97,21 @@ export class Hub {
     }
   }
 
+  /** Called with every event this node's hub receives, before its connections get it. */
+  private readonly taps: ((channel: string, event: BusEvent) => void)[] = [];
+
+  tap(listener: (channel: string, event: BusEvent) => void): void {
+    this.taps.push(listener);
+  }
+
   private deliver(channel: string, event: BusEvent): void {
+    for (const t of this.taps) {
+      try {
+        t(channel, event);
+      } catch {
+        // A tap must not keep the event from the connections.
+      }
+    }
     const set = this.members.get(channel);
     if (!set) return;
     for (const conn of set) {

@@ -199,14 +199,17 @@ export const queueDispatchReaction: Reaction = {
           }
           break;
         case "session.started":
-          if (e.request.kind === "queue") {
-            // Taken by hand while a dispatch elsewhere offered it: that offer is withdrawn.
-            await withdraw(deps, await pendingOffersOfRequest(db, e.request.id));
-            add(e.request.accountId, e.request.portalId);
-          }
+          // Only queue accounts have queues, and their live requests are all queue requests
+          // (queue mode has question portals only): an alert's accept, the hot path of a race of
+          // hundreds, moves no queue and costs no read here.
+          if (e.request.kind !== "queue") break;
+          // Taken by hand while a dispatch elsewhere offered it: that offer is withdrawn.
+          await withdraw(deps, await pendingOffersOfRequest(db, e.request.id));
+          add(e.request.accountId, e.request.portalId);
           changed({ accountId: e.request.accountId, agentId: e.session.agentId, portalIds: null });
           break;
         case "session.ended":
+          // Not on a race's path, so asked of the account (a mode switch may have made it a queue).
           changed({ accountId: e.session.accountId, agentId: e.session.agentId, portalIds: null });
           break;
         case "offer.closed":
