@@ -78,10 +78,12 @@ const server = http.createServer((req, res) => {
         const values = ((raw as { values?: Record<string, string> }).values ?? {}) as Record<string, string>;
         const now = Date.now();
         const id = randomUUID();
+        const sessionNumber = String(sessionCounter++);
         // The same fields as Helpgate's RequestView, so the alert has the same size on the wire.
         const request = {
           id,
-          sessionId: String(sessionCounter++),
+          sessionNumber,
+          sessionId: sessionNumber,
           portalId: "00000000-0000-4000-8000-000000000001",
           portalName: "Bench — ask a question",
           kind: "broadcast",
@@ -99,7 +101,7 @@ const server = http.createServer((req, res) => {
         };
         requests.set(id, { view: request, state: "waiting", agentIndex: null });
         toAllAgents(JSON.stringify({ type: "alert", request }));
-        reply(res, 201, { requestId: id, sessionId: request.sessionId, url: `/r/${id}` });
+        reply(res, 201, { requestId: id, sessionNumber, sessionId: sessionNumber, url: `/r/${id}` });
       })
       .catch(() => reply(res, 400, { error: "bad_request" }));
     return;

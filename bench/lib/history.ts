@@ -105,7 +105,7 @@ const COLUMNS = {
     "id",
     "account_id",
     "portal_id",
-    "session_id",
+    "session_number",
     "kind",
     "state",
     "target_agent_id",

@@ -30,6 +30,9 @@ export type AgentStatus = "available" | "busy" | "offline";
 /** A request as an agent sees it in Incoming, History and the alert pop-up. */
 export interface RequestView {
   id: string;
+  /** The 9-digit number the customer and the agent see as "Session ID" (not the session's id). */
+  sessionNumber: string;
+  /** @deprecated The same 9-digit number as `sessionNumber`; removed in the next release. */
   sessionId: string;
   portalId: string;
   portalName: string;
@@ -207,6 +210,9 @@ export type AgentClientMessage =
 // ── server → customer ─────────────────────────────────────────────────────────
 export interface CustomerStatus {
   requestId: string;
+  /** The 9-digit number the customer sees as "Session ID". */
+  sessionNumber: string;
+  /** @deprecated The same 9-digit number as `sessionNumber`; removed in the next release. */
   sessionId: string;
   state: RequestState;
   createdAt: number;
@@ -259,7 +265,7 @@ export type CustomerClientMessage =
   | { type: "share"; state: "declined" | "sharing" | "stopped" | "failed"; reason?: string }
   | { type: "rtc"; signal: RtcSignal };
 
-/** "123456789" → "123 456 789" */
-export function formatSessionId(id: string): string {
+/** A session number (or a code) as people read it: "123456789" → "123 456 789" */
+export function formatSessionNumber(id: string): string {
   return id.replace(/^(\d{3})(\d{3})(\d{3})$/, "$1 $2 $3");
 }

@@ -93,7 +93,7 @@ describe.skipIf(!inject("chromium"))("agent console (/console)", () => {
 
   interface Ticket {
     requestId: string;
-    sessionId: string;
+    sessionNumber: string;
     cookie: string;
   }
 
@@ -107,12 +107,12 @@ describe.skipIf(!inject("chromium"))("agent console (/console)", () => {
 
   async function ticketOf(res: Response): Promise<Ticket> {
     if (res.status !== 201) throw new Error(`customer call failed: ${res.status} ${await res.text()}`);
-    const body = (await res.json()) as { requestId: string; sessionId: string };
+    const { requestId, sessionNumber } = (await res.json()) as { requestId: string; sessionNumber: string };
     const cookie = res.headers
       .getSetCookie()
       .map((c) => c.split(";")[0])
       .join("; ");
-    return { ...body, cookie };
+    return { requestId, sessionNumber, cookie };
   }
 
   async function ask(
@@ -273,7 +273,7 @@ describe.skipIf(!inject("chromium"))("agent console (/console)", () => {
     expect(await popup.getAttribute("class")).toContain("alert-broadcast");
     const row = incomingRow(page, /Carla/);
     await row.waitFor();
-    const formatted = carla.sessionId.replace(/^(\d{3})(\d{3})(\d{3})$/, "$1 $2 $3");
+    const formatted = carla.sessionNumber.replace(/^(\d{3})(\d{3})(\d{3})$/, "$1 $2 $3");
     expect(await row.textContent()).toContain(formatted);
     expect(await row.textContent()).toContain("My printer is on fire");
     await expect.poll(() => page.title()).toBe("(1) Helpgate console");

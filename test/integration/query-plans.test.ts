@@ -39,7 +39,7 @@ const BOUNDING: Record<string, Set<string>> = {
   requests: new Set([
     "id",
     "rowid",
-    "session_id",
+    "session_number",
     "state_at",
     "created_at",
     "deadline_at",

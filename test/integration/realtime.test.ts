@@ -267,7 +267,8 @@ describe.each(dialects())("realtime sockets on %s", (dialect) => {
     const first = statusOf(cws.received[0] as CustomerServerMessage);
     expect(first).toMatchObject({
       requestId: s.requestId,
-      sessionId: s.sessionId,
+      sessionNumber: s.sessionNumber,
+      sessionId: s.sessionNumber,
       state: "waiting",
       reason: null,
     });

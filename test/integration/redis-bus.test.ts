@@ -16,6 +16,7 @@ import {
 
 const request: RequestView = {
   id: "6b0c5a52-5d0c-4f57-9d0e-1d3c5a1f0a01",
+  sessionNumber: "123456789",
   sessionId: "123456789",
   portalId: "p1",
   portalName: "Support — “quotes” & ümlauts",

@@ -266,20 +266,20 @@ describe.each(dialects())("request lifecycle on %s", (dialect) => {
     expect(statusOf(await third.next(isStatus("accepted"))).agentName).toBe("anna");
   });
 
-  it("session IDs are 9 digits and unique; the transitions are stored with their times", async () => {
+  it("session numbers (the Session ID people see) are 9 digits and unique; the transitions are stored with their times", async () => {
     const d = await desk("ids");
     const made = [];
     for (let i = 0; i < 40; i++) made.push(await ask(world, d.question, { name: `C${i}`, question: "Q" }));
-    const ids = made.map((m) => m.sessionId);
+    const ids = made.map((m) => m.sessionNumber);
     for (const id of ids) expect(id).toMatch(/^\d{9}$/);
     expect(new Set(ids).size).toBe(ids.length);
     const rows = await world.app.deps.db.kysely
       .selectFrom("requests")
-      .select(["id", "session_id", "created_at"])
+      .select(["id", "session_number", "created_at"])
       .where("portal_id", "=", d.questionId)
       .execute();
-    expect(new Map(rows.map((r) => [r.id, r.session_id]))).toEqual(
-      new Map(made.map((m) => [m.requestId, m.sessionId])),
+    expect(new Map(rows.map((r) => [r.id, r.session_number]))).toEqual(
+      new Map(made.map((m) => [m.requestId, m.sessionNumber])),
     );
 
     const first = made[0];

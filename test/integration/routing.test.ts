@@ -275,12 +275,12 @@ describe.each(dialects())("routing of requests to agents on %s", (dialect) => {
       values: { name: "Finn", email: "finn@example.com", question: "Call me back" },
     });
     expect(left.status).toBe(201);
-    const { sessionId } = left.body as { sessionId: string };
-    expect(sessionId).toMatch(/^\d{9}$/);
+    const { sessionNumber } = left.body as { sessionNumber: string };
+    expect(sessionNumber).toMatch(/^\d{9}$/);
     const row = await world.app.deps.db.kysely
       .selectFrom("requests")
       .selectAll()
-      .where("session_id", "=", sessionId)
+      .where("session_number", "=", sessionNumber)
       .executeTakeFirstOrThrow();
     expect(row.state).toBe("offline");
     expect(row.customer_email).toBe("finn@example.com");

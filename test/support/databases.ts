@@ -25,14 +25,21 @@ export interface TestDatabase {
   drop(): Promise<void>;
 }
 
-/** A fresh, migrated database of its own: a temp SQLite file, or a PostgreSQL database with a unique name. */
-export async function createTestDatabase(dialect: Dialect, options: OpenOptions = {}): Promise<TestDatabase> {
+/**
+ * A fresh, migrated database of its own: a temp SQLite file, or a PostgreSQL database with a
+ * unique name. `unmigrated: true` leaves it empty (a test of the migrations runs them itself).
+ */
+export async function createTestDatabase(
+  dialect: Dialect,
+  options: OpenOptions & { unmigrated?: boolean } = {},
+): Promise<TestDatabase> {
+  const { unmigrated = false, ...open } = options;
   const suffix = `${process.pid}_${randomBytes(4).toString("hex")}`;
   if (dialect === "sqlite") {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "helpgate-test-"));
     const url = `sqlite:${path.join(dir, "test.sqlite")}`;
-    const db = openDatabase(url, options);
-    await migrate(db);
+    const db = openDatabase(url, open);
+    if (!unmigrated) await migrate(db);
     return {
       db,
       url,
@@ -49,8 +56,8 @@ export async function createTestDatabase(dialect: Dialect, options: OpenOptions 
   await admin.end();
   const url = new URL(PG_ADMIN_URL);
   url.pathname = `/${name}`;
-  const db = openDatabase(url.toString(), options);
-  await migrate(db);
+  const db = openDatabase(url.toString(), open);
+  if (!unmigrated) await migrate(db);
   return {
     db,
     url: url.toString(),

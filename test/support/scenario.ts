@@ -158,7 +158,8 @@ export async function onlineAgent(world: World, agent: Agent): Promise<AgentSock
 export interface Submitted {
   res: Call;
   requestId: string;
-  sessionId: string;
+  /** The 9-digit number the customer sees as "Session ID". */
+  sessionNumber: string;
   /** The customer's request cookie, as their browser would send it. */
   cookie: string;
 }
@@ -174,12 +175,12 @@ export async function submit(
     values,
     ...(agentId ? { agentId } : {}),
   });
-  const body = (res.body ?? {}) as { requestId?: string; sessionId?: string };
+  const body = (res.body ?? {}) as { requestId?: string; sessionNumber?: string };
   const cookie = res.res.cookies
     .filter((c) => c.name.startsWith("hgc_"))
     .map((c) => `${c.name}=${c.value}`)
     .join("; ");
-  return { res, requestId: body.requestId ?? "", sessionId: body.sessionId ?? "", cookie };
+  return { res, requestId: body.requestId ?? "", sessionNumber: body.sessionNumber ?? "", cookie };
 }
 
 /** Like `submit`, but the customer must have got through (201). */

@@ -19,6 +19,7 @@ import * as m003 from "./migrations/003_queue.js";
 import * as m004 from "./migrations/004_sessions.js";
 import * as m005 from "./migrations/005_history_indexes.js";
 import * as m006 from "./migrations/006_login_failures.js";
+import * as m007 from "./migrations/007_session_number.js";
 import type { Database } from "./schema.js";
 
 export type Dialect = "sqlite" | "postgres";
@@ -53,6 +54,7 @@ const migrations: Record<string, Migration> = {
   "004_sessions": m004,
   "005_history_indexes": m005,
   "006_login_failures": m006,
+  "007_session_number": m007,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };
@@ -132,11 +134,17 @@ function withStatementCache(sqlite: SQLite.Database, max = 1000): SqliteDatabase
   };
 }
 
+/**
+ * The migrator of every migration above. 006 was written before 005 (numbers reserved per
+ * change): a database that already ran 006 runs 005 after it instead of refusing to start.
+ * Tests use it to build a database as an older release left it (`migrateTo`).
+ */
+export function migratorOf(db: Db): Migrator {
+  return new Migrator({ db: db.kysely, provider, allowUnorderedMigrations: true });
+}
+
 export async function migrate(db: Db): Promise<void> {
-  // 006 was written before 005 (numbers reserved per change): a database that already ran 006
-  // runs 005 after it instead of refusing to start.
-  const migrator = new Migrator({ db: db.kysely, provider, allowUnorderedMigrations: true });
-  const { error, results } = await migrator.migrateToLatest();
+  const { error, results } = await migratorOf(db).migrateToLatest();
   if (error) {
     const failed = results?.find((r) => r.status === "Error")?.migrationName ?? "unknown";
     throw new Error(

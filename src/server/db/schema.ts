@@ -66,7 +66,8 @@ export interface RequestTable {
   id: string;
   account_id: string;
   portal_id: string;
-  session_id: string;
+  /** The 9-digit number people see as "Session ID" (unique; renamed from session_id in 007). */
+  session_number: string;
   kind: string;
   state: string;
   target_agent_id: string | null;

@@ -8,8 +8,8 @@ export const TARGETED_ALERT_TIMEOUT_MS = 30_000;
 export const NO_RESPONSE_TIMEOUT_MS = 10 * 60_000;
 export const CUSTOMER_GONE_GRACE_MS = 60_000;
 
-/** A fresh 9-digit session ID (leading zeros allowed), from a cryptographic source. */
-export function newSessionId(): string {
+/** A fresh 9-digit session number (leading zeros allowed), from a cryptographic source. */
+export function newSessionNumber(): string {
   return String(randomInt(0, 1_000_000_000)).padStart(9, "0");
 }
 

@@ -41,9 +41,22 @@ const AGENT_STATUSES = ["available", "busy", "offline"] as const;
 const CUSTOMER_REASONS = ["agent_unavailable", "no_response", "canceled", "ended", "offline"] as const;
 const OUTCOMES = ["resolved", "unresolved", "unknown"] as const;
 
+/** The 9-digit number the customer and the agent see as "Session ID" (not the session's id). */
+const SessionNumber = Type.String({
+  pattern: "^[0-9]{9}$",
+  description: 'The 9-digit number the customer and the agent see as "Session ID"',
+});
+/** The old name of the session number, kept for one release. */
+const DeprecatedSessionId = Type.String({
+  pattern: "^[0-9]{9}$",
+  deprecated: true,
+  description: "Deprecated: the same 9-digit number as sessionNumber; removed in the next release.",
+});
+
 export const RequestViewSchema = Type.Object({
   id: Type.String(),
-  sessionId: Type.String({ description: "The 9-digit number the customer and agent see as Session ID" }),
+  sessionNumber: SessionNumber,
+  sessionId: DeprecatedSessionId,
   portalId: Type.String(),
   portalName: Type.String(),
   kind: Type.Enum([...ALERT_KINDS]),
@@ -148,7 +161,8 @@ export const ConsoleSnapshotSchema = Type.Object({
 
 export const CustomerStatusSchema = Type.Object({
   requestId: Type.String(),
-  sessionId: Type.String(),
+  sessionNumber: SessionNumber,
+  sessionId: DeprecatedSessionId,
   state: Type.Enum([...REQUEST_STATES]),
   createdAt: Type.Number(),
   agentName: Nullable(Type.String()),
@@ -174,15 +188,19 @@ export const PortalAgentsSchema = Type.Object({
 });
 export type PortalAgents = Static<typeof PortalAgentsSchema>;
 
-/** A customer got through: their request, its Session ID and the page to go to (the cookie is set). */
+/** A customer got through: their request, its session number and the page to go to (the cookie is set). */
 export const TicketSchema = Type.Object({
   requestId: Type.String(),
-  sessionId: Type.String(),
+  sessionNumber: SessionNumber,
+  sessionId: DeprecatedSessionId,
   url: Type.String(),
 });
 export type TicketAnswer = Static<typeof TicketSchema>;
 
-export const OfflineReceiptSchema = Type.Object({ sessionId: Type.String() });
+export const OfflineReceiptSchema = Type.Object({
+  sessionNumber: SessionNumber,
+  sessionId: DeprecatedSessionId,
+});
 
 /** A transcript download: text by default, JSON with `?format=json`. */
 export const TranscriptResponse = {

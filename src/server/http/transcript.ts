@@ -5,7 +5,7 @@ type Transcript = Awaited<ReturnType<typeof transcript>>;
 
 /** A transcript as a download: plain text by default, or JSON with every message and its sequence number. */
 export function sendTranscript(reply: FastifyReply, t: Transcript, format: string | undefined): FastifyReply {
-  const name = `helpgate-session-${t.request.sessionId}`;
+  const name = `helpgate-session-${t.request.sessionNumber}`;
   if (format === "json") {
     return reply
       .header("content-disposition", `attachment; filename="${name}.json"`)

@@ -1,11 +1,12 @@
 import type { Kysely } from "kysely";
-import type {
-  ChatMessage,
-  CustomerStatus,
-  Outcome,
-  RequestView,
-  SessionSummary,
-  SessionView,
+import {
+  type ChatMessage,
+  type CustomerStatus,
+  formatSessionNumber,
+  type Outcome,
+  type RequestView,
+  type SessionSummary,
+  type SessionView,
 } from "../../shared/protocol.js";
 import { sessionFor } from "../commands/access.js";
 import type { Deps, Party } from "../commands/context.js";
@@ -140,7 +141,7 @@ export async function transcript(
   const messages = await listMessages(deps.db.kysely, session.accountId, sessionId, 0);
   const time = (at: number) => new Date(at).toISOString().replace("T", " ").slice(0, 19);
   const lines = [
-    `Helpgate session ${request.sessionId.replace(/^(\d{3})(\d{3})(\d{3})$/, "$1 $2 $3")} — ${request.portalName}`,
+    `Helpgate session ${formatSessionNumber(request.sessionNumber)} — ${request.portalName}`,
     `Customer: ${request.customerName || "—"}   Agent: ${session.agentName}`,
     `Started: ${time(session.startedAt)} UTC${session.endedAt ? `   Ended: ${time(session.endedAt)} UTC` : ""}`,
     "",
@@ -164,7 +165,8 @@ export async function customerStatusOf(deps: Deps, r: RequestRecord | RequestVie
   ]);
   return {
     requestId: r.id,
-    sessionId: r.sessionId,
+    sessionNumber: r.sessionNumber,
+    sessionId: r.sessionNumber,
     state: r.state,
     createdAt: r.createdAt,
     agentName: r.agentName,

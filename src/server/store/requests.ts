@@ -3,13 +3,13 @@ import type { Kysely } from "kysely";
 import type { AlertKind, RequestState, RequestView } from "../../shared/protocol.js";
 import { isUniqueViolation } from "../db/database.js";
 import type { Database } from "../db/schema.js";
-import { newSessionId } from "../domain/requests.js";
+import { newSessionNumber } from "../domain/requests.js";
 
 export interface NewRequestRow {
   id: string;
   accountId: string;
   portalId: string;
-  sessionId: string;
+  sessionNumber: string;
   kind: AlertKind;
   state: RequestState;
   targetAgentId: string | null;
@@ -32,7 +32,7 @@ export async function insertRequest(db: Kysely<Database>, r: NewRequestRow): Pro
       id: r.id,
       account_id: r.accountId,
       portal_id: r.portalId,
-      session_id: r.sessionId,
+      session_number: r.sessionNumber,
       kind: r.kind,
       state: r.state,
       target_agent_id: r.targetAgentId,
@@ -75,7 +75,7 @@ function viewQuery(db: Kysely<Database>) {
     .select([
       "r.id",
       "r.account_id",
-      "r.session_id",
+      "r.session_number",
       "r.portal_id",
       "p.name as portal_name",
       "r.kind",
@@ -107,7 +107,8 @@ function toRecord(r: ViewRow): RequestRecord {
   return {
     id: r.id,
     accountId: r.account_id,
-    sessionId: r.session_id,
+    sessionNumber: r.session_number,
+    sessionId: r.session_number,
     portalId: r.portal_id,
     portalName: r.portal_name,
     kind: r.kind as AlertKind,
@@ -280,10 +281,10 @@ export async function findRequestLanguage(db: Kysely<Database>, requestId: strin
 /** Inserts a request with a fresh 9-digit session number, retrying the rare collision. */
 export async function insertWithSessionNumber(
   db: Kysely<Database>,
-  row: Omit<NewRequestRow, "sessionId">,
+  row: Omit<NewRequestRow, "sessionNumber">,
 ): Promise<NewRequestRow> {
   for (let attempt = 0; attempt < 8; attempt++) {
-    const full = { ...row, sessionId: newSessionId() };
+    const full = { ...row, sessionNumber: newSessionNumber() };
     try {
       await insertRequest(db, full);
       return full;
@@ -410,7 +411,7 @@ export async function claimRequest(
     .returning([
       "id",
       "account_id",
-      "session_id",
+      "session_number",
       "portal_id",
       "kind",
       "state",
@@ -431,7 +432,8 @@ export async function claimRequest(
   return {
     id: r.id,
     accountId: r.account_id,
-    sessionId: r.session_id,
+    sessionNumber: r.session_number,
+    sessionId: r.session_number,
     portalId: r.portal_id,
     kind: r.kind as AlertKind,
     state: r.state as RequestState,

@@ -1,5 +1,5 @@
 import type { OfferView, RequestView } from "../../shared/protocol.js";
-import { formatDuration, formatSessionId } from "./format.js";
+import { formatDuration, formatSessionNumber } from "./format.js";
 import { t } from "./i18n.js";
 import { accept, acceptOffer, decline, declineOffer } from "./live.js";
 import { alerts, closeAlert, now, offer, offerNote, select, tabs } from "./state.js";
@@ -61,7 +61,7 @@ function AlertPopup({ r }: { r: RequestView }) {
       <div id={descId} class="alert-body">
         <p class="alert-meta">
           <span>{r.portalName}</span>
-          <span class="mono">{formatSessionId(r.sessionId)}</span>
+          <span class="mono">{formatSessionNumber(r.sessionNumber)}</span>
         </p>
         {r.question && <p class="alert-question">{r.question}</p>}
         <p class="alert-timer">
@@ -108,7 +108,7 @@ function OfferPopup({ o }: { o: OfferView }) {
       <div id={descId} class="alert-body">
         <p class="alert-meta">
           <span>{r.portalName}</span>
-          <span class="mono">{formatSessionId(r.sessionId)}</span>
+          <span class="mono">{formatSessionNumber(r.sessionNumber)}</span>
           <span>{t("alertWaited", { time: formatDuration(n - r.createdAt) })}</span>
         </p>
         {r.question && <p class="alert-question">{r.question}</p>}

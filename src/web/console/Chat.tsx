@@ -3,7 +3,7 @@ import { LIMITS } from "../../shared/model.js";
 import type { ChatMessage } from "../../shared/protocol.js";
 import { EndForm } from "./EndForm.js";
 import { transcriptUrl } from "./ended.js";
-import { formatSessionId, formatTime } from "./format.js";
+import { formatSessionNumber, formatTime } from "./format.js";
 import { t } from "./i18n.js";
 import { endSession, retryChat, sendChat } from "./live.js";
 import { agentSent, agentTyping, receipts, TYPING_SHOWN_MS, tellReceipt, typingAt } from "./presence.js";
@@ -58,7 +58,7 @@ export function Chat({ tab }: { tab: SessionTab }) {
         <div class="chat-title">
           <h3>{name}</h3>
           <p class="muted">
-            <span>{r.portalName}</span> · <span class="mono">{formatSessionId(r.sessionId)}</span> ·{" "}
+            <span>{r.portalName}</span> · <span class="mono">{formatSessionNumber(r.sessionNumber)}</span> ·{" "}
             <span>{formatTime(s.startedAt)}</span>
             {!tab.ended && (
               <>

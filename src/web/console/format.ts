@@ -1,10 +1,10 @@
-import { formatSessionId } from "../../shared/protocol.js";
+import { formatSessionNumber } from "../../shared/protocol.js";
 import { lang } from "./i18n.js";
 
-export { formatSessionId };
+export { formatSessionNumber };
 
-/** "123456789" → "123 456 789" (codes have the same shape as session IDs). */
-export const formatCode = formatSessionId;
+/** "123456789" → "123 456 789" (codes have the same shape as session numbers). */
+export const formatCode = formatSessionNumber;
 
 const timeFormats = new Map<string, Intl.DateTimeFormat>();
 function formatter(key: string, options: Intl.DateTimeFormatOptions): Intl.DateTimeFormat {

@@ -6,7 +6,12 @@ import { customerParty, openPortal, requestForCustomer } from "../../commands/ac
 import { endSession, sendMessage } from "../../commands/chat.js";
 import { redeemCode } from "../../commands/codes.js";
 import type { Deps } from "../../commands/context.js";
-import { type CustomerTicket, cancelRequest, leaveOfflineMessage, submitRequest } from "../../commands/requests.js";
+import {
+  type CustomerTicket,
+  cancelRequest,
+  leaveOfflineMessage,
+  submitRequest,
+} from "../../commands/requests.js";
 import { answerSurvey } from "../../commands/sessions.js";
 import { portalAvailability } from "../../queries/portalAvailability.js";
 import { customerStatusOf, messagesSince, transcript } from "../../queries/sessions.js";
@@ -106,7 +111,8 @@ export const customerRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (
       setCustomerCookie(reply, deps, ticket);
       return reply.code(201).send({
         requestId: ticket.request.id,
-        sessionId: ticket.request.sessionId,
+        sessionNumber: ticket.request.sessionNumber,
+        sessionId: ticket.request.sessionNumber,
         url: requestUrl(ticket.request.id),
       });
     },
@@ -131,7 +137,7 @@ export const customerRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (
         request.body.values,
         browserLanguage(request),
       );
-      return reply.code(201).send({ sessionId: r.sessionId });
+      return reply.code(201).send({ sessionNumber: r.sessionNumber, sessionId: r.sessionNumber });
     },
   );
 
@@ -158,7 +164,8 @@ export const customerRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (
       setCustomerCookie(reply, deps, ticket);
       return reply.code(201).send({
         requestId: ticket.request.id,
-        sessionId: ticket.request.sessionId,
+        sessionNumber: ticket.request.sessionNumber,
+        sessionId: ticket.request.sessionNumber,
         url: requestUrl(ticket.request.id),
       });
     },

@@ -12,7 +12,7 @@ import {
   type AlertKind,
   type ChatMessage,
   type CustomerStatus,
-  formatSessionId,
+  formatSessionNumber,
 } from "../../../shared/protocol.js";
 import type { PublicPortal } from "../../store/portals.js";
 import { ChatView, MessageList, TranscriptLinks } from "./chatView.js";
@@ -37,11 +37,11 @@ export interface RequestPageModel {
   draft?: string;
 }
 
-function SessionIdFact({ t, sessionId }: { t: PortalTexts; sessionId: string }) {
+function SessionNumberFact({ t, sessionNumber }: { t: PortalTexts; sessionNumber: string }) {
   return (
     <div class="fact">
       <dt>{t.sessionId}</dt>
-      <dd class="session-id">{formatSessionId(sessionId)}</dd>
+      <dd class="session-id">{formatSessionNumber(sessionNumber)}</dd>
     </div>
   );
 }
@@ -62,7 +62,7 @@ function Waiting({ model, t }: { model: RequestPageModel; t: PortalTexts }) {
       </div>
       <p class="lead">{next}</p>
       <dl class="facts">
-        <SessionIdFact t={t} sessionId={status.sessionId} />
+        <SessionNumberFact t={t} sessionNumber={status.sessionNumber} />
         <div class="fact">
           <dt>{t.timeWaited}</dt>
           <dd>
@@ -105,7 +105,7 @@ function Accepted({ model, t }: { model: RequestPageModel; t: PortalTexts }) {
         {status.agentName ? fill(t.acceptedTitle, { agent: status.agentName }) : t.connectedTitle}
       </h1>
       <dl class="facts inline">
-        <SessionIdFact t={t} sessionId={status.sessionId} />
+        <SessionNumberFact t={t} sessionNumber={status.sessionNumber} />
       </dl>
       <ChatView
         t={t}
@@ -207,7 +207,7 @@ function Ended({ model, t }: { model: RequestPageModel; t: PortalTexts }) {
       <h1 tabindex={-1}>{ending.title}</h1>
       <p class="lead">{ending.text}</p>
       <dl class="facts inline">
-        <SessionIdFact t={t} sessionId={model.status.sessionId} />
+        <SessionNumberFact t={t} sessionNumber={model.status.sessionNumber} />
       </dl>
       <p class="actions links">
         {ending.links.map((l) => (

@@ -1,5 +1,5 @@
 import type { RequestView } from "../../../shared/protocol.js";
-import { formatDateTime, formatDuration, formatSessionId } from "../format.js";
+import { formatDateTime, formatDuration, formatSessionNumber } from "../format.js";
 import { hasKey, type MessageKey, t } from "../i18n.js";
 import { portals, selected } from "../state.js";
 import { stateLabel } from "./History.js";
@@ -35,7 +35,7 @@ export function Details() {
         <p class="empty">{t("detailsEmpty")}</p>
       ) : (
         <div class="details">
-          <h3>{t("detailsOf", { id: formatSessionId(r.sessionId) })}</h3>
+          <h3>{t("detailsOf", { id: formatSessionNumber(r.sessionNumber) })}</h3>
           <dl class="details-list">
             {Object.entries(r.contact).map(([key, value]) =>
               value ? (
@@ -63,7 +63,7 @@ export function Details() {
             </div>
             <div>
               <dt>{t("fieldSessionId")}</dt>
-              <dd class="mono">{formatSessionId(r.sessionId)}</dd>
+              <dd class="mono">{formatSessionNumber(r.sessionNumber)}</dd>
             </div>
             <div>
               <dt>{t("fieldKind")}</dt>

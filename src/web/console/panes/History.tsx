@@ -1,5 +1,5 @@
 import { endedSessions, transcriptUrl } from "../ended.js";
-import { formatDuration, formatSessionId, formatTime } from "../format.js";
+import { formatDuration, formatSessionNumber, formatTime } from "../format.js";
 import { hasKey, t } from "../i18n.js";
 import { HISTORY_STATES, history, select, stats } from "../state.js";
 import { Pane } from "./Pane.js";
@@ -65,7 +65,7 @@ export function History() {
                 {formatTime(r.createdAt)}
               </td>
               <td class="nowrap mono" data-label={t("colSessionId")}>
-                {formatSessionId(r.sessionId)}
+                {formatSessionNumber(r.sessionNumber)}
               </td>
               <td data-label={t("colName")}>
                 <button type="button" class="link-button" onClick={() => select(r)}>
@@ -109,7 +109,7 @@ function EndedSessions() {
             <tr key={s.id}>
               <td data-label={t("colName")}>{s.request.customerName || t("noName")}</td>
               <td class="nowrap mono" data-label={t("colSessionId")}>
-                {formatSessionId(s.request.sessionId)}
+                {formatSessionNumber(s.request.sessionNumber)}
               </td>
               <td data-label={t("colOutcome")}>
                 {s.outcome ? t(`outcome_${s.outcome}`) : t("noOutcome")}

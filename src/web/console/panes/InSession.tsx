@@ -1,4 +1,4 @@
-import { formatSessionId, formatTime } from "../format.js";
+import { formatSessionNumber, formatTime } from "../format.js";
 import { t } from "../i18n.js";
 import { openSessions, showTab } from "../state.js";
 import { Elapsed } from "../timers.js";
@@ -24,7 +24,7 @@ export function InSession() {
                 <td data-label={t("colName")}>{name}</td>
                 <td data-label={t("colPortal")}>{s.request.portalName}</td>
                 <td class="nowrap mono" data-label={t("colSessionId")}>
-                  {formatSessionId(s.request.sessionId)}
+                  {formatSessionNumber(s.request.sessionNumber)}
                 </td>
                 <td class="nowrap" data-label={t("colStarted")}>
                   {formatTime(s.startedAt)}

@@ -1,5 +1,5 @@
 import type { RequestView } from "../../../shared/protocol.js";
-import { formatSessionId, formatTime } from "../format.js";
+import { formatSessionNumber, formatTime } from "../format.js";
 import { t } from "../i18n.js";
 import { accept, acceptOffer } from "../live.js";
 import { available, incoming, offer, select, user } from "../state.js";
@@ -47,7 +47,7 @@ function IncomingRow({ r }: { r: RequestView }) {
       </td>
       <td data-label={t("colPortal")}>{r.portalName}</td>
       <td class="nowrap mono" data-label={t("colSessionId")}>
-        {formatSessionId(r.sessionId)}
+        {formatSessionNumber(r.sessionNumber)}
       </td>
       <td class="nowrap" data-label={t("colPosted")}>
         {formatTime(r.createdAt)}
