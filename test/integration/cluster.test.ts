@@ -1,7 +1,5 @@
-import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import fs from "node:fs";
-import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import type { Redis } from "ioredis";
@@ -9,6 +7,15 @@ import pg from "pg";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import type { AgentServerMessage, ChatMessage, CustomerServerMessage } from "../../src/shared/protocol.js";
 import { PG_ADMIN_URL } from "../support/globalSetup.js";
+import {
+  cookieOf,
+  exited,
+  nodeApi,
+  nodeLogin,
+  type ServerNode,
+  startNode as startClusterNode,
+  waitExit,
+} from "../support/nodes.js";
 import {
   adminRedis,
   dropPrefix,
@@ -26,80 +33,13 @@ const OPERATOR = { email: "ops@cluster.example", password: "cluster-operator-pas
 const PASSWORD = "cluster-agent-pass";
 /** Short, so a killed node's agents must drop out of presence within seconds. */
 const PRESENCE_TTL_S = 2;
-const ROOT = path.resolve(import.meta.dirname, "../..");
+const _ROOT = path.resolve(import.meta.dirname, "../..");
 
-interface Node {
-  name: string;
-  url: string;
-  ws: string;
-  child: ChildProcess;
-  output: string[];
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const address = srv.address();
-      const port = typeof address === "object" && address ? address.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-function exited(child: ChildProcess): boolean {
-  return child.exitCode !== null || child.signalCode !== null;
-}
-
-function waitExit(child: ChildProcess, ms: number): Promise<boolean> {
-  if (exited(child)) return Promise.resolve(true);
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => resolve(false), ms);
-    child.once("exit", () => {
-      clearTimeout(timer);
-      resolve(true);
-    });
-  });
-}
-
-/** The cookie header a browser would send back, from a response's Set-Cookie headers. */
-function cookieOf(res: Response): string {
-  return res.headers
-    .getSetCookie()
-    .map((c) => c.split(";")[0])
-    .join("; ");
-}
-
-interface Answer<T> {
-  status: number;
-  body: T;
-}
+type Node = ServerNode;
 
 /** A same-origin JSON call to one node, as that node's own pages would make it. */
-async function api<T = Record<string, unknown>>(
-  node: Node,
-  method: string,
-  url: string,
-  opts: { cookie?: string; body?: unknown } = {},
-): Promise<Answer<T> & { res: Response }> {
-  const headers: Record<string, string> = { origin: node.url };
-  if (opts.cookie) headers.cookie = opts.cookie;
-  if (opts.body !== undefined) headers["content-type"] = "application/json";
-  const res = await fetch(`${node.url}${url}`, {
-    method,
-    headers,
-    ...(opts.body !== undefined ? { body: JSON.stringify(opts.body) } : {}),
-  });
-  const text = await res.text();
-  return { status: res.status, body: (text ? JSON.parse(text) : null) as T, res };
-}
-
-async function login(node: Node, email: string, password: string): Promise<string> {
-  const r = await api(node, "POST", "/api/v1/auth/login", { body: { email, password } });
-  expect(r.status, JSON.stringify(r.body)).toBe(200);
-  return cookieOf(r.res);
-}
+const api = nodeApi;
+const login = nodeLogin;
 
 interface AgentSeed {
   id: string;
@@ -134,46 +74,19 @@ describe.skipIf(!inject("postgres") || !inject("redis"))("a 3-node cluster on Po
     return n;
   };
 
-  async function startNode(name: string): Promise<Node> {
-    const port = await freePort();
-    const url = `http://127.0.0.1:${port}`;
-    const child = spawn(process.execPath, ["--import", "tsx", "src/server/main.ts"], {
-      cwd: ROOT,
-      env: {
-        ...process.env,
-        PORT: String(port),
-        HOST: "127.0.0.1",
-        PUBLIC_URL: url,
-        DATABASE_URL: databaseUrl,
-        REDIS_URL,
-        HELPGATE_REDIS_PREFIX: prefix,
-        HELPGATE_PRESENCE_TTL: String(PRESENCE_TTL_S),
-        // Portal pages stay cached for a minute: only the bus event can refresh them in a test.
-        HELPGATE_PORTAL_PAGE_CACHE_MS: "60000",
-        HELPGATE_DEMO: "0",
-        HELPGATE_ADMIN_EMAIL: OPERATOR.email,
-        HELPGATE_ADMIN_PASSWORD: OPERATOR.password,
-        HELPGATE_DATA_DIR: dataDir,
-        LOG_LEVEL: "warn",
-      },
-      stdio: ["ignore", "pipe", "pipe"],
+  function startNode(name: string): Promise<Node> {
+    return startClusterNode(name, {
+      DATABASE_URL: databaseUrl,
+      REDIS_URL,
+      HELPGATE_REDIS_PREFIX: prefix,
+      HELPGATE_PRESENCE_TTL: String(PRESENCE_TTL_S),
+      // Portal pages stay cached for a minute: only the bus event can refresh them in a test.
+      HELPGATE_PORTAL_PAGE_CACHE_MS: "60000",
+      HELPGATE_DEMO: "0",
+      HELPGATE_ADMIN_EMAIL: OPERATOR.email,
+      HELPGATE_ADMIN_PASSWORD: OPERATOR.password,
+      HELPGATE_DATA_DIR: dataDir,
     });
-    const output: string[] = [];
-    child.stdout?.on("data", (d: Buffer) => output.push(String(d)));
-    child.stderr?.on("data", (d: Buffer) => output.push(String(d)));
-    const n: Node = { name, url, ws: `ws://127.0.0.1:${port}/ws`, child, output };
-    const deadline = Date.now() + 45_000;
-    for (;;) {
-      if (exited(child)) throw new Error(`${name} exited during start:\n${output.join("")}`);
-      try {
-        const r = await fetch(`${url}/healthz`);
-        if (r.status === 200) return n;
-      } catch {
-        // not listening yet
-      }
-      if (Date.now() > deadline) throw new Error(`${name} did not answer /healthz:\n${output.join("")}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
   }
 
   async function agentSocket(agent: AgentSeed & { cookie: string }): Promise<AgentSocket> {
