@@ -17,6 +17,7 @@ export interface KnownOutcome {
  */
 export class RequestOutcomes {
   private readonly entries = new Map<string, KnownOutcome>();
+  private readonly claiming = new Map<string, Promise<unknown>>();
 
   constructor(private readonly max = 10_000) {}
 
@@ -27,6 +28,26 @@ export class RequestOutcomes {
       if (!first.done) this.entries.delete(first.value);
     }
     this.entries.set(requestId, outcome);
+  }
+
+  /**
+   * Runs `claim` when no other claim of the same request is running on this node, else after it.
+   * In a race of hundreds on one node only one accept at a time asks the database; when it wins,
+   * the next ones find the outcome here (`claim` checks first) and need no round trip at all;
+   * when it could not (its agent at their limit, say), the next one tries. Across nodes the
+   * database still decides: each node sends at most one claim of a request at a time.
+   */
+  async inTurn<T>(requestId: string, claim: () => Promise<T>): Promise<T> {
+    for (let running = this.claiming.get(requestId); running; running = this.claiming.get(requestId)) {
+      await running.catch(() => {});
+    }
+    const mine = claim();
+    this.claiming.set(requestId, mine);
+    try {
+      return await mine;
+    } finally {
+      if (this.claiming.get(requestId) === mine) this.claiming.delete(requestId);
+    }
   }
 
   get(accountId: string, requestId: string): KnownOutcome | undefined {

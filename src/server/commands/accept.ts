@@ -59,7 +59,8 @@ function open(
  * only a refused claim reads the request, to say why (taken by whom, not yours, a queue request).
  */
 export function acceptRequest(deps: Deps, actor: Actor, requestId: string): Promise<SessionView> {
-  return tryAccept(deps, actor, requestId, 0);
+  // One claim of a request at a time on this node; the ones behind it usually find the outcome.
+  return deps.outcomes.inTurn(requestId, () => tryAccept(deps, actor, requestId, 0));
 }
 
 async function tryAccept(deps: Deps, actor: Actor, requestId: string, attempt: number): Promise<SessionView> {

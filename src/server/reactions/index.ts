@@ -1,18 +1,21 @@
 import type { Reaction } from "../events/reactions.js";
 import { announceReaction } from "./announce.js";
+import { outcomesReaction } from "./outcomes.js";
 import { portalPagesReaction } from "./portalPages.js";
 import { queueDispatchReaction } from "./queueDispatch.js";
 import { signInsReaction } from "./signIns.js";
 
 /**
  * Every "when X happened, also do Y" rule of the server, in the order they run for one batch of
- * events: end sign-ins, tell people, then move the queue (its offers are announced as they are made),
+ * events: end sign-ins, remember decisions, tell people, then move the queue (its offers are announced as they are made),
  * then drop cached portal pages. A new side effect (audit, webhook, email, reports) is a new file
  * here and one line in this list.
  */
 export const reactions: readonly Reaction[] = [
   // Sign-ins first: a disabled user's sockets close before anything else is announced.
   signInsReaction,
+  // Then this node's memory of the decision, so accepts queued behind the winner need no database.
+  outcomesReaction,
   announceReaction,
   queueDispatchReaction,
   portalPagesReaction,
