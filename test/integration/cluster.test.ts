@@ -1,29 +1,20 @@
-import { randomBytes } from "node:crypto";
-import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import type { Redis } from "ioredis";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import type { AgentServerMessage, ChatMessage, CustomerServerMessage } from "../../src/shared/protocol.js";
-import { PG_ADMIN_URL } from "../support/globalSetup.js";
 import {
+  type ClusterStorage,
+  clusterStorage,
   cookieOf,
-  exited,
   nodeApi,
   nodeLogin,
   type ServerNode,
   startNode as startClusterNode,
+  stopNode,
   waitExit,
 } from "../support/nodes.js";
-import {
-  adminRedis,
-  dropPrefix,
-  eventually,
-  killConnectionsNamed,
-  REDIS_URL,
-  uniquePrefix,
-} from "../support/redis.js";
+import { eventually, killConnectionsNamed, REDIS_URL } from "../support/redis.js";
 import { SocketClient } from "../support/ws.js";
 
 type AgentSocket = SocketClient<AgentServerMessage>;
@@ -59,9 +50,9 @@ const messagesOf = (received: { type: string }[]): ChatMessage[] =>
   );
 
 describe.skipIf(!inject("postgres") || !inject("redis"))("a 3-node cluster on PostgreSQL + Redis", () => {
-  const prefix = uniquePrefix("cluster");
-  const dbName = `helpgate_cluster_${process.pid}_${randomBytes(4).toString("hex")}`;
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "helpgate-cluster-"));
+  let store: ClusterStorage;
+  let prefix = "";
+  let dataDir = "";
   const nodes: Node[] = [];
   const sockets: Pick<SocketClient, "socket">[] = [];
   let redis: Redis;
@@ -171,14 +162,8 @@ describe.skipIf(!inject("postgres") || !inject("redis"))("a 3-node cluster on Po
   }
 
   beforeAll(async () => {
-    redis = adminRedis();
-    const admin = new pg.Client({ connectionString: PG_ADMIN_URL });
-    await admin.connect();
-    await admin.query(`CREATE DATABASE ${dbName}`);
-    await admin.end();
-    const u = new URL(PG_ADMIN_URL);
-    u.pathname = `/${dbName}`;
-    databaseUrl = u.toString();
+    store = await clusterStorage("cluster");
+    ({ redis, prefix, dataDir, databaseUrl } = store);
     // All three at once on an empty database: migrations and the first start must not trip over each other.
     const started = await Promise.allSettled([startNode("node 1"), startNode("node 2"), startNode("node 3")]);
     for (const s of started) if (s.status === "fulfilled") nodes.push(s.value);
@@ -189,25 +174,8 @@ describe.skipIf(!inject("postgres") || !inject("redis"))("a 3-node cluster on Po
 
   afterAll(async () => {
     for (const s of sockets) s.socket.terminate();
-    await Promise.all(
-      nodes.map(async (n) => {
-        if (exited(n.child)) return;
-        n.child.kill("SIGTERM");
-        if (!(await waitExit(n.child, 3000))) {
-          n.child.kill("SIGKILL");
-          await waitExit(n.child, 3000);
-        }
-      }),
-    );
-    const admin = new pg.Client({ connectionString: PG_ADMIN_URL });
-    await admin.connect();
-    await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
-    await admin.end();
-    if (redis) {
-      await dropPrefix(redis, prefix);
-      redis.disconnect();
-    }
-    fs.rmSync(dataDir, { recursive: true, force: true });
+    await Promise.all(nodes.map(stopNode));
+    await store?.drop();
   });
 
   it("started three nodes at once on one empty database, each reporting itself as a cluster node", async () => {

@@ -1,14 +1,17 @@
-import { randomBytes } from "node:crypto";
-import fs from "node:fs";
-import os from "node:os";
-import path from "node:path";
-import type { Redis } from "ioredis";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import type { AgentServerMessage } from "../../src/shared/protocol.js";
-import { PG_ADMIN_URL } from "../support/globalSetup.js";
-import { nodeApi, nodeLogin, type ServerNode, startNode, stopNode, waitExit } from "../support/nodes.js";
-import { adminRedis, dropPrefix, REDIS_URL, uniquePrefix } from "../support/redis.js";
+import {
+  type ClusterStorage,
+  clusterStorage,
+  nodeApi,
+  nodeLogin,
+  type ServerNode,
+  startNode,
+  stopNode,
+  waitExit,
+} from "../support/nodes.js";
+import { REDIS_URL } from "../support/redis.js";
 import { SocketClient } from "../support/ws.js";
 
 /**
@@ -24,35 +27,24 @@ const PASSWORD = "reconcile-agent-pass";
 describe.skipIf(!inject("postgres") || !inject("redis"))(
   "queue reconcile after a crash between commit and dispatch",
   () => {
-    const prefix = uniquePrefix("reconcile");
-    const dbName = `helpgate_reconcile_${process.pid}_${randomBytes(4).toString("hex")}`;
-    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "helpgate-reconcile-"));
     const nodes: ServerNode[] = [];
     const sockets: Pick<SocketClient, "socket">[] = [];
-    let redis: Redis;
-    let databaseUrl = "";
+    let store: ClusterStorage;
 
     const env = (extra: Record<string, string> = {}) => ({
-      DATABASE_URL: databaseUrl,
+      DATABASE_URL: store.databaseUrl,
       REDIS_URL,
-      HELPGATE_REDIS_PREFIX: prefix,
+      HELPGATE_REDIS_PREFIX: store.prefix,
       HELPGATE_DEMO: "0",
       HELPGATE_ADMIN_EMAIL: OPERATOR.email,
       HELPGATE_ADMIN_PASSWORD: OPERATOR.password,
-      HELPGATE_DATA_DIR: dataDir,
+      HELPGATE_DATA_DIR: store.dataDir,
       HELPGATE_RECONCILE_MS: "1000",
       ...extra,
     });
 
     beforeAll(async () => {
-      redis = adminRedis();
-      const admin = new pg.Client({ connectionString: PG_ADMIN_URL });
-      await admin.connect();
-      await admin.query(`CREATE DATABASE ${dbName}`);
-      await admin.end();
-      const u = new URL(PG_ADMIN_URL);
-      u.pathname = `/${dbName}`;
-      databaseUrl = u.toString();
+      store = await clusterStorage("reconcile");
       // B first (it runs the migrations and the first start); A crashes on its first queue submit.
       nodes.push(await startNode("node B", env()));
       nodes.push(
@@ -63,15 +55,7 @@ describe.skipIf(!inject("postgres") || !inject("redis"))(
     afterAll(async () => {
       for (const s of sockets) s.socket.terminate();
       await Promise.all(nodes.map(stopNode));
-      const admin = new pg.Client({ connectionString: PG_ADMIN_URL });
-      await admin.connect();
-      await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
-      await admin.end();
-      if (redis) {
-        await dropPrefix(redis, prefix);
-        redis.disconnect();
-      }
-      fs.rmSync(dataDir, { recursive: true, force: true });
+      await store?.drop();
     });
 
     it("offers the request from node B's reconcile pass after node A died right after the commit", async () => {
@@ -126,7 +110,7 @@ describe.skipIf(!inject("postgres") || !inject("redis"))(
       expect(answer).toBe("connection lost");
       expect(await waitExit(a.child, 5000)).toBe(true);
       expect(a.child.signalCode).toBe("SIGKILL");
-      const db = new pg.Client({ connectionString: databaseUrl });
+      const db = new pg.Client({ connectionString: store.databaseUrl });
       await db.connect();
       try {
         const rows = await db.query("SELECT id, state FROM requests WHERE customer_name = 'Stranded'");

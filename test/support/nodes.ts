@@ -1,7 +1,14 @@
 import { type ChildProcess, spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import fs from "node:fs";
 import net from "node:net";
+import os from "node:os";
 import path from "node:path";
+import type { Redis } from "ioredis";
+import pg from "pg";
 import { expect } from "vitest";
+import { PG_ADMIN_URL } from "./globalSetup.js";
+import { adminRedis, dropPrefix, uniquePrefix } from "./redis.js";
 
 /**
  * Helpgate nodes as real child processes (`node --import tsx src/server/main.ts`), for tests
@@ -119,4 +126,42 @@ export async function nodeLogin(node: ServerNode, email: string, password: strin
   const r = await nodeApi(node, "POST", "/api/v1/auth/login", { body: { email, password } });
   expect(r.status, JSON.stringify(r.body)).toBe(200);
   return cookieOf(r.res);
+}
+
+export interface ClusterStorage {
+  databaseUrl: string;
+  prefix: string;
+  dataDir: string;
+  /** An admin connection to the test's Redis (for presence checks, CLIENT KILL …). */
+  redis: Redis;
+  drop(): Promise<void>;
+}
+
+/** A PostgreSQL database, a Redis key prefix and a data directory of a test's own; `drop` removes all three. */
+export async function clusterStorage(label: string): Promise<ClusterStorage> {
+  const prefix = uniquePrefix(label);
+  const dbName = `helpgate_${label.replace(/\W/g, "_")}_${process.pid}_${randomBytes(4).toString("hex")}`;
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), `helpgate-${label}-`));
+  const redis = adminRedis();
+  const admin = new pg.Client({ connectionString: PG_ADMIN_URL });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${dbName}`);
+  await admin.end();
+  const u = new URL(PG_ADMIN_URL);
+  u.pathname = `/${dbName}`;
+  return {
+    databaseUrl: u.toString(),
+    prefix,
+    dataDir,
+    redis,
+    async drop() {
+      const a = new pg.Client({ connectionString: PG_ADMIN_URL });
+      await a.connect();
+      await a.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
+      await a.end();
+      await dropPrefix(redis, prefix);
+      redis.disconnect();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
 }

@@ -7,7 +7,7 @@ import { waitingInQueue } from "../queries/queue.js";
 import { startedSession } from "../queries/sessions.js";
 import { endOffer, findOffer, pendingOffersOfAgents, pendingOffersOfRequest } from "../store/offers.js";
 import { claimRequest, findRequest, type RequestRecord, transitionFromWaiting } from "../store/requests.js";
-import { lockAgent, openSession, openSessionCounts } from "../store/sessions.js";
+import { lockAgent, openSession, openSessionCounts, openSessionWithinLimit } from "../store/sessions.js";
 import type { Actor, Deps } from "./context.js";
 
 /**
@@ -71,14 +71,23 @@ async function tryAccept(deps: Deps, actor: Actor, requestId: string, attempt: n
   const db = deps.db.kysely;
   const now = deps.now();
   const agent = { ...agentOf(actor), portalIds: actor.user.portalIds };
+  const dialect = deps.db.dialect;
   const won = await db.transaction().execute(async (trx) => {
-    const claimed = await claimRequest(trx, accountId, requestId, agent, now);
-    if (!claimed) return null;
-    // One agent's accepts take turns here, so several at once cannot all pass the limit; a refusal
-    // rolls the claim back and the request is waiting for the others again.
-    await lockBelowLimit(trx, actor);
-    const opened = await open(trx, actor, claimed, now);
-    return { request: { ...claimed, portalName: opened.portalName }, lastSeq: opened.lastSeq };
+    const claim = await claimRequest(trx, dialect, accountId, requestId, agent, now);
+    if (!claim) return null;
+    // The agent's row is locked by the claim, so their count is exact even for several accepts at
+    // once; at the limit the claim rolls back and the request is waiting for the others again.
+    const opened = await openSessionWithinLimit(trx, dialect, {
+      accountId,
+      requestId,
+      agentId: actor.user.id,
+      agentName: actor.user.displayName,
+      startedAt: now,
+      greeting: claim.greeting,
+      maxSessions: claim.maxSessions,
+    });
+    if (!opened.opened) assertBelowLimit({ maxSessions: claim.maxSessions }, opened.open);
+    return { request: claim.request, lastSeq: opened.lastSeq };
   });
   if (!won) return refusedAccept(deps, actor, accountId, requestId, attempt);
   const started = startedSession(won.request, agentOf(actor), now, won.lastSeq);

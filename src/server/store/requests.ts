@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import type { Kysely } from "kysely";
+import { type Kysely, type Selectable, sql } from "kysely";
 import type { AlertKind, RequestState, RequestView } from "../../shared/protocol.js";
 import { isUniqueViolation } from "../db/database.js";
 import type { Database } from "../db/schema.js";
@@ -383,71 +383,113 @@ export async function recentAverageWaitMs(
   return rows.reduce((sum, r) => sum + (r.at - r.created_at), 0) / rows.length;
 }
 
+const CLAIMED_COLUMNS = [
+  "id",
+  "account_id",
+  "session_number",
+  "portal_id",
+  "kind",
+  "state",
+  "target_agent_id",
+  "customer_name",
+  "customer_email",
+  "question",
+  "contact",
+  "created_at",
+  "deadline_at",
+  "state_at",
+  "customer_token_hash",
+  "customer_gone_at",
+] as const;
+
+type ClaimedRow = Pick<Selectable<Database["requests"]>, (typeof CLAIMED_COLUMNS)[number]>;
+
+export interface Claim {
+  /** The request as it now is: accepted by the agent. */
+  request: RequestRecord;
+  /** The portal's greeting (the session's first message, if not blank). */
+  greeting: string;
+  /** The agent's session limit, read with their row locked until the transaction ends. */
+  maxSessions: number;
+}
+
 /**
  * The accept's deciding write, first in its transaction: the request becomes the agent's only if
  * it is still waiting, is not a queue request (those go by offer), belongs to one of the agent's
- * portals and was addressed to nobody or to them. Returns the request as it now is (without the
- * portal's name, which the caller reads with the session's greeting), or null: lost, or not theirs
- * to take — the caller reads the request to say which. A loser waits here only until the winner's
- * transaction ends.
+ * portals and was addressed to nobody or to them. With it, in the same statement on PostgreSQL
+ * (data-modifying CTEs; SQLite runs them one after the other, without a round trip each): the
+ * transition is recorded, the agent's row is locked until the transaction ends (so their session
+ * count, read next, is exact), and the portal's name and greeting are read. Returns null when
+ * lost or not theirs to take — the caller reads the request to say which. A loser waits here only
+ * until the winner's transaction ends; the winner's whole accept is four round trips.
  */
 export async function claimRequest(
   trx: Kysely<Database>,
+  dialect: "sqlite" | "postgres",
   accountId: string,
   requestId: string,
   agent: { id: string; name: string; portalIds: string[] },
   at: number,
-): Promise<Omit<RequestRecord, "portalName"> | null> {
+): Promise<Claim | null> {
   if (agent.portalIds.length === 0) return null;
-  const r = await trx
-    .updateTable("requests")
-    .set({ state: "accepted", state_at: at, agent_id: agent.id })
-    .where("account_id", "=", accountId)
-    .where("id", "=", requestId)
-    .where("state", "=", "waiting")
-    .where("kind", "<>", "queue")
-    .where("portal_id", "in", agent.portalIds)
-    .where((eb) => eb.or([eb("target_agent_id", "is", null), eb("target_agent_id", "=", agent.id)]))
-    .returning([
-      "id",
-      "account_id",
-      "session_number",
-      "portal_id",
-      "kind",
-      "state",
-      "target_agent_id",
-      "customer_name",
-      "customer_email",
-      "question",
-      "contact",
-      "created_at",
-      "deadline_at",
-      "state_at",
-      "customer_token_hash",
-      "customer_gone_at",
-    ])
-    .executeTakeFirst();
-  if (!r) return null;
-  await recordTransition(trx, requestId, accountId, "accepted", agent.id, at);
+  let row: (ClaimedRow & { portal_name: string; greeting: string; max_sessions: number }) | undefined;
+  if (dialect === "postgres") {
+    const result = await sql<ClaimedRow & { portal_name: string; greeting: string; max_sessions: number }>`
+      with claim as (
+        update requests set state = 'accepted', state_at = ${at}, agent_id = ${agent.id}
+        where account_id = ${accountId} and id = ${requestId} and state = 'waiting' and kind <> 'queue'
+          and portal_id = any(${agent.portalIds}::text[])
+          and (target_agent_id is null or target_agent_id = ${agent.id})
+        returning ${sql.join(CLAIMED_COLUMNS.map((c) => sql.ref(c)))}
+      ), transition as (
+        insert into request_events (id, request_id, account_id, state, agent_id, at)
+        select ${randomUUID()}, id, account_id, 'accepted', ${agent.id}, ${at} from claim
+      ), agent as (
+        update users set max_sessions = max_sessions
+        where id = ${agent.id} and exists (select 1 from claim)
+        returning max_sessions
+      )
+      select claim.*, p.name as portal_name, p.greeting, (select max_sessions from agent) as max_sessions
+      from claim join portals p on p.id = claim.portal_id`.execute(trx);
+    row = result.rows[0];
+  } else {
+    const claimed = await trx
+      .updateTable("requests")
+      .set({ state: "accepted", state_at: at, agent_id: agent.id })
+      .where("account_id", "=", accountId)
+      .where("id", "=", requestId)
+      .where("state", "=", "waiting")
+      .where("kind", "<>", "queue")
+      .where("portal_id", "in", agent.portalIds)
+      .where((eb) => eb.or([eb("target_agent_id", "is", null), eb("target_agent_id", "=", agent.id)]))
+      .returning(CLAIMED_COLUMNS)
+      .executeTakeFirst();
+    if (claimed) {
+      await recordTransition(trx, requestId, accountId, "accepted", agent.id, at);
+      const me = await trx
+        .updateTable("users")
+        .set((eb) => ({ max_sessions: eb.ref("max_sessions") }))
+        .where("id", "=", agent.id)
+        .returning("max_sessions")
+        .executeTakeFirst();
+      const portal = await trx
+        .selectFrom("portals")
+        .select(["name", "greeting"])
+        .where("id", "=", claimed.portal_id)
+        .executeTakeFirst();
+      row = {
+        ...claimed,
+        portal_name: portal?.name ?? "",
+        greeting: portal?.greeting ?? "",
+        max_sessions: me?.max_sessions ?? 0,
+      };
+    }
+  }
+  if (!row) return null;
+  const { greeting, max_sessions, ...view } = row;
   return {
-    id: r.id,
-    accountId: r.account_id,
-    sessionNumber: r.session_number,
-    sessionId: r.session_number,
-    portalId: r.portal_id,
-    kind: r.kind as AlertKind,
-    state: r.state as RequestState,
-    targetAgentId: r.target_agent_id,
-    customerName: r.customer_name,
-    customerEmail: r.customer_email,
-    question: r.question,
-    contact: JSON.parse(r.contact) as Record<string, string>,
-    createdAt: r.created_at,
-    deadlineAt: r.deadline_at,
-    agentId: agent.id,
-    agentName: agent.name,
-    stateAt: r.state_at,
-    customerTokenHash: r.customer_token_hash,
-    customerGoneAt: r.customer_gone_at,
+    request: toRecord({ ...view, agent_id: agent.id, agent_name: agent.name }),
+    greeting,
+    maxSessions: Number(max_sessions),
   };
 }

@@ -361,3 +361,73 @@ export async function setSurvey(
     .executeTakeFirst();
   return Number(r.numUpdatedRows) === 1;
 }
+
+/**
+ * The accept's second statement: with the agent's row locked by the claim, their open sessions
+ * are counted and, if below `maxSessions` (the rule of policy.assertBelowLimit), the session is
+ * opened with the greeting as its first message — in one statement on PostgreSQL. Returns whether
+ * it opened, the count it saw, and the session's last sequence number.
+ */
+export async function openSessionWithinLimit(
+  trx: Kysely<Database>,
+  dialect: "sqlite" | "postgres",
+  s: {
+    accountId: string;
+    requestId: string;
+    agentId: string;
+    agentName: string;
+    startedAt: number;
+    greeting: string;
+    maxSessions: number;
+  },
+): Promise<{ opened: boolean; open: number; lastSeq: number }> {
+  const greeting = s.greeting.trim();
+  const lastSeq = greeting === "" ? 0 : 1;
+  if (dialect === "postgres") {
+    const r = await sql<{ open: number; opened: number }>`
+      with counted as (
+        select count(*)::int as n from sessions where agent_id = ${s.agentId} and ended_at is null
+      ), opened as (
+        insert into sessions (id, account_id, request_id, agent_id, started_at, ended_at, last_seq)
+        select ${s.requestId}, ${s.accountId}, ${s.requestId}, ${s.agentId}, ${s.startedAt}, null, ${lastSeq}
+        where (select n from counted) < ${s.maxSessions}
+        returning id
+      ), greeted as (
+        insert into messages (session_id, seq, account_id, sender, author_name, body, created_at)
+        select id, 1, ${s.accountId}, 'agent', ${s.agentName}, ${greeting}, ${s.startedAt}
+        from opened where ${greeting} <> ''
+      )
+      select (select n from counted) as open, (select count(*)::int from opened) as opened`.execute(trx);
+    const row = r.rows[0];
+    return { opened: Number(row?.opened ?? 0) === 1, open: Number(row?.open ?? 0), lastSeq };
+  }
+  const open = (await openSessionCounts(trx, [s.agentId])).get(s.agentId) ?? 0;
+  if (open >= s.maxSessions) return { opened: false, open, lastSeq };
+  await trx
+    .insertInto("sessions")
+    .values({
+      id: s.requestId,
+      account_id: s.accountId,
+      request_id: s.requestId,
+      agent_id: s.agentId,
+      started_at: s.startedAt,
+      ended_at: null,
+      last_seq: lastSeq,
+    })
+    .execute();
+  if (greeting !== "") {
+    await trx
+      .insertInto("messages")
+      .values({
+        session_id: s.requestId,
+        seq: 1,
+        account_id: s.accountId,
+        sender: "agent",
+        author_name: s.agentName,
+        body: greeting,
+        created_at: s.startedAt,
+      })
+      .execute();
+  }
+  return { opened: true, open, lastSeq };
+}
