@@ -1,15 +1,15 @@
 import fastifyWebsocket from "@fastify/websocket";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import type { WebSocket } from "ws";
+import { requestForCustomer } from "../commands/access.js";
 import { hashToken } from "../commands/auth.js";
 import type { Deps } from "../commands/context.js";
-import { requestForCustomer } from "../commands/access.js";
-import { mayUseConsole } from "../policy.js";
 import { DomainError } from "../domain/errors.js";
 import { AgentConnection } from "../hub/agentConnection.js";
 import { CustomerConnection } from "../hub/customerConnection.js";
 import type { Hub } from "../hub/hub.js";
 import { MAX_SOCKET_MESSAGE_BYTES, socketSend } from "../hub/wire.js";
+import { mayUseConsole } from "../policy.js";
 import { customerToken, isOwnOrigin, SESSION_COOKIE } from "./session.js";
 import { socketErrorHandler } from "./socketErrors.js";
 import { admitMessage, admitSocket, SocketLimits } from "./socketLimits.js";

@@ -15,7 +15,6 @@ import {
 import { answerSurvey } from "../../commands/sessions.js";
 import { portalAvailability } from "../../queries/portalAvailability.js";
 import { customerStatusOf, messagesSince, transcript } from "../../queries/sessions.js";
-import type { RequestRecord } from "../../store/requests.js";
 import { browserLanguage } from "../html.js";
 import {
   ChatMessageSchema,
