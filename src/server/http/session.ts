@@ -36,6 +36,18 @@ function originOf(value: string | undefined): string | null {
   }
 }
 
+const publicOrigins = new WeakMap<Deps["config"], string>();
+
+/** PUBLIC_URL's origin, parsed once per configuration rather than on every request. */
+function publicOrigin(deps: Deps): string {
+  let origin = publicOrigins.get(deps.config);
+  if (origin === undefined) {
+    origin = new URL(deps.config.publicUrl).origin;
+    publicOrigins.set(deps.config, origin);
+  }
+  return origin;
+}
+
 /** True when the request comes from a page of this server (Origin, else Referer). */
 export function isOwnOrigin(request: FastifyRequest, deps: Deps): boolean {
   // Under "Referrer-Policy: no-referrer" browsers send `Origin: null` even on same-origin form
@@ -43,8 +55,7 @@ export function isOwnOrigin(request: FastifyRequest, deps: Deps): boolean {
   if (request.headers["sec-fetch-site"] === "same-origin") return true;
   const origin = originOf(request.headers.origin) ?? originOf(request.headers.referer);
   return (
-    origin !== null &&
-    (origin === new URL(deps.config.publicUrl).origin || origin === `${request.protocol}://${request.host}`)
+    origin !== null && (origin === publicOrigin(deps) || origin === `${request.protocol}://${request.host}`)
   );
 }
 
