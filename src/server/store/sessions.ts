@@ -245,7 +245,23 @@ export async function openSession(
     .select(["greeting", "name"])
     .where("id", "=", s.portalId)
     .executeTakeFirst();
-  const greeting = portal?.greeting.trim() ?? "";
+  const lastSeq = await insertSessionWithGreeting(trx, { ...s, greeting: portal?.greeting ?? "" });
+  return { lastSeq, portalName: portal?.name ?? "" };
+}
+
+/** The session row and, when the greeting is not blank, its first message (seq 1); returns the last seq. */
+async function insertSessionWithGreeting(
+  trx: Kysely<Database>,
+  s: {
+    accountId: string;
+    requestId: string;
+    agentId: string;
+    agentName: string;
+    startedAt: number;
+    greeting: string;
+  },
+): Promise<number> {
+  const greeting = s.greeting.trim();
   const lastSeq = greeting === "" ? 0 : 1;
   await trx
     .insertInto("sessions")
@@ -273,7 +289,7 @@ export async function openSession(
       })
       .execute();
   }
-  return { lastSeq, portalName: portal?.name ?? "" };
+  return lastSeq;
 }
 
 export interface Receipts {
@@ -403,31 +419,6 @@ export async function openSessionWithinLimit(
   }
   const open = (await openSessionCounts(trx, [s.agentId])).get(s.agentId) ?? 0;
   if (open >= s.maxSessions) return { opened: false, open, lastSeq };
-  await trx
-    .insertInto("sessions")
-    .values({
-      id: s.requestId,
-      account_id: s.accountId,
-      request_id: s.requestId,
-      agent_id: s.agentId,
-      started_at: s.startedAt,
-      ended_at: null,
-      last_seq: lastSeq,
-    })
-    .execute();
-  if (greeting !== "") {
-    await trx
-      .insertInto("messages")
-      .values({
-        session_id: s.requestId,
-        seq: 1,
-        account_id: s.accountId,
-        sender: "agent",
-        author_name: s.agentName,
-        body: greeting,
-        created_at: s.startedAt,
-      })
-      .execute();
-  }
+  await insertSessionWithGreeting(trx, s);
   return { opened: true, open, lastSeq };
 }
