@@ -75,6 +75,7 @@ export async function seed(options: SeedOptions): Promise<Seed> {
       presence: new InProcessPresence(),
       events: noReactions,
       outcomes: new RequestOutcomes(),
+      signIns: { forgetUser: () => {} },
     };
     const now = Date.now();
     const { account } = await insertNewAccount(deps, {

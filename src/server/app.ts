@@ -85,15 +85,19 @@ export async function buildApp(options: AppOptions): Promise<App> {
     onFailure: (reaction) => reactionFailures.inc({ reaction }),
     failpoint: config.failpoint,
   });
+  const now = options.now ?? Date.now;
+  // Sign-ins looked up once per few seconds per node, forgotten everywhere on every change that matters.
+  const signIns = new SignInCache(config.signInCacheMs, now);
   const deps: Deps = {
     db,
     config,
-    now: options.now ?? Date.now,
+    now,
     log: server.log,
     bus: options.bus ?? new InProcessBus(),
     presence: options.presence ?? new InProcessPresence(),
     events,
     outcomes: new RequestOutcomes(),
+    signIns,
   };
   events.attach(deps);
   const hub = new Hub(deps.bus);
@@ -159,8 +163,6 @@ export async function buildApp(options: AppOptions): Promise<App> {
       message: `Too many attempts from your address. Try again in ${Math.max(1, Math.ceil(context.ttl / 1000))} seconds.`,
     }),
   });
-  // Sign-ins looked up once per few seconds per node, forgotten everywhere on every change that matters.
-  const signIns = new SignInCache(config.signInCacheMs, deps.now);
   await deps.bus.subscribe(channels.signIns, (event) => {
     if (event.type === "sign-ins.changed") signIns.forgetUser(event.userId);
   });

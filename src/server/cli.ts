@@ -185,6 +185,7 @@ export async function main(argv: string[]): Promise<number> {
       presence: new InProcessPresence(),
       events: noReactions,
       outcomes: new RequestOutcomes(),
+      signIns: { forgetUser: () => {} },
     };
     await run(argv, deps);
     return 0;

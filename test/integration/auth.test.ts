@@ -232,13 +232,19 @@ describe.each(dialects())("sign-in, sign-out and lockout on %s", (dialect) => {
       .execute();
     // One short of the limit, the owner from a clean address still signs in …
     expect((await attempt(user.email, PASSWORD)).status).toBe(200);
-    // … the limit-th failure, from yet another address, locks the user out everywhere.
-    expectError(await attempt(user.email, "one-more-guess"), 401, "wrong_credentials");
-    const locked = await attempt(user.email, PASSWORD);
+    // … the limit-th failure, from yet another address: from then on an address that has failed
+    // gets no second try, not even with the right password …
+    const guesser = "203.0.113.9";
+    expectError(await attempt(user.email, "one-more-guess", guesser), 401, "wrong_credentials");
+    const locked = await attempt(user.email, PASSWORD, guesser);
     expect(expectError(locked, 429, "locked").message).toMatch(/try again in 15 minutes\./i);
+    // … while the right password from an address with no failures still signs in (nobody can
+    // lock the owner out), and a fresh address's one wrong guess is just wrong.
+    expect((await attempt(user.email, PASSWORD)).status).toBe(200);
+    expectError(await attempt(user.email, "fresh-guess"), 401, "wrong_credentials");
     // The failures age out after the lockout time.
     offset += LOCKOUT_MS + 1000;
-    expect((await attempt(user.email, PASSWORD)).status).toBe(200);
+    expect((await attempt(user.email, PASSWORD, guesser)).status).toBe(200);
   });
 
   it(`rate limits sign-in to ${LOGIN_RATE.max} a minute per client address`, async () => {

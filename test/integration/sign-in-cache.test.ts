@@ -38,6 +38,16 @@ describe("SignInCache", () => {
     expect(cache.get("t3")).toBeUndefined(); // TTL
   });
 
+  it("does not keep an answer read while a forget happened (a sign-out committing during the lookup)", () => {
+    const cache = new SignInCache(5000, () => 0);
+    const epoch = cache.epoch;
+    cache.forgetUser("u1"); // the sign-out's event, while the lookup was reading
+    cache.set("t1", actor("u1"), 10_000, epoch);
+    expect(cache.get("t1")).toBeUndefined();
+    cache.set("t1", actor("u1"), 10_000, cache.epoch);
+    expect(cache.get("t1")?.user.id).toBe("u1");
+  });
+
   it("is bounded, and off at TTL 0", () => {
     const cache = new SignInCache(5000, () => 0, 3);
     for (let i = 0; i < 5; i++) cache.set(`t${i}`, actor(`u${i}`), 10_000);
@@ -106,5 +116,31 @@ describe.each(dialects())("the sign-in cache never outlives a change, on %s", (d
     const after = await call(world.app, anna.cookie, "POST", `/api/v1/requests/${s.requestId}/accept`);
     expect(after.status).toBe(200);
     await bens.close();
+  });
+
+  it("a change of a portal's agents counts at once for the agents added and removed", async () => {
+    const tenant = await seedTenant(world, "cache-portal-agents");
+    const cara = await seedAgent(world, tenant, "ccara");
+    const dirk = await seedAgent(world, tenant, "cdirk");
+    const portal = await createPortal(world, tenant, "question", [cara]);
+    const caras = await onlineAgent(world, cara);
+    const first = await ask(world, portal.slug, { name: "Pia", question: "q" });
+    // Both cookies cached: Dirk is not on the portal yet.
+    expect((await call(world.app, dirk.cookie, "GET", "/api/v1/console")).status).toBe(200);
+    expect((await call(world.app, cara.cookie, "GET", "/api/v1/console")).status).toBe(200);
+    const moved = await call(
+      world.app,
+      tenant.adminCookie,
+      "PATCH",
+      `/api/v1/accounts/${tenant.account.id}/portals/${portal.id}`,
+      { agentIds: [dirk.user.id] },
+    );
+    expect(moved.status).toBe(200);
+    // Cara, just removed, can no longer take its customer; Dirk, just added, can.
+    const removed = await call(world.app, cara.cookie, "POST", `/api/v1/requests/${first.requestId}/accept`);
+    expect(removed.status).toBe(403);
+    const added = await call(world.app, dirk.cookie, "POST", `/api/v1/requests/${first.requestId}/accept`);
+    expect(added.status).toBe(200);
+    await caras.close();
   });
 });

@@ -27,9 +27,10 @@ type Trx = Db["kysely"];
 
 /** The agent's row locked, then their open sessions counted: the limit is exact even for several accepts at once. */
 async function lockBelowLimit(trx: Trx, actor: Actor): Promise<void> {
-  await lockAgent(trx, actor.user.id);
+  // The limit as stored now (read with the row locked), not as the cached sign-in remembers it.
+  const maxSessions = await lockAgent(trx, actor.user.id);
   const open = (await openSessionCounts(trx, [actor.user.id])).get(actor.user.id) ?? 0;
-  assertBelowLimit(actor.user, open);
+  assertBelowLimit({ maxSessions }, open);
 }
 
 function agentOf(actor: Actor) {

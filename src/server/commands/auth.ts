@@ -68,7 +68,10 @@ export async function login(
   if (attempt.failures > MAX_FAILED_LOGINS) throw lockedOut(attempt.lockedUntil ?? now + LOCKOUT_MS, now);
   // The failures before this attempt, from every address (this one added exactly one).
   const before = (await recentLoginFailures(db, user.id, now - LOCKOUT_MS, MAX_FAILED_LOGINS)) - 1;
-  if (before >= MAX_FAILED_LOGINS_PER_USER) {
+  // The many-address lock spares an address with no failures of its own (this attempt is its
+  // first): the owner's right password from a clean address still signs in, and a guesser gets one
+  // try per fresh address instead of five.
+  if (before >= MAX_FAILED_LOGINS_PER_USER && attempt.failures > 1) {
     deps.log.warn({ userId: user.id, failures: before }, "sign-in locked: failures from many addresses");
     throw lockedOut(now + LOCKOUT_MS, now);
   }

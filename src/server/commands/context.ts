@@ -19,6 +19,8 @@ export interface Deps {
   events: Events;
   /** What this node has heard the database decide about requests (answers a race's late losers). */
   outcomes: RequestOutcomes;
+  /** This node's sign-in cache, forgotten at once here (and by bus event on the other nodes). */
+  signIns: { forgetUser(userId: string): void };
 }
 
 /** The signed-in person a command acts for. */

@@ -135,6 +135,8 @@ export async function createPortal(
     if (!account) throw notFound("Account");
     return insertNewPortal(trx, account, input, deps.now());
   });
+  // Its agents' sign-ins now stand for one more portal (every node's sign-in cache forgets them).
+  await deps.events.emit(...row.agentIds.map((userId) => ({ type: "user.changed" as const, userId })));
   return withUrl(deps, row);
 }
 
@@ -175,16 +177,27 @@ export async function updatePortal(
       updatedAt: deps.now(),
     };
     await save(trx, next, false);
+    const before = current.agentIds;
     if (patch.agentIds !== undefined) {
       const agentIds = [...new Set(patch.agentIds)].sort();
       await assertAgentsInAccount(trx, accountId, agentIds);
       await setPortalAgents(trx, accountId, portalId, agentIds);
       next.agentIds = agentIds;
     }
-    return next;
+    return { row: next, before };
   });
-  await deps.events.emit({ type: "portals.changed", accountId });
-  return withUrl(deps, row);
+  // Agents added or removed: their sign-ins stand for other portals now.
+  const after = new Set(row.row.agentIds);
+  const moved = new Set(row.row.agentIds);
+  for (const id of row.before) {
+    if (after.has(id)) moved.delete(id);
+    else moved.add(id);
+  }
+  await deps.events.emit(
+    { type: "portals.changed", accountId },
+    ...[...moved].map((userId) => ({ type: "user.changed" as const, userId })),
+  );
+  return withUrl(deps, row.row);
 }
 
 export async function listAccountPortals(deps: Deps, actor: Actor, accountId: string): Promise<Portal[]> {

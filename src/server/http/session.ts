@@ -91,8 +91,9 @@ export function installSession(app: FastifyInstance, deps: Deps, signIns: SignIn
       const authSession = hashToken(token);
       let actor = signIns.get(authSession) ?? null;
       if (!actor) {
+        const epoch = signIns.epoch;
         const found = await actorForSignIn(deps, authSession);
-        if (found) signIns.set(authSession, found.actor, found.expiresAt);
+        if (found) signIns.set(authSession, found.actor, found.expiresAt, epoch);
         actor = found?.actor ?? null;
       }
       request.actor = actor;

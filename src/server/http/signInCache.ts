@@ -11,6 +11,12 @@ import type { Actor } from "../commands/context.js";
  */
 export class SignInCache {
   private readonly entries = new Map<string, { actor: Actor; until: number }>();
+  /**
+   * Counts every forgetting. A lookup notes it before it reads the database and keeps its answer
+   * only if nothing was forgotten meanwhile: a sign-out committing during the read cannot leave
+   * the old answer cached.
+   */
+  epoch = 0;
 
   constructor(
     private readonly ttlMs: number,
@@ -28,8 +34,8 @@ export class SignInCache {
     return e.actor;
   }
 
-  set(authSession: string, actor: Actor, expiresAt: number): void {
-    if (this.ttlMs <= 0) return;
+  set(authSession: string, actor: Actor, expiresAt: number, epochAtLookup = this.epoch): void {
+    if (this.ttlMs <= 0 || epochAtLookup !== this.epoch) return;
     if (this.entries.size >= this.max) {
       // The oldest entry goes (Map keeps insertion order).
       const first = this.entries.keys().next();
@@ -39,10 +45,12 @@ export class SignInCache {
   }
 
   forgetUser(userId: string): void {
+    this.epoch++;
     for (const [key, e] of this.entries) if (e.actor.user.id === userId) this.entries.delete(key);
   }
 
   clear(): void {
+    this.epoch++;
     this.entries.clear();
   }
 

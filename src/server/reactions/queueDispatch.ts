@@ -33,7 +33,8 @@ import { findUserById } from "../store/users.js";
 class StaleOffer extends Error {}
 
 /** Re-examines one portal's queue and makes the offers the planner asks for. */
-async function dispatchQueue(deps: Deps, accountId: string, portalId: string): Promise<void> {
+async function dispatchQueue(deps: Deps, accountId: string, portalId: string, quiet = false): Promise<void> {
+  let offered = 0;
   const db = deps.db.kysely;
   // Two dispatches may race (two nodes): the database's partial unique indexes let only one offer
   // per request and per agent through; the loser plans again from the new state.
@@ -107,43 +108,74 @@ async function dispatchQueue(deps: Deps, accountId: string, portalId: string): P
         }
         throw err;
       }
+      offered++;
       const request = byId.get(p.requestId);
       if (request) await deps.events.emit({ type: "offer.made", offer, request });
     }
     if (!conflict) break;
   }
-  await deps.events.emit({ type: "queue.changed", accountId, portalId });
+  // A reconcile pass that found nobody free changes no one's place: it tells nobody.
+  if (!quiet || offered > 0) await deps.events.emit({ type: "queue.changed", accountId, portalId });
 }
 
-/** Per node (per Deps): the dispatch running for each portal, and whether another was asked for meanwhile. */
-const running = new WeakMap<Deps, Map<string, { again: boolean; done: Promise<void> }>>();
+interface Deferred {
+  promise: Promise<void>;
+  resolve(): void;
+  reject(err: unknown): void;
+}
 
-function coalescedDispatch(deps: Deps, accountId: string, portalId: string): Promise<void> {
-  let mine = running.get(deps);
-  if (!mine) {
-    mine = new Map();
-    running.set(deps, mine);
+function deferred(): Deferred {
+  let resolve: () => void = () => {};
+  let reject: (err: unknown) => void = () => {};
+  const promise = new Promise<void>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  return { promise, resolve, reject };
+}
+
+/**
+ * Per node (per Deps): for each portal with a dispatch running, who asked for the next one.
+ * A caller waits for exactly one run that started after it asked — never for a busy portal's
+ * whole stream of runs — and a failed run fails only its own callers; the next still runs.
+ */
+const running = new WeakMap<Deps, Map<string, { next: Deferred | null; quiet: boolean }>>();
+
+function coalescedDispatch(deps: Deps, accountId: string, portalId: string, quiet: boolean): Promise<void> {
+  let table = running.get(deps);
+  if (!table) {
+    table = new Map();
+    running.set(deps, table);
   }
-  const table = mine;
   const key = `${accountId}:${portalId}`;
   const current = table.get(key);
   if (current) {
-    current.again = true;
-    return current.done;
+    current.next ??= deferred();
+    current.quiet &&= quiet;
+    return current.next.promise;
   }
-  const state = { again: false, done: Promise.resolve() };
-  state.done = (async () => {
-    try {
-      do {
-        state.again = false;
-        await dispatchQueue(deps, accountId, portalId);
-      } while (state.again);
-    } finally {
-      table.delete(key);
-    }
-  })();
+  const state = { next: null as Deferred | null, quiet: true };
   table.set(key, state);
-  return state.done;
+  const first = deferred();
+  const ownTable = table;
+  void (async () => {
+    let waiting: Deferred | null = first;
+    let runQuiet = quiet;
+    while (waiting) {
+      try {
+        await dispatchQueue(deps, accountId, portalId, runQuiet);
+        waiting.resolve();
+      } catch (err) {
+        waiting.reject(err);
+      }
+      waiting = state.next;
+      runQuiet = state.quiet;
+      state.next = null;
+      state.quiet = true;
+    }
+    ownTable.delete(key);
+  })();
+  return first.promise;
 }
 
 /** Ends pending offers (the request left, or the agent can no longer take it) and says so. */
@@ -179,9 +211,12 @@ export const queueDispatchReaction: Reaction = {
   ],
   async run(deps, events) {
     const db = deps.db.kysely;
-    const portals = new Map<string, { accountId: string; portalId: string }>();
-    const add = (accountId: string, portalId: string) =>
-      portals.set(`${accountId}:${portalId}`, { accountId, portalId });
+    const portals = new Map<string, { accountId: string; portalId: string; quiet: boolean }>();
+    const add = (accountId: string, portalId: string, quiet = false) => {
+      const key = `${accountId}:${portalId}`;
+      const had = portals.get(key);
+      portals.set(key, { accountId, portalId, quiet: (had?.quiet ?? true) && quiet });
+    };
     const capacity = new Map<string, CapacityChange>();
     const changed = (c: CapacityChange) => {
       const before = capacity.get(c.agentId);
@@ -220,7 +255,7 @@ export const queueDispatchReaction: Reaction = {
           changed({ accountId: e.accountId, agentId: e.agentId, portalIds: e.portalIds });
           break;
         case "queue.stale":
-          add(e.accountId, e.portalId);
+          add(e.accountId, e.portalId, true);
           break;
         default:
           break;
@@ -242,6 +277,6 @@ export const queueDispatchReaction: Reaction = {
       const portalIds = c.portalIds ?? (await findUserById(db, c.agentId))?.portalIds ?? [];
       for (const portalId of portalIds) add(c.accountId, portalId);
     }
-    for (const p of portals.values()) await coalescedDispatch(deps, p.accountId, p.portalId);
+    for (const p of portals.values()) await coalescedDispatch(deps, p.accountId, p.portalId, p.quiet);
   },
 };

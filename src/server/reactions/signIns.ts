@@ -24,7 +24,11 @@ export const signInsReaction: Reaction = {
         });
       }
     }
-    for (const userId of users)
+    for (const userId of users) {
+      // This node at once (its own bus message may come back late, or not while Redis is away) …
+      deps.signIns.forgetUser(userId);
+      // … and every other node.
       await deps.bus.publish(channels.signIns, { type: "sign-ins.changed", userId });
+    }
   },
 };

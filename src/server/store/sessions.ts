@@ -92,12 +92,14 @@ export async function listOpenSessionsOf(
  * Locks the agent's row until the transaction ends (a no-op write, as `lockAccount` does), so
  * checks of their open sessions and the session that follows happen one at a time per agent.
  */
-export async function lockAgent(db: Kysely<Database>, agentId: string): Promise<void> {
-  await db
+export async function lockAgent(db: Kysely<Database>, agentId: string): Promise<number> {
+  const r = await db
     .updateTable("users")
     .set((eb) => ({ max_sessions: eb.ref("max_sessions") }))
     .where("id", "=", agentId)
-    .execute();
+    .returning("max_sessions")
+    .executeTakeFirst();
+  return r?.max_sessions ?? 0;
 }
 
 /** Open sessions per agent, for the capacity check (BEHAVIOUR.md §4: at the limit counts as busy). */
