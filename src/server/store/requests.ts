@@ -4,6 +4,7 @@ import type { AlertKind, RequestState, RequestView } from "../../shared/protocol
 import { isUniqueViolation } from "../db/database.js";
 import type { Database } from "../db/schema.js";
 import { newSessionNumber } from "../domain/requests.js";
+import { lockAgent } from "./sessions.js";
 
 export interface NewRequestRow {
   id: string;
@@ -466,12 +467,7 @@ export async function claimRequest(
       .executeTakeFirst();
     if (claimed) {
       await recordTransition(trx, requestId, accountId, "accepted", agent.id, at);
-      const me = await trx
-        .updateTable("users")
-        .set((eb) => ({ max_sessions: eb.ref("max_sessions") }))
-        .where("id", "=", agent.id)
-        .returning("max_sessions")
-        .executeTakeFirst();
+      const maxSessions = await lockAgent(trx, agent.id);
       const portal = await trx
         .selectFrom("portals")
         .select(["name", "greeting"])
@@ -481,7 +477,7 @@ export async function claimRequest(
         ...claimed,
         portal_name: portal?.name ?? "",
         greeting: portal?.greeting ?? "",
-        max_sessions: me?.max_sessions ?? 0,
+        max_sessions: maxSessions,
       };
     }
   }

@@ -13,6 +13,7 @@ export interface SessionRecord {
   lastSeq: number;
 }
 
+/** A session row without a greeting (the benchmark's seeding; the product opens sessions with openSession). */
 export async function insertSession(
   db: Kysely<Database>,
   s: { id: string; accountId: string; requestId: string; agentId: string; startedAt: number },
