@@ -19,6 +19,7 @@ import { authRoutes } from "./http/api/auth.js";
 import { consoleRoutes } from "./http/api/console.js";
 import { customerRoutes } from "./http/api/customer.js";
 import { portalRoutes } from "./http/api/portals.js";
+import { teamRoutes } from "./http/api/team.js";
 import { userRoutes } from "./http/api/users.js";
 import { installErrorHandling } from "./http/errors.js";
 import { createMetrics, installHealth } from "./http/health.js";
@@ -186,6 +187,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
       await api.register(userRoutes, { deps });
       await api.register(portalRoutes, { deps });
       await api.register(consoleRoutes, { deps });
+      await api.register(teamRoutes, { deps });
       await api.register(customerRoutes, { deps });
     },
     { prefix: "/api/v1" },

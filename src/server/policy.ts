@@ -1,5 +1,5 @@
 import type { Principal } from "../shared/model.js";
-import type { RequestView } from "../shared/protocol.js";
+import type { RequestView, SessionRole } from "../shared/protocol.js";
 import type { Actor, Party } from "./commands/context.js";
 import { DomainError, notFound } from "./domain/errors.js";
 
@@ -117,10 +117,118 @@ export function partyAccount(party: Party): string {
   return party.actor.user.accountId;
 }
 
-/** A session is seen only by its agent and by the customer whose request it is. */
-export function maySeeSession(party: Party, session: { agentId: string; requestId: string }): boolean {
-  if (party.kind === "agent") return session.agentId === party.actor.user.id;
+/**
+ * An agent's part in a session: its owner, a colleague who joined it, a supervisor watching it —
+ * or none (null), and then the session does not exist for them (404). An invitation not yet
+ * accepted is no part: the alert shows the conversation, the session opens on accept.
+ */
+export function sessionRoleOf(
+  user: Pick<Person, "id">,
+  session: { agentId: string },
+  membership: { role: "participant" | "monitor"; state: string } | null,
+): SessionRole | null {
+  if (session.agentId === user.id) return "owner";
+  if (membership?.state === "joined") return membership.role;
+  return null;
+}
+
+/**
+ * A session is seen by its owner, the colleagues in it and the supervisors watching it, and by
+ * the customer whose request it is; by nobody else.
+ */
+export function maySeeSession(
+  party: Party,
+  session: { agentId: string; requestId: string },
+  membership: { role: "participant" | "monitor"; state: string } | null = null,
+): boolean {
+  if (party.kind === "agent") return sessionRoleOf(party.actor.user, session, membership) !== null;
   return session.requestId === party.requestId;
+}
+
+/** What only the session's owner does: transfer, invite, remove, hand over, end, screen share, outcome. */
+export function assertOwner(role: SessionRole | "customer", what: string): void {
+  if (role !== "owner") {
+    throw new DomainError(403, "not_owner", `Only the agent who owns the session can ${what}.`);
+  }
+}
+
+/** Chatting with the customer: the owner and participants; a supervisor watching writes notes only. */
+export function assertMayChat(role: SessionRole | "customer"): void {
+  if (role === "monitor") {
+    throw new DomainError(
+      403,
+      "monitor_read_only",
+      "You are watching this session: write a private note, or join it to chat.",
+    );
+  }
+}
+
+/** Private notes: every agent of the session (owner, participants, supervisors watching); never the customer. */
+export function assertMayNote(role: SessionRole | "customer"): void {
+  if (role === "customer") throw notFound("Session");
+}
+
+/** Supervising (the supervisor view, monitor, join, take over): managers and admins of the account. */
+export function maySupervise(user: Pick<Person, "role" | "accountId">): boolean {
+  return mayUseConsole(user) && hasRole(user, "manager");
+}
+
+export function assertSupervisor(user: Pick<Person, "role" | "accountId">): void {
+  if (!maySupervise(user)) {
+    throw new DomainError(403, "forbidden", "Only managers and admins supervise sessions.").withParams({
+      role: "manager",
+    });
+  }
+}
+
+/** At most this many colleagues in a session besides its owner (invited or joined). */
+export const MAX_PARTICIPANTS = 7;
+
+export function assertRoomFor(participants: number, adding: number): void {
+  if (participants + adding > MAX_PARTICIPANTS) {
+    throw new DomainError(
+      409,
+      "too_many_participants",
+      `At most ${MAX_PARTICIPANTS} colleagues can be in a session at once.`,
+    ).withParams({ limit: MAX_PARTICIPANTS });
+  }
+}
+
+/**
+ * Who can receive a transfer now: signed in, set available, enabled, below their session limit
+ * (a transfer makes them its owner). Someone who cannot is refused with the reason.
+ */
+export function assertCanReceive(
+  receiver: { name: string; online: boolean; available: boolean; disabled: boolean },
+  openSessions: number,
+  maxSessions: number,
+): void {
+  if (receiver.disabled || !receiver.online || !receiver.available) {
+    throw new DomainError(409, "unavailable", `${receiver.name} is not available right now.`).withParams({
+      name: receiver.name,
+    });
+  }
+  if (openSessions >= maxSessions) {
+    throw new DomainError(
+      409,
+      "at_limit",
+      `${receiver.name} is at their limit of ${maxSessions} session${maxSessions === 1 ? "" : "s"}.`,
+    ).withParams({ limit: maxSessions, name: receiver.name });
+  }
+}
+
+/** An invited colleague must be signed in and set available (invitations ignore the session limit). */
+export function assertCanBeInvited(receiver: {
+  name: string;
+  online: boolean;
+  available: boolean;
+  disabled: boolean;
+}): void {
+  if (receiver.disabled || !receiver.online || !receiver.available) {
+    throw new DomainError(409, "unavailable", `${receiver.name} is not available right now.`).withParams({
+      name: receiver.name,
+    });
+  }
 }
 
 /** Actions that belong to one side of a session: the agent points and records the outcome, the customer answers the survey. */

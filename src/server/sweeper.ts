@@ -1,4 +1,6 @@
 import type { Deps } from "./commands/context.js";
+import { expireInvitation } from "./commands/participants.js";
+import { expireTransfer } from "./commands/transfer.js";
 import { CUSTOMER_GONE_GRACE_MS } from "./domain/requests.js";
 import type { DomainEvent } from "./events/events.js";
 import { expireCodes } from "./store/codes.js";
@@ -9,6 +11,7 @@ import {
   queuePortalsWithUnofferedWaiting,
   transitionFromWaiting,
 } from "./store/requests.js";
+import { expiredInvites, expiredTransfers } from "./store/team.js";
 
 /**
  * Time passing, on every node at once (each step is idempotent and decided by conditional
@@ -56,6 +59,17 @@ export async function sweepOffers(deps: Deps): Promise<void> {
 }
 
 /**
+ * Transfers and invitations unanswered within their alert's time: a queue portal's transfer
+ * passes to the next agent, anything else ends with the session still with its owner, who is
+ * told. Each decision is a conditional write, so the nodes sweeping together decide once.
+ */
+export async function sweepTeamwork(deps: Deps): Promise<void> {
+  const now = deps.now();
+  for (const t of await expiredTransfers(deps.db.kysely, now)) await expireTransfer(deps, t);
+  for (const m of await expiredInvites(deps.db.kysely, now)) await expireInvitation(deps, m);
+}
+
+/**
  * The reconcile pass: queue portals with waiting requests and no pending offer for them are
  * dispatched again (the dispatch itself finds out whether anyone is free). Returns how many.
  */
@@ -83,7 +97,7 @@ export function startSweeper(deps: Deps, options: SweeperOptions): () => void {
     const now = deps.now();
     const reconcile = now - lastReconcile >= options.reconcileEveryMs;
     if (reconcile) lastReconcile = now;
-    Promise.all([sweepRequests(deps), sweepCodes(deps), sweepOffers(deps)])
+    Promise.all([sweepRequests(deps), sweepCodes(deps), sweepOffers(deps), sweepTeamwork(deps)])
       .then(() => (reconcile ? reconcileQueues(deps) : 0))
       .catch((err: unknown) => deps.log.warn({ err }, "sweep failed; will retry"))
       .finally(() => {

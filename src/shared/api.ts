@@ -10,6 +10,8 @@ export interface Account {
   upgradeEnabled: boolean;
   /** Queue mode: how long an agent has to answer an offer before it passes on. */
   offerTimeoutSeconds: number;
+  /** Whether a customer is told (a line in the chat) that a supervisor is watching their session. */
+  tellCustomerMonitored: boolean;
   createdAt: number;
 }
 

@@ -65,6 +65,10 @@ export const LIMITS = {
   notes: 5000,
   ticket: 100,
   surveyComment: 2000,
+  /** The note a transfer carries for its receiver. */
+  transferNote: 500,
+  /** Colleagues invited at once (and in a session besides its owner). */
+  invitations: 7,
   offerTimeoutMin: 5,
   offerTimeoutMax: 300,
   maxWaitMin: 60,

@@ -7,6 +7,7 @@ import type {
   RtcSignal,
   SessionView,
   ShareState,
+  TeamAlert,
 } from "../../shared/protocol.js";
 
 /** The side of a session an event came from; the hub hands it only to the other side. */
@@ -28,7 +29,41 @@ export type BusEvent =
       endedAt: number;
       endedBy: "agent" | "customer";
     }
+  /** On the session's agents' channel (every agent in it) and, unless agents-only, on the customer's. */
   | { type: "message"; sessionId: string; requestId: string; agentId: string; message: ChatMessage }
+  /** A session's members, pending transfer or owner changed: on its agents' channel (each console words its own role). */
+  | { type: "session.updated"; session: SessionView }
+  /** On a user's channel: they are no longer in the session. */
+  | {
+      type: "session.left";
+      userId: string;
+      sessionId: string;
+      reason: "transferred" | "removed" | "left";
+      toName?: string;
+    }
+  /** An orange (transfer) or blue (invitation) alert, on the account's channel, for `recipients` only. */
+  | { type: "team.alert"; recipients: string[]; alert: TeamAlert }
+  | {
+      type: "team.alert.closed";
+      recipients: string[];
+      alertId: string;
+      reason: "accepted" | "declined" | "timed-out" | "canceled";
+      byName?: string;
+    }
+  /** On the owner's channel: a transfer or invitation of theirs that did not happen. */
+  | {
+      type: "team.notice";
+      userId: string;
+      sessionId: string;
+      kind: "transfer.declined" | "transfer.timed-out" | "invite.declined" | "invite.expired";
+      name: string;
+    }
+  /** On the account's channel: the supervisor view's lists changed (managers and admins refetch). */
+  | { type: "supervisor.changed"; accountId: string }
+  /** On the owner's channel: the customer rated an ended session. */
+  | { type: "session.rated"; userId: string; sessionId: string; rating: number; comment: string | null }
+  /** On the customer's channel: another agent of the session wants to see the shared screen (or no longer). */
+  | { type: "share.viewer"; requestId: string; peer: string; watch: boolean }
   | { type: "codes.changed"; agentId: string }
   | { type: "availability"; agentId: string; available: boolean }
   | { type: "offer"; offer: OfferView }
@@ -43,7 +78,11 @@ export type BusEvent =
   | { type: "typing"; requestId: string; agentId: string; from: Side }
   | { type: "receipt"; requestId: string; agentId: string; from: Side; receipt: Receipt }
   | { type: "share"; requestId: string; agentId: string; from: Side; state: ShareState; reason?: string }
-  | { type: "rtc"; requestId: string; agentId: string; from: Side; signal: RtcSignal }
+  /**
+   * From the customer, `peer` is the agent it is for (every agent in the session hears the channel;
+   * only that one takes it); from an agent who is not the owner, `peer` is who sent it.
+   */
+  | { type: "rtc"; requestId: string; agentId: string; from: Side; signal: RtcSignal; peer?: string }
   | { type: "pointer"; requestId: string; agentId: string; x: number; y: number }
   | { type: "portals.changed"; accountId: string }
   /**
@@ -77,6 +116,11 @@ export const channels = {
   account: (accountId: string) => `account:${accountId}`,
   user: (userId: string) => `user:${userId}`,
   request: (requestId: string) => `request:${requestId}`,
+  /**
+   * The agents' side of a session — its owner, the colleagues in it, supervisors watching: chat,
+   * notes, the customer's typing and receipts, screen sharing. Never heard by the customer.
+   */
+  session: (sessionId: string) => `session:${sessionId}`,
   /** Every node's portal page cache: what customers see at an account's portals has changed. */
   portalPages: "portal-pages",
   /** Every node's sign-in cache (http/signInCache.ts). */

@@ -1,11 +1,13 @@
 import type { Account } from "../../shared/api.js";
 import type { Principal } from "../../shared/model.js";
+import type { SessionRole } from "../../shared/protocol.js";
 import { notFound } from "../domain/errors.js";
-import { assertAccountAccess, assertOperator, maySeeSession, partyAccount } from "../policy.js";
+import { assertAccountAccess, assertOperator, partyAccount, sessionRoleOf } from "../policy.js";
 import { findAccount } from "../store/accounts.js";
 import { findPublicPortalBySlug, type PublicPortal } from "../store/portals.js";
 import { findRequestForCustomer, type RequestRecord } from "../store/requests.js";
 import { findSession, type SessionRecord } from "../store/sessions.js";
+import { liveMembership, type MemberRecord } from "../store/team.js";
 import { hashToken } from "./auth.js";
 import type { Actor, Deps, Party } from "./context.js";
 
@@ -31,11 +33,36 @@ export function requireOperator(actor: Actor): void {
   assertOperator(actor.user);
 }
 
-/** The session, if this party belongs in it: its agent, or the customer whose request it is. */
-export async function sessionFor(deps: Deps, party: Party, sessionId: string): Promise<SessionRecord> {
+/** A session as one party reaches it: the session, their part in it, their membership (if not the owner). */
+export interface SessionAccess {
+  session: SessionRecord;
+  role: SessionRole | "customer";
+  membership: MemberRecord | null;
+}
+
+/**
+ * The session, if this party belongs in it — its owner, a colleague in it, a supervisor watching
+ * it, or the customer whose request it is — with their part (policy: sessionRoleOf); else 404.
+ */
+export async function sessionAccess(deps: Deps, party: Party, sessionId: string): Promise<SessionAccess> {
   const session = await findSession(deps.db.kysely, partyAccount(party), sessionId);
-  if (!session || !maySeeSession(party, session)) throw notFound("Session");
-  return session;
+  if (!session) throw notFound("Session");
+  if (party.kind === "customer") {
+    if (session.requestId !== party.requestId) throw notFound("Session");
+    return { session, role: "customer", membership: null };
+  }
+  const user = party.actor.user;
+  // The owner needs no second read (the hot path: the owner's chat messages).
+  const membership =
+    session.agentId === user.id ? null : await liveMembership(deps.db.kysely, sessionId, user.id);
+  const role = sessionRoleOf(user, session, membership);
+  if (!role) throw notFound("Session");
+  return { session, role, membership };
+}
+
+/** The session, if this party belongs in it (see sessionAccess). */
+export async function sessionFor(deps: Deps, party: Party, sessionId: string): Promise<SessionRecord> {
+  return (await sessionAccess(deps, party, sessionId)).session;
 }
 
 /** A portal customers may use right now, or a 404 that says nothing about why. */

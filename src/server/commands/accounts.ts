@@ -40,6 +40,7 @@ export async function insertNewAccount(deps: Deps, input: NewAccount): Promise<C
     webChatEnabled: input.webChatEnabled ?? true,
     upgradeEnabled: input.upgradeEnabled ?? true,
     offerTimeoutSeconds: 30,
+    tellCustomerMonitored: true,
     createdAt: now,
   };
   return deps.db.kysely.transaction().execute(async (trx) => {
@@ -82,6 +83,7 @@ export interface AccountPatch {
   webChatEnabled?: boolean;
   upgradeEnabled?: boolean;
   offerTimeoutSeconds?: number;
+  tellCustomerMonitored?: boolean;
 }
 
 export async function updateAccount(
@@ -101,6 +103,7 @@ export async function updateAccount(
       webChatEnabled: patch.webChatEnabled ?? current.webChatEnabled,
       upgradeEnabled: patch.upgradeEnabled ?? current.upgradeEnabled,
       offerTimeoutSeconds: patch.offerTimeoutSeconds ?? current.offerTimeoutSeconds,
+      tellCustomerMonitored: patch.tellCustomerMonitored ?? current.tellCustomerMonitored,
     };
     const portals = await listPortals(trx, accountId);
     if (next.mode !== current.mode) assertModeChangeAllowed(next.mode, portals);

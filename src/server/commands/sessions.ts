@@ -1,10 +1,10 @@
 import { LIMITS } from "../../shared/model.js";
 import type { Outcome, SessionSummary } from "../../shared/protocol.js";
 import { DomainError, fieldError, notFound } from "../domain/errors.js";
-import { assertSide } from "../policy.js";
+import { assertOwner, assertSide } from "../policy.js";
 import { summaryOf } from "../queries/sessions.js";
 import { setOutcome, setSurvey } from "../store/sessions.js";
-import { sessionFor } from "./access.js";
+import { sessionAccess, sessionFor } from "./access.js";
 import type { Deps, Party } from "./context.js";
 
 /** After a session: the agent's end-of-session form and the customer's survey. */
@@ -23,7 +23,8 @@ export async function recordOutcome(
   form: EndForm,
 ): Promise<SessionSummary> {
   assertSide(party, "agent", "Only the agent records the outcome.");
-  const session = await sessionFor(deps, party, sessionId);
+  const { session, role } = await sessionAccess(deps, party, sessionId);
+  assertOwner(role, "record its outcome");
   if (session.endedAt === null)
     throw new DomainError(409, "session_open", "End the session first, then record its outcome.");
   await setOutcome(deps.db.kysely, session.accountId, sessionId, {
@@ -56,6 +57,8 @@ export async function answerSurvey(
   const session = await sessionFor(deps, party, sessionId);
   if (session.endedAt === null)
     throw new DomainError(409, "session_open", "The survey opens when the session has ended.");
-  if (!(await setSurvey(deps.db.kysely, session.accountId, sessionId, rating, comment?.trim() || null)))
+  const text = comment?.trim() || null;
+  if (!(await setSurvey(deps.db.kysely, session.accountId, sessionId, rating, text)))
     throw new DomainError(409, "already_answered", "Thank you — you have already answered.");
+  await deps.events.emit({ type: "session.rated", session, rating, comment: text });
 }

@@ -20,6 +20,7 @@ import * as m004 from "./migrations/004_sessions.js";
 import * as m005 from "./migrations/005_history_indexes.js";
 import * as m006 from "./migrations/006_login_failures.js";
 import * as m007 from "./migrations/007_session_number.js";
+import * as m008 from "./migrations/008_teamwork.js";
 import type { Database } from "./schema.js";
 
 export type Dialect = "sqlite" | "postgres";
@@ -55,6 +56,7 @@ const migrations: Record<string, Migration> = {
   "005_history_indexes": m005,
   "006_login_failures": m006,
   "007_session_number": m007,
+  "008_teamwork": m008,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -9,6 +9,8 @@ export interface AccountTable {
   upgrade_enabled: number;
   created_at: number;
   offer_timeout_seconds: Generated<number>;
+  /** Whether the customer is told (a line in the chat) that a supervisor watches their session. */
+  tell_customer_monitored: Generated<number>;
 }
 
 export interface UserTable {
@@ -113,6 +115,8 @@ export interface SessionTable {
   agent_read_seq: Generated<number>;
   customer_delivered_seq: Generated<number>;
   customer_read_seq: Generated<number>;
+  /** The screen share's last state (ShareState), null until the agent first asks. */
+  share_state: string | null;
 }
 
 export interface MessageTable {
@@ -123,6 +127,54 @@ export interface MessageTable {
   author_name: string;
   body: string;
   created_at: number;
+  /** "all", or "agents" for private notes and agents-only system lines (never sent to the customer). */
+  visibility: Generated<string>;
+  /** The agent who wrote it (agent messages and notes). */
+  author_id: string | null;
+  /** A system line's meaning as JSON (SystemEvent), for each side to word in its language. */
+  event: string | null;
+}
+
+export interface SessionMemberTable {
+  id: string;
+  account_id: string;
+  session_id: string;
+  user_id: string;
+  role: string;
+  state: string;
+  invited_by: string | null;
+  created_at: number;
+  expires_at: number | null;
+  joined_at: number | null;
+  ended_at: number | null;
+}
+
+export interface SessionTransferTable {
+  id: string;
+  account_id: string;
+  session_id: string;
+  from_agent_id: string;
+  to_agent_id: string | null;
+  to_portal_id: string | null;
+  note: Generated<string>;
+  recipients: Generated<string>;
+  declined: Generated<string>;
+  state: string;
+  created_at: number;
+  expires_at: number;
+  decided_at: number | null;
+  decided_by: string | null;
+}
+
+export interface SessionLogTable {
+  id: string;
+  account_id: string;
+  session_id: string;
+  at: number;
+  kind: string;
+  actor_id: string | null;
+  subject_id: string | null;
+  detail: Generated<string>;
 }
 
 export interface CodeTable {
@@ -180,4 +232,7 @@ export interface Database {
   redeem_failures: RedeemFailureTable;
   offers: OfferTable;
   login_failures: LoginFailureTable;
+  session_members: SessionMemberTable;
+  session_transfers: SessionTransferTable;
+  session_log: SessionLogTable;
 }

@@ -1,7 +1,14 @@
-import type { SessionView } from "../../shared/protocol.js";
+import type { ChatMessage, SessionView } from "../../shared/protocol.js";
 import type { OfferRecord } from "../store/offers.js";
 import type { RequestRecord } from "../store/requests.js";
 import type { SessionRecord } from "../store/sessions.js";
+import type { MemberRecord, TransferRecord } from "../store/team.js";
+
+/** A team alert that is over: its id and who had it (they close their pop-up). */
+export interface ClosedAlert {
+  id: string;
+  recipients: string[];
+}
 
 export type OfferCloseReason = "accepted" | "declined" | "timed-out" | "withdrawn";
 
@@ -25,7 +32,50 @@ export type DomainEvent =
       request: RequestRecord | null;
       endedBy: "agent" | "customer";
       endedAt: number;
+      /** Invitations and a transfer that were still waiting: their alerts close. */
+      closedAlerts?: ClosedAlert[];
+      /** Colleagues and supervisors who were in the session. */
+      members?: string[];
     }
+  /**
+   * Teamwork (issue 11). `lines` are the system lines the command wrote to the chat in its
+   * transaction, announced in order; agents-only ones never reach the customer.
+   */
+  | { type: "transfer.requested"; transfer: TransferRecord; session: SessionRecord; lines: ChatMessage[] }
+  /** One receiver of a portal transfer declined; the others still have the alert. */
+  | { type: "transfer.declinedBy"; transfer: TransferRecord; userId: string }
+  /** A queue portal's transfer passed from one agent (declined or timed out) to the next. */
+  | { type: "transfer.passed"; transfer: TransferRecord; previous: string; session: SessionRecord }
+  | {
+      type: "transfer.closed";
+      transfer: TransferRecord;
+      reason: "declined" | "timed-out" | "canceled";
+      session: SessionRecord;
+      lines: ChatMessage[];
+    }
+  /** The session changed hands: a transfer accepted, the owner handed it to a participant, a supervisor took over. */
+  | {
+      type: "session.ownerChanged";
+      session: SessionRecord;
+      request: RequestRecord;
+      previousAgentId: string;
+      toName: string;
+      how: "transfer" | "hand-over" | "take-over";
+      /** The alerts that closed with it: the accepted transfer's other receivers, a canceled one's. */
+      closedAlerts: ClosedAlert[];
+      shareStopped: boolean;
+      lines: ChatMessage[];
+    }
+  | { type: "members.invited"; session: SessionRecord; invites: MemberRecord[]; lines: ChatMessage[] }
+  | {
+      type: "member.changed";
+      session: SessionRecord;
+      member: MemberRecord;
+      change: "joined" | "declined" | "expired" | "canceled" | "left" | "removed" | "promoted";
+      lines: ChatMessage[];
+    }
+  /** The customer answered the survey. */
+  | { type: "session.rated"; session: SessionRecord; rating: number; comment: string | null }
   /** Queue mode: a request was offered to one agent. */
   | { type: "offer.made"; offer: OfferRecord; request: RequestRecord }
   | { type: "offer.closed"; offer: OfferRecord; reason: OfferCloseReason }

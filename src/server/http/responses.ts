@@ -6,14 +6,21 @@ import type {
   AgentStatus,
   ChatMessage,
   CodeView,
+  ColleagueView,
   ConsoleSnapshot,
   CustomerStatus,
   IceServer,
   OfferView,
+  PortalTargetView,
   QueueStat,
   RequestView,
+  SessionMember,
   SessionSummary,
   SessionView,
+  SupervisorView,
+  SystemEventKind,
+  TeamAlert,
+  TransferView,
 } from "../../shared/protocol.js";
 import { ErrorSchema } from "./schemas.js";
 
@@ -73,12 +80,60 @@ export const RequestViewSchema = Type.Object({
   stateAt: Type.Number(),
 });
 
+const SYSTEM_EVENT_KINDS = [
+  "owner.changed",
+  "transfer.requested",
+  "transfer.declined",
+  "transfer.timed-out",
+  "transfer.canceled",
+  "invited",
+  "invite.declined",
+  "invite.expired",
+  "joined",
+  "left",
+  "removed",
+  "monitor.started",
+  "monitor.stopped",
+  "share.stopped",
+] as const satisfies readonly SystemEventKind[];
+
+export const SystemEventSchema = Type.Object({
+  kind: Type.Enum([...SYSTEM_EVENT_KINDS]),
+  name: Type.Optional(Type.String()),
+  by: Type.Optional(Type.String()),
+});
+
 export const ChatMessageSchema = Type.Object({
   seq: Type.Integer(),
-  sender: Type.Enum(["customer", "agent", "system"]),
+  sender: Type.Enum(["customer", "agent", "system", "note"]),
   authorName: Type.String(),
   body: Type.String(),
   at: Type.Number(),
+  visibility: Type.Optional(Type.Literal("agents")),
+  event: Type.Optional(SystemEventSchema),
+});
+
+export const SessionMemberSchema = Type.Object({
+  id: Type.String(),
+  userId: Type.String(),
+  name: Type.String(),
+  role: Type.Enum(["participant", "monitor"]),
+  state: Type.Enum(["invited", "joined"]),
+  since: Type.Number(),
+});
+
+export const TransferViewSchema = Type.Object({
+  id: Type.String(),
+  sessionId: Type.String(),
+  fromAgentId: Type.String(),
+  fromName: Type.String(),
+  toAgentId: Nullable(Type.String()),
+  toAgentName: Nullable(Type.String()),
+  toPortalId: Nullable(Type.String()),
+  toPortalName: Nullable(Type.String()),
+  note: Type.String(),
+  createdAt: Type.Number(),
+  expiresAt: Type.Number(),
 });
 
 export const SessionViewSchema = Type.Object({
@@ -89,6 +144,62 @@ export const SessionViewSchema = Type.Object({
   startedAt: Type.Number(),
   endedAt: Nullable(Type.Number()),
   lastSeq: Type.Integer(),
+  role: Type.Enum(["owner", "participant", "monitor"]),
+  members: Type.Array(SessionMemberSchema),
+  transfer: Nullable(TransferViewSchema),
+  share: Nullable(Type.Enum(["requested", "declined", "sharing", "stopped", "failed"])),
+});
+
+export const TeamAlertSchema = Type.Object({
+  id: Type.String(),
+  kind: Type.Enum(["transfer", "invite"]),
+  sessionId: Type.String(),
+  request: RequestViewSchema,
+  fromName: Type.String(),
+  note: Type.String(),
+  portalName: Nullable(Type.String()),
+  createdAt: Type.Number(),
+  expiresAt: Type.Number(),
+  messages: Type.Array(ChatMessageSchema),
+});
+
+export const ColleagueViewSchema = Type.Object({
+  id: Type.String(),
+  name: Type.String(),
+  role: Type.Enum(["agent", "manager", "admin"]),
+  available: Type.Boolean(),
+  sessions: Type.Integer(),
+  maxSessions: Type.Integer(),
+  unavailableReason: Nullable(Type.Enum(["unavailable", "at_limit"])),
+});
+
+export const PortalTargetViewSchema = Type.Object({
+  id: Type.String(),
+  name: Type.String(),
+  queue: Type.Boolean(),
+  availableAgents: Type.Integer(),
+});
+
+const NamedUser = Type.Object({ userId: Type.String(), name: Type.String() });
+
+export const LiveSessionRowSchema = Type.Object({
+  sessionId: Type.String(),
+  request: RequestViewSchema,
+  agentId: Type.String(),
+  agentName: Type.String(),
+  startedAt: Type.Number(),
+  waitedMs: Type.Number(),
+  participants: Type.Array(NamedUser),
+  monitors: Type.Array(NamedUser),
+  transferPending: Type.Boolean(),
+  sharing: Type.Boolean(),
+});
+
+export const SupervisorViewSchema = Type.Object({
+  sessions: Type.Array(LiveSessionRowSchema),
+  waiting: Type.Array(RequestViewSchema),
+  tellCustomerMonitored: Type.Boolean(),
+  serverTime: Type.Number(),
 });
 
 export const CodeViewSchema = Type.Object({
@@ -154,6 +265,7 @@ export const ConsoleSnapshotSchema = Type.Object({
   offer: Nullable(OfferViewSchema),
   queues: Type.Array(QueueStatSchema),
   ended: Type.Array(SessionSummarySchema),
+  teamAlerts: Type.Array(TeamAlertSchema),
   upgradeEnabled: Type.Boolean(),
   iceServers: Type.Array(IceServerSchema),
   serverTime: Type.Number(),
@@ -272,6 +384,12 @@ function matches<_T extends true>(): void {}
 matches<Exactly<Static<typeof RequestViewSchema>, RequestView>>();
 matches<Exactly<Static<typeof ChatMessageSchema>, ChatMessage>>();
 matches<Exactly<Static<typeof SessionViewSchema>, SessionView>>();
+matches<Exactly<Static<typeof SessionMemberSchema>, SessionMember>>();
+matches<Exactly<Static<typeof TransferViewSchema>, TransferView>>();
+matches<Exactly<Static<typeof TeamAlertSchema>, TeamAlert>>();
+matches<Exactly<Static<typeof ColleagueViewSchema>, ColleagueView>>();
+matches<Exactly<Static<typeof PortalTargetViewSchema>, PortalTargetView>>();
+matches<Exactly<Static<typeof SupervisorViewSchema>, SupervisorView>>();
 matches<Exactly<Static<typeof CodeViewSchema>, CodeView>>();
 matches<Exactly<Static<typeof OfferViewSchema>, OfferView>>();
 matches<Exactly<Static<typeof QueueStatSchema>, QueueStat>>();

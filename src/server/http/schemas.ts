@@ -70,6 +70,7 @@ export const AccountSchema = Type.Object({
   webChatEnabled: Type.Boolean(),
   upgradeEnabled: Type.Boolean(),
   offerTimeoutSeconds: Type.Integer(),
+  tellCustomerMonitored: Type.Boolean(),
   createdAt: Type.Number(),
 });
 
@@ -160,6 +161,7 @@ export const AccountPatchBody = Type.Object(
     offerTimeoutSeconds: Type.Optional(
       Type.Integer({ minimum: LIMITS.offerTimeoutMin, maximum: LIMITS.offerTimeoutMax }),
     ),
+    tellCustomerMonitored: Type.Optional(Type.Boolean()),
   },
   strict,
 );

@@ -1,13 +1,19 @@
 import type { WebSocket } from "ws";
-import type { AgentClientMessage, AgentServerMessage } from "../../shared/protocol.js";
+import type {
+  AgentClientMessage,
+  AgentServerMessage,
+  SessionRole,
+  SessionView,
+} from "../../shared/protocol.js";
 import { type BusEvent, channels } from "../bus/bus.js";
-import { sendMessage } from "../commands/chat.js";
+import { sendMessage, sendNote } from "../commands/chat.js";
 import type { Actor, Deps } from "../commands/context.js";
-import { point, receipt, relaySignal, shareState, typing } from "../commands/liveSession.js";
-import { agentSeesRequest } from "../policy.js";
+import { point, receipt, relaySignal, shareState, typing, watchShare } from "../commands/liveSession.js";
+import { agentSeesRequest, maySupervise } from "../policy.js";
 import { listCodes } from "../queries/codes.js";
 import { consoleSnapshot } from "../queries/console.js";
 import { messagesSince } from "../queries/sessions.js";
+import { roleIn } from "../queries/team.js";
 import { findAuthSession } from "../store/authSessions.js";
 import { findUserById } from "../store/users.js";
 import type { Connection, Hub } from "./hub.js";
@@ -24,6 +30,12 @@ const updateFrames = new SharedFrames<EventOf<"request.updated">>(
 );
 const queueStatFrames = new SharedFrames<EventOf<"queue.stat">>(
   (e): AgentServerMessage => ({ type: "queue.stat", stat: e.stat }),
+);
+const supervisorFrames = new SharedFrames<EventOf<"supervisor.changed">>(
+  (): AgentServerMessage => ({ type: "supervisor.changed" }),
+);
+const teamAlertFrames = new SharedFrames<EventOf<"team.alert">>(
+  (e): AgentServerMessage => ({ type: "team.alert", alert: e.alert }),
 );
 /** An alert's recipients as a set, built once per event rather than searched once per socket. */
 const recipientSets = new WeakMap<EventOf<"alert">, Set<string>>();
@@ -57,6 +69,13 @@ export class AgentConnection implements Connection {
   /** When the sign-in was last found in the database (the cookie was, just before this socket opened). */
   private signInCheckedAt: number;
   private idleCheck: NodeJS.Timeout | null = null;
+  /**
+   * The sessions this console is in (owner, colleague, supervisor watching) and the agent's part:
+   * their agents' channels are joined while listed here, and only their events are handed on.
+   */
+  private readonly sessions = new Map<string, SessionRole>();
+  /** Joins and leaves of session channels, one at a time in the order they were asked for. */
+  private channelWork: Promise<void> = Promise.resolve();
 
   /** `authSession`: the stored token hash of the sign-in the socket was opened with (null: not checked). */
   constructor(
@@ -122,6 +141,9 @@ export class AgentConnection implements Connection {
   async close(): Promise<void> {
     if (this.idleCheck) clearInterval(this.idleCheck);
     for (const c of this.channels) await this.hub.leave(this, c);
+    const ids = [...this.sessions.keys()];
+    this.sessions.clear();
+    for (const id of ids) await this.hub.leave(this, channels.session(id));
     await this.deps.presence.disconnect(this.actor.user.id);
     await this.presenceChanged();
   }
@@ -145,7 +167,51 @@ export class AgentConnection implements Connection {
     }
     this.actor = { user };
     this.portals = new Set(user.portalIds);
-    this.send({ type: "snapshot", snapshot: await consoleSnapshot(this.deps, this.actor) });
+    const snapshot = await consoleSnapshot(this.deps, this.actor);
+    // The session channels first, so nothing said in them after this read is missed.
+    await this.syncSessions(snapshot.sessions);
+    this.send({ type: "snapshot", snapshot });
+  }
+
+  /** Listens to exactly these sessions' agents' channels. */
+  private syncSessions(list: SessionView[]): Promise<void> {
+    return this.inTurn(async () => {
+      const want = new Map(list.map((s) => [s.id, s.role]));
+      for (const id of [...this.sessions.keys()]) {
+        if (!want.has(id)) {
+          this.sessions.delete(id);
+          await this.hub.leave(this, channels.session(id));
+        }
+      }
+      for (const [id, role] of want) {
+        const had = this.sessions.has(id);
+        this.sessions.set(id, role);
+        if (!had) await this.hub.join(this, channels.session(id));
+      }
+    });
+  }
+
+  private inTurn(work: () => Promise<void>): Promise<void> {
+    const next = this.channelWork.then(work, work);
+    this.channelWork = next.catch(() => {});
+    return next;
+  }
+
+  /** Joins a session's channel, then tells the console (so nothing said after is missed). */
+  private enterSession(view: SessionView, role: SessionRole): void {
+    this.inTurn(async () => {
+      const had = this.sessions.has(view.id);
+      this.sessions.set(view.id, role);
+      if (!had) await this.hub.join(this, channels.session(view.id));
+      if (!this.signedOut) this.send({ type: "session.started", session: { ...view, role } });
+    }).catch(() => {});
+  }
+
+  private leaveSession(sessionId: string, then?: () => void): void {
+    this.inTurn(async () => {
+      if (this.sessions.delete(sessionId)) await this.hub.leave(this, channels.session(sessionId));
+      if (!this.signedOut) then?.();
+    }).catch(() => {});
   }
 
   onEvent(channel: string, event: BusEvent): void {
@@ -171,22 +237,80 @@ export class AgentConnection implements Connection {
         }
         return;
       }
-      case "session.started":
-        if (event.session.agentId === me) this.send({ type: "session.started", session: event.session });
+      case "session.started": {
+        if (channel !== channels.user(me)) return;
+        const role = roleIn(event.session, me);
+        if (role) this.enterSession(event.session, role);
         return;
+      }
       case "session.ended":
-        if (event.agentId === me) {
+        if (channel === channels.session(event.sessionId) && this.sessions.has(event.sessionId)) {
           this.send({
             type: "session.ended",
             sessionId: event.sessionId,
             endedAt: event.endedAt,
             endedBy: event.endedBy,
           });
+          this.leaveSession(event.sessionId);
         }
         return;
       case "message":
-        if (event.agentId === me)
+        if (channel === channels.session(event.sessionId) && this.sessions.has(event.sessionId))
           this.send({ type: "message", sessionId: event.sessionId, message: event.message });
+        return;
+      case "session.updated": {
+        const id = event.session.id;
+        if (channel !== channels.session(id) || !this.sessions.has(id)) return;
+        const role = roleIn(event.session, me);
+        // No part in it any more: session.left (on the user's channel) says why.
+        if (!role) return;
+        this.sessions.set(id, role);
+        this.send({ type: "session.updated", session: { ...event.session, role } });
+        return;
+      }
+      case "session.left":
+        if (event.userId !== me) return;
+        this.leaveSession(event.sessionId, () =>
+          this.send({
+            type: "session.left",
+            sessionId: event.sessionId,
+            reason: event.reason,
+            ...(event.toName ? { toName: event.toName } : {}),
+          }),
+        );
+        return;
+      case "team.alert":
+        if (event.recipients.includes(me)) this.sendFrame(teamAlertFrames.of(event));
+        return;
+      case "team.alert.closed":
+        if (event.recipients.includes(me)) {
+          this.send({
+            type: "team.alert.closed",
+            alertId: event.alertId,
+            reason: event.reason,
+            ...(event.byName ? { byName: event.byName } : {}),
+          });
+        }
+        return;
+      case "team.notice":
+        if (event.userId === me) {
+          this.send({ type: "team.notice", sessionId: event.sessionId, kind: event.kind, name: event.name });
+        }
+        return;
+      case "supervisor.changed":
+        if (maySupervise(this.actor.user)) this.sendFrame(supervisorFrames.of(event));
+        return;
+      case "session.rated":
+        if (event.userId === me) {
+          this.send({
+            type: "session.rated",
+            sessionId: event.sessionId,
+            rating: event.rating,
+            comment: event.comment,
+          });
+        }
+        return;
+      case "share.viewer":
         return;
       case "codes.changed":
         if (event.agentId === me) {
@@ -226,16 +350,16 @@ export class AgentConnection implements Connection {
       case "pointer":
         return;
       case "typing":
-        if (event.agentId === me && event.from === "customer")
+        if (this.inSession(channel, event.requestId) && event.from === "customer")
           this.send({ type: "typing", sessionId: event.requestId });
         return;
       case "receipt":
-        if (event.agentId === me && event.from === "customer") {
+        if (this.inSession(channel, event.requestId) && event.from === "customer") {
           this.send({ type: "receipt", sessionId: event.requestId, receipt: event.receipt });
         }
         return;
       case "share":
-        if (event.agentId === me) {
+        if (this.inSession(channel, event.requestId)) {
           this.send({
             type: "share",
             sessionId: event.requestId,
@@ -245,11 +369,17 @@ export class AgentConnection implements Connection {
         }
         return;
       case "rtc":
-        if (event.agentId === me && event.from === "customer") {
+        // The customer's signal is for one agent of the session: the one it names.
+        if (this.inSession(channel, event.requestId) && event.from === "customer" && event.peer === me) {
           this.send({ type: "rtc", sessionId: event.requestId, signal: event.signal });
         }
         return;
     }
+  }
+
+  /** An event of a session this console is in, heard on that session's agents' channel. */
+  private inSession(channel: string, sessionId: string): boolean {
+    return channel === channels.session(sessionId) && this.sessions.has(sessionId);
   }
 
   async onMessage(raw: string): Promise<void> {
@@ -284,6 +414,26 @@ export class AgentConnection implements Connection {
           this.send({ type: "ack", ref: msg.ref, seq: m.seq });
           return;
         }
+        case "note": {
+          if (
+            typeof msg.sessionId !== "string" ||
+            typeof msg.body !== "string" ||
+            typeof msg.ref !== "string"
+          ) {
+            this.send({
+              type: "error",
+              code: "bad_message",
+              message: "note needs sessionId, body and ref (strings).",
+            });
+            return;
+          }
+          const m = await sendNote(this.deps, this.party(), msg.sessionId, msg.body);
+          this.send({ type: "ack", ref: msg.ref, seq: m.seq });
+          return;
+        }
+        case "share.view":
+          await watchShare(this.deps, this.party(), str(msg.sessionId), msg.watch !== false);
+          return;
         case "typing":
           await typing(this.deps, this.party(), str(msg.sessionId));
           return;
@@ -327,6 +477,8 @@ export class AgentConnection implements Connection {
 const AGENT_MESSAGE_TYPES = [
   "resync",
   "send",
+  "note",
+  "share.view",
   "history",
   "typing",
   "receipt",

@@ -93,7 +93,14 @@ export class CustomerConnection implements Connection {
           .catch(() => {});
         return;
       case "message":
-        if (event.requestId === this.request.id) this.send({ type: "message", message: event.message });
+        // Agents-only lines are never published here; this is the second wall, should one be.
+        if (event.requestId === this.request.id && event.message.visibility !== "agents")
+          this.send({ type: "message", message: event.message });
+        return;
+      case "share.viewer":
+        if (event.requestId === this.request.id) {
+          this.send({ type: "share.viewer", peer: event.peer, watch: event.watch });
+        }
         return;
       case "typing":
         if (event.requestId === this.request.id && event.from === "agent") this.send({ type: "typing" });
@@ -109,7 +116,7 @@ export class CustomerConnection implements Connection {
         return;
       case "rtc":
         if (event.requestId === this.request.id && event.from === "agent")
-          this.send({ type: "rtc", signal: event.signal });
+          this.send({ type: "rtc", signal: event.signal, ...(event.peer ? { peer: event.peer } : {}) });
         return;
       case "pointer":
         if (event.requestId === this.request.id) this.send({ type: "pointer", x: event.x, y: event.y });
@@ -184,7 +191,7 @@ export class CustomerConnection implements Connection {
           return;
         }
         case "rtc":
-          await relaySignal(this.deps, this.party(), this.request.id, msg.signal);
+          await relaySignal(this.deps, this.party(), this.request.id, msg.signal, msg.peer);
           return;
       }
     } catch (err) {

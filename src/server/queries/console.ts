@@ -2,11 +2,13 @@ import type { ConsoleSnapshot, SessionView } from "../../shared/protocol.js";
 import type { Actor, Deps } from "../commands/context.js";
 import { agentSeesRequest } from "../policy.js";
 import { isAvailable } from "../store/agents.js";
-import { findRequest, listRecent, listWaiting, toView } from "../store/requests.js";
-import { agentStatsSince, listOpenSessionsOf } from "../store/sessions.js";
+import { listRecent, listWaiting, toView } from "../store/requests.js";
+import { agentStatsSince, findSession, listOpenSessionsOf, type SessionRecord } from "../store/sessions.js";
+import { joinedSessionsOf } from "../store/team.js";
 import { listCodes } from "./codes.js";
 import { myPendingOffer, queueStats } from "./queue.js";
 import { endedSessionsOf } from "./sessions.js";
+import { sessionViews, teamAlertsFor } from "./team.js";
 
 const DAY_MS = 24 * 60 * 60_000;
 
@@ -36,6 +38,7 @@ export async function consoleSnapshot(deps: Deps, actor: Actor): Promise<Console
       offer: null,
       queues: [],
       ended: [],
+      teamAlerts: [],
       upgradeEnabled: false,
       iceServers: deps.config.iceServers,
       serverTime: now,
@@ -43,43 +46,51 @@ export async function consoleSnapshot(deps: Deps, actor: Actor): Promise<Console
   }
   const portals = actor.user.portalIds;
   const today = startOfToday(now);
-  const [available, waiting, open, history, offline, codes, stats, offer, queues, ended, account] =
-    await Promise.all([
-      isAvailable(db, actor.user.id),
-      listWaiting(db, accountId, portals),
-      listOpenSessionsOf(db, accountId, actor.user.id),
-      listRecent(
-        db,
-        accountId,
-        portals,
-        ["accepted", "ended", "canceled", "declined", "no-response"],
-        today,
-        100,
-      ),
-      listRecent(db, accountId, portals, ["offline"], now - 7 * DAY_MS, 100),
-      listCodes(deps, actor),
-      agentStatsSince(db, accountId, actor.user.id, today),
-      myPendingOffer(deps, actor),
-      queueStats(deps, accountId, portals),
-      endedSessionsOf(deps, accountId, actor.user.id, today),
-      db.selectFrom("accounts").select("upgrade_enabled").where("id", "=", accountId).executeTakeFirst(),
-    ]);
+  const [
+    available,
+    waiting,
+    open,
+    history,
+    offline,
+    codes,
+    stats,
+    offer,
+    queues,
+    ended,
+    account,
+    joined,
+    teamAlerts,
+  ] = await Promise.all([
+    isAvailable(db, actor.user.id),
+    listWaiting(db, accountId, portals),
+    listOpenSessionsOf(db, accountId, actor.user.id),
+    listRecent(
+      db,
+      accountId,
+      portals,
+      ["accepted", "ended", "canceled", "declined", "no-response"],
+      today,
+      100,
+    ),
+    listRecent(db, accountId, portals, ["offline"], now - 7 * DAY_MS, 100),
+    listCodes(deps, actor),
+    agentStatsSince(db, accountId, actor.user.id, today),
+    myPendingOffer(deps, actor),
+    queueStats(deps, accountId, portals),
+    endedSessionsOf(deps, accountId, actor.user.id, today),
+    db.selectFrom("accounts").select("upgrade_enabled").where("id", "=", accountId).executeTakeFirst(),
+    joinedSessionsOf(db, actor.user.id),
+    teamAlertsFor(deps, actor),
+  ]);
   const viewer = { id: actor.user.id, portals: new Set(portals) };
   const incoming = waiting.filter((r) => agentSeesRequest(viewer, r)).map(toView);
-  const sessions: SessionView[] = [];
-  for (const s of open) {
-    const request = await findRequest(db, accountId, s.requestId);
-    if (!request) continue;
-    sessions.push({
-      id: s.id,
-      request: toView(request),
-      agentId: s.agentId,
-      agentName: s.agentName,
-      startedAt: s.startedAt,
-      endedAt: s.endedAt,
-      lastSeq: s.lastSeq,
-    });
+  // The sessions this agent owns, then those they are in as a colleague or watch as a supervisor.
+  const records: SessionRecord[] = [...open];
+  for (const j of joined) {
+    const s = await findSession(db, accountId, j.sessionId);
+    if (s && s.endedAt === null && s.agentId !== actor.user.id) records.push(s);
   }
+  const sessions: SessionView[] = await sessionViews(deps, accountId, records, actor.user.id);
   return {
     available,
     incoming,
@@ -100,6 +111,7 @@ export async function consoleSnapshot(deps: Deps, actor: Actor): Promise<Console
     offer,
     queues,
     ended,
+    teamAlerts,
     upgradeEnabled: account?.upgrade_enabled === 1,
     iceServers: deps.config.iceServers,
     serverTime: now,

@@ -8,13 +8,13 @@ import {
   type SessionSummary,
   type SessionView,
 } from "../../shared/protocol.js";
-import { sessionFor } from "../commands/access.js";
+import { sessionAccess } from "../commands/access.js";
 import type { Deps, Party } from "../commands/context.js";
 import type { Database } from "../db/schema.js";
 import { notFound } from "../domain/errors.js";
 import { customerReason } from "../domain/requests.js";
 import { findRequest, type RequestRecord, toView } from "../store/requests.js";
-import { listMessages } from "../store/sessions.js";
+import { type Audience, listMessages } from "../store/sessions.js";
 
 /** Read models of sessions: what each side sees of one, the day's ended ones, transcripts. */
 
@@ -45,6 +45,10 @@ export function startedSession(
       startedAt,
       endedAt: null,
       lastSeq,
+      role: "owner",
+      members: [],
+      transfer: null,
+      share: null,
     },
   };
 }
@@ -55,8 +59,8 @@ export async function messagesSince(
   sessionId: string,
   since: number,
 ): Promise<ChatMessage[]> {
-  const session = await sessionFor(deps, party, sessionId);
-  return listMessages(deps.db.kysely, session.accountId, sessionId, since);
+  const { session } = await sessionAccess(deps, party, sessionId);
+  return listMessages(deps.db.kysely, session.accountId, sessionId, since, audienceOf(party));
 }
 
 function summaryQuery(db: Kysely<Database>) {
@@ -129,23 +133,37 @@ export async function endedSessionsOf(
   return toSummaries(deps.db.kysely, accountId, rows);
 }
 
-/** The whole conversation, for either side to download as plain text or JSON. */
+/** Agents read everything of a session they are in; the customer never a note or an agents-only line. */
+function audienceOf(party: Party): Audience {
+  return party.kind === "agent" ? "agents" : "customer";
+}
+
+/**
+ * The whole conversation, for either side to download as plain text or JSON. The agents' one has
+ * the private notes (marked) and every system line; the customer's has neither.
+ */
 export async function transcript(
   deps: Deps,
   party: Party,
   sessionId: string,
 ): Promise<{ request: RequestView; messages: ChatMessage[]; text: string }> {
-  const session = await sessionFor(deps, party, sessionId);
+  const { session } = await sessionAccess(deps, party, sessionId);
   const request = await findRequest(deps.db.kysely, session.accountId, session.requestId);
   if (!request) throw notFound("Session");
-  const messages = await listMessages(deps.db.kysely, session.accountId, sessionId, 0);
+  const messages = await listMessages(deps.db.kysely, session.accountId, sessionId, 0, audienceOf(party));
   const time = (at: number) => new Date(at).toISOString().replace("T", " ").slice(0, 19);
   const lines = [
     `Helpgate session ${formatSessionNumber(request.sessionNumber)} — ${request.portalName}`,
     `Customer: ${request.customerName || "—"}   Agent: ${session.agentName}`,
     `Started: ${time(session.startedAt)} UTC${session.endedAt ? `   Ended: ${time(session.endedAt)} UTC` : ""}`,
     "",
-    ...messages.map((m) => `[${time(m.at)}] ${m.authorName || m.sender}: ${m.body}`),
+    ...messages.map((m) =>
+      m.sender === "note"
+        ? `[${time(m.at)}] (private note) ${m.authorName}: ${m.body}`
+        : m.sender === "system"
+          ? `[${time(m.at)}] — ${m.body}`
+          : `[${time(m.at)}] ${m.authorName || m.sender}: ${m.body}`,
+    ),
     "",
   ];
   return { request: toView(request), messages, text: lines.join("\n") };

@@ -48,7 +48,8 @@ async function announce(deps: Deps, e: DomainEvent): Promise<void> {
         endedAt: e.endedAt,
         endedBy: e.endedBy,
       };
-      await deps.bus.publish(channels.user(e.session.agentId), ended);
+      // Everyone on the agents' side of the session (owner, colleagues, supervisors) hears it.
+      await deps.bus.publish(channels.session(e.session.id), ended);
       await deps.bus.publish(channels.request(e.session.requestId), ended);
       if (e.request) await requestUpdated(deps, e.request);
       return;

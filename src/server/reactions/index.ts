@@ -4,6 +4,7 @@ import { outcomesReaction } from "./outcomes.js";
 import { portalPagesReaction } from "./portalPages.js";
 import { queueDispatchReaction } from "./queueDispatch.js";
 import { signInsReaction } from "./signIns.js";
+import { supervisorReaction, teamReaction } from "./team.js";
 
 /**
  * Every "when X happened, also do Y" rule of the server, in the order they run for one batch of
@@ -17,6 +18,10 @@ export const reactions: readonly Reaction[] = [
   // Then this node's memory of the decision, so accepts queued behind the winner need no database.
   outcomesReaction,
   announceReaction,
+  // Teamwork in a session: team alerts, notices, the session's new shape, its system lines.
+  teamReaction,
   queueDispatchReaction,
+  // The supervisor view refetches what changed.
+  supervisorReaction,
   portalPagesReaction,
 ];

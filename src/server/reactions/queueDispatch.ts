@@ -205,6 +205,7 @@ export const queueDispatchReaction: Reaction = {
     "request.closed",
     "session.started",
     "session.ended",
+    "session.ownerChanged",
     "offer.closed",
     "agent.capacityChanged",
     "queue.stale",
@@ -245,6 +246,11 @@ export const queueDispatchReaction: Reaction = {
           break;
         case "session.ended":
           // Not on a race's path, so asked of the account (a mode switch may have made it a queue).
+          changed({ accountId: e.session.accountId, agentId: e.session.agentId, portalIds: null });
+          break;
+        case "session.ownerChanged":
+          // The previous owner has one session fewer (and the new one one more).
+          changed({ accountId: e.session.accountId, agentId: e.previousAgentId, portalIds: null });
           changed({ accountId: e.session.accountId, agentId: e.session.agentId, portalIds: null });
           break;
         case "offer.closed":

@@ -11,6 +11,7 @@ export function toAccount(r: Selectable<AccountTable>): Account {
     webChatEnabled: r.web_chat_enabled === 1,
     upgradeEnabled: r.upgrade_enabled === 1,
     offerTimeoutSeconds: r.offer_timeout_seconds,
+    tellCustomerMonitored: r.tell_customer_monitored !== 0,
     createdAt: r.created_at,
   };
 }
@@ -25,6 +26,7 @@ export async function insertAccount(db: Kysely<Database>, a: Account): Promise<v
       web_chat_enabled: a.webChatEnabled ? 1 : 0,
       upgrade_enabled: a.upgradeEnabled ? 1 : 0,
       offer_timeout_seconds: a.offerTimeoutSeconds,
+      tell_customer_monitored: a.tellCustomerMonitored ? 1 : 0,
       created_at: a.createdAt,
     })
     .execute();
@@ -63,6 +65,7 @@ export async function updateAccountRow(db: Kysely<Database>, a: Account): Promis
       web_chat_enabled: a.webChatEnabled ? 1 : 0,
       upgrade_enabled: a.upgradeEnabled ? 1 : 0,
       offer_timeout_seconds: a.offerTimeoutSeconds,
+      tell_customer_monitored: a.tellCustomerMonitored ? 1 : 0,
     })
     .where("id", "=", a.id)
     .execute();

@@ -202,3 +202,50 @@ export async function agentName(db: Kysely<Database>, agentId: string): Promise<
   const r = await db.selectFrom("users").select("display_name").where("id", "=", agentId).executeTakeFirst();
   return r?.display_name ?? "";
 }
+
+export interface ColleagueRow {
+  id: string;
+  displayName: string;
+  role: Principal;
+  online: boolean;
+  available: boolean;
+  disabled: boolean;
+  openSessions: number;
+  maxSessions: number;
+}
+
+/** Users of the account (or the given ones) with their live load: the transfer and invite dialogs, and their checks. */
+export async function colleaguesOf(
+  db: Kysely<Database>,
+  presence: Presence,
+  accountId: string,
+  onlyIds?: string[],
+): Promise<ColleagueRow[]> {
+  if (onlyIds?.length === 0) return [];
+  let q = db
+    .selectFrom("users as u")
+    .select((eb) => [
+      "u.id",
+      "u.display_name",
+      "u.role",
+      "u.available",
+      "u.disabled",
+      "u.max_sessions",
+      openSessionsOf(eb).as("open_sessions"),
+    ])
+    .where("u.account_id", "=", accountId)
+    .orderBy("u.display_name");
+  if (onlyIds) q = q.where("u.id", "in", onlyIds);
+  const rows = await q.execute();
+  const online = await presence.onlineAmong(rows.map((r) => r.id));
+  return rows.map((r) => ({
+    id: r.id,
+    displayName: r.display_name,
+    role: r.role as Principal,
+    online: online.has(r.id),
+    available: r.available === 1,
+    disabled: r.disabled === 1,
+    openSessions: Number(r.open_sessions ?? 0),
+    maxSessions: r.max_sessions,
+  }));
+}

@@ -11,6 +11,8 @@ export interface SessionRecord {
   startedAt: number;
   endedAt: number | null;
   lastSeq: number;
+  /** The screen share's last state, null until the agent first asks. */
+  shareState: string | null;
 }
 
 /** A session row without a greeting (the benchmark's seeding; the product opens sessions with openSession). */
@@ -44,6 +46,7 @@ function sessionQuery(db: Kysely<Database>) {
       "s.started_at",
       "s.ended_at",
       "s.last_seq",
+      "s.share_state",
     ]);
 }
 
@@ -59,6 +62,7 @@ function toRecord(r: Row): SessionRecord {
     startedAt: r.started_at,
     endedAt: r.ended_at,
     lastSeq: r.last_seq,
+    shareState: r.share_state,
   };
 }
 
@@ -147,6 +151,7 @@ export async function appendMessage(
   accountId: string,
   sessionId: string,
   m: Omit<ChatMessage, "seq">,
+  authorId: string | null = null,
 ): Promise<ChatMessage | null> {
   const bumped = await db
     .updateTable("sessions")
@@ -167,32 +172,61 @@ export async function appendMessage(
       author_name: m.authorName,
       body: m.body,
       created_at: m.at,
+      visibility: m.visibility ?? "all",
+      author_id: authorId,
+      event: m.event ? JSON.stringify(m.event) : null,
     })
     .execute();
   return { ...m, seq };
 }
+
+/**
+ * Who reads: "agents" get everything of the session; "customer" never gets a private note or an
+ * agents-only system line — the one filter between the two, in the query itself.
+ */
+export type Audience = "agents" | "customer";
 
 export async function listMessages(
   db: Kysely<Database>,
   accountId: string,
   sessionId: string,
   sinceSeq: number,
+  audience: Audience,
+  limit?: number,
 ): Promise<ChatMessage[]> {
-  const rows = await db
+  let q = db
     .selectFrom("messages")
-    .select(["seq", "sender", "author_name", "body", "created_at"])
+    .select(["seq", "sender", "author_name", "body", "created_at", "visibility", "event"])
     .where("account_id", "=", accountId)
     .where("session_id", "=", sessionId)
-    .where("seq", ">", sinceSeq)
-    .orderBy("seq")
-    .execute();
-  return rows.map((r) => ({
+    .where("seq", ">", sinceSeq);
+  if (audience === "customer") q = q.where("visibility", "=", "all");
+  const rows =
+    limit === undefined
+      ? await q.orderBy("seq").execute()
+      : (await q.orderBy("seq", "desc").limit(limit).execute()).reverse();
+  return rows.map(toChatMessage);
+}
+
+function toChatMessage(r: {
+  seq: number;
+  sender: string;
+  author_name: string;
+  body: string;
+  created_at: number;
+  visibility: string;
+  event: string | null;
+}): ChatMessage {
+  const m: ChatMessage = {
     seq: r.seq,
     sender: r.sender as ChatMessage["sender"],
     authorName: r.author_name,
     body: r.body,
     at: r.created_at,
-  }));
+  };
+  if (r.visibility === "agents") m.visibility = "agents";
+  if (r.event) m.event = JSON.parse(r.event) as NonNullable<ChatMessage["event"]>;
+  return m;
 }
 
 export interface AgentDayStats {
