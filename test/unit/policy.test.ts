@@ -6,14 +6,24 @@ import {
   assertAccountAccess,
   assertAssignedTo,
   assertBelowLimit,
+  assertCanBeInvited,
   assertCanDecline,
+  assertCanReceive,
   assertCanTake,
+  assertMayChat,
+  assertMayNote,
   assertOperator,
+  assertOwner,
+  assertRoomFor,
   assertSide,
+  assertSupervisor,
   consoleAccount,
   hasRole,
+  MAX_PARTICIPANTS,
   maySeeSession,
+  maySupervise,
   mayUseConsole,
+  sessionRoleOf,
   visibleAccounts,
 } from "../../src/server/policy.js";
 import type { UserRow } from "../../src/server/store/users.js";
@@ -153,5 +163,72 @@ describe("policy: what of a request an agent's console hears", () => {
     expect(agentSeesRequest(viewer, { portalId: "p-1", targetAgentId: "a-2", agentId: null })).toBe(false);
     expect(agentSeesRequest(viewer, { portalId: "p-9", targetAgentId: "a-1", agentId: null })).toBe(true);
     expect(agentSeesRequest(viewer, { portalId: "p-9", targetAgentId: null, agentId: "a-1" })).toBe(true);
+  });
+});
+
+describe("policy: teamwork in a session", () => {
+  const session = { agentId: "agent-1", requestId: "r-1" };
+  const owner = user("agent", { id: "agent-1" });
+  const colleague = user("agent", { id: "agent-2" });
+  const joined = { role: "participant" as const, state: "joined" };
+  const invited = { role: "participant" as const, state: "invited" };
+  const watching = { role: "monitor" as const, state: "joined" };
+  const left = { role: "participant" as const, state: "left" };
+
+  it("a session's parts: owner, a colleague who joined, a supervisor watching — an invitation or a past membership is none", () => {
+    expect(sessionRoleOf(owner, session, null)).toBe("owner");
+    expect(sessionRoleOf(colleague, session, joined)).toBe("participant");
+    expect(sessionRoleOf(colleague, session, watching)).toBe("monitor");
+    expect(sessionRoleOf(colleague, session, invited)).toBeNull();
+    expect(sessionRoleOf(colleague, session, left)).toBeNull();
+    expect(sessionRoleOf(colleague, session, null)).toBeNull();
+    const party = { kind: "agent" as const, actor: { user: colleague } };
+    expect(maySeeSession(party, session, joined)).toBe(true);
+    expect(maySeeSession(party, session, invited)).toBe(false);
+  });
+
+  it("only the owner transfers, invites, ends; a supervisor watching writes notes but does not chat", () => {
+    expect(() => assertOwner("owner", "transfer it")).not.toThrow();
+    expect(refusal(() => assertOwner("participant", "transfer it")).code).toBe("not_owner");
+    expect(refusal(() => assertOwner("monitor", "transfer it")).status).toBe(403);
+    expect(() => assertMayChat("participant")).not.toThrow();
+    expect(() => assertMayChat("customer")).not.toThrow();
+    expect(refusal(() => assertMayChat("monitor")).code).toBe("monitor_read_only");
+    expect(() => assertMayNote("monitor")).not.toThrow();
+    // A note is never the customer's: the session does not exist for them as a place for notes.
+    expect(refusal(() => assertMayNote("customer")).status).toBe(404);
+  });
+
+  it("supervising is for managers and admins of an account", () => {
+    expect(maySupervise(user("agent"))).toBe(false);
+    expect(maySupervise(user("manager"))).toBe(true);
+    expect(maySupervise(user("admin"))).toBe(true);
+    expect(maySupervise(user("operator"))).toBe(false);
+    expect(refusal(() => assertSupervisor(user("agent"))).status).toBe(403);
+  });
+
+  it("at most seven colleagues besides the owner", () => {
+    expect(MAX_PARTICIPANTS).toBe(7);
+    expect(() => assertRoomFor(6, 1)).not.toThrow();
+    const e = refusal(() => assertRoomFor(7, 1));
+    expect(e.code).toBe("too_many_participants");
+    expect(e.params).toEqual({ limit: 7 });
+    expect(refusal(() => assertRoomFor(0, 8)).status).toBe(409);
+  });
+
+  it("a transfer's receiver must be available and below their limit; an invitee only available", () => {
+    const present = { name: "Ben", online: true, available: true, disabled: false };
+    expect(() => assertCanReceive(present, 2, 3)).not.toThrow();
+    const full = refusal(() => assertCanReceive(present, 3, 3));
+    expect(full.code).toBe("at_limit");
+    expect(full.params).toEqual({ limit: 3, name: "Ben" });
+    expect(refusal(() => assertCanReceive({ ...present, online: false }, 0, 3)).code).toBe("unavailable");
+    expect(refusal(() => assertCanReceive({ ...present, available: false }, 0, 3)).params).toEqual({
+      name: "Ben",
+    });
+    expect(refusal(() => assertCanReceive({ ...present, disabled: true }, 0, 3)).code).toBe("unavailable");
+    // Participation does not count toward the limit: an agent at it can still be invited.
+    expect(() => assertCanBeInvited(present)).not.toThrow();
+    expect(refusal(() => assertCanBeInvited({ ...present, available: false })).code).toBe("unavailable");
   });
 });
