@@ -406,7 +406,8 @@ export type CustomerServerMessage =
   | { type: "session.ended"; endedAt: number; endedBy: "agent" | "customer" }
   /** Queue mode: the customer's place in line and an estimate (null: not enough history; 0: under a minute). */
   | { type: "queue"; position: number; waitMinutes: number | null }
-  | { type: "typing" }
+  /** `name`: the agent who types (several may be in the session). */
+  | { type: "typing"; name?: string }
   | { type: "receipt"; receipt: Receipt }
   | { type: "share"; state: ShareState; reason?: string }
   /** `peer`: the agent the signal comes from when it is not the session's owner (a colleague or supervisor watching). */

@@ -75,7 +75,8 @@ export type BusEvent =
     }
   | { type: "queue.position"; requestId: string; position: number; waitMinutes: number | null }
   | { type: "queue.stat"; stat: QueueStat }
-  | { type: "typing"; requestId: string; agentId: string; from: Side }
+  /** `name`: which agent types (a session may have several). */
+  | { type: "typing"; requestId: string; agentId: string; from: Side; name?: string }
   | { type: "receipt"; requestId: string; agentId: string; from: Side; receipt: Receipt }
   | { type: "share"; requestId: string; agentId: string; from: Side; state: ShareState; reason?: string }
   /**

@@ -41,6 +41,7 @@ export async function typing(deps: Deps, party: Party, sessionId: string): Promi
     requestId: session.requestId,
     agentId: session.agentId,
     from: party.kind,
+    ...(party.kind === "agent" ? { name: party.actor.user.displayName } : {}),
   });
 }
 

@@ -122,9 +122,14 @@ export const SessionMemberSchema = Type.Object({
   since: Type.Number(),
 });
 
+/** `sessionId` where it is a session's own id (the UUID of /sessions/{sessionId}), never the 9-digit number. */
+export const SESSION_OWN_ID =
+  "The session's own id (as in /api/v1/sessions/{sessionId}), not the 9-digit number.";
+const SessionOwnId = Type.String({ description: SESSION_OWN_ID });
+
 export const TransferViewSchema = Type.Object({
   id: Type.String(),
-  sessionId: Type.String(),
+  sessionId: SessionOwnId,
   fromAgentId: Type.String(),
   fromName: Type.String(),
   toAgentId: Nullable(Type.String()),
@@ -153,7 +158,7 @@ export const SessionViewSchema = Type.Object({
 export const TeamAlertSchema = Type.Object({
   id: Type.String(),
   kind: Type.Enum(["transfer", "invite"]),
-  sessionId: Type.String(),
+  sessionId: SessionOwnId,
   request: RequestViewSchema,
   fromName: Type.String(),
   note: Type.String(),
@@ -183,7 +188,7 @@ export const PortalTargetViewSchema = Type.Object({
 const NamedUser = Type.Object({ userId: Type.String(), name: Type.String() });
 
 export const LiveSessionRowSchema = Type.Object({
-  sessionId: Type.String(),
+  sessionId: SessionOwnId,
   request: RequestViewSchema,
   agentId: Type.String(),
   agentName: Type.String(),

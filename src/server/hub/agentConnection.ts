@@ -244,7 +244,13 @@ export class AgentConnection implements Connection {
         return;
       }
       case "session.ended":
-        if (channel === channels.session(event.sessionId) && this.sessions.has(event.sessionId)) {
+        // The owner hears it on their channel, everyone else in the session on the session's.
+        if (
+          (channel === channels.user(me) && event.agentId === me) ||
+          (channel === channels.session(event.sessionId) &&
+            event.agentId !== me &&
+            this.sessions.has(event.sessionId))
+        ) {
           this.send({
             type: "session.ended",
             sessionId: event.sessionId,

@@ -103,7 +103,8 @@ export class CustomerConnection implements Connection {
         }
         return;
       case "typing":
-        if (event.requestId === this.request.id && event.from === "agent") this.send({ type: "typing" });
+        if (event.requestId === this.request.id && event.from === "agent")
+          this.send({ type: "typing", ...(event.name ? { name: event.name } : {}) });
         return;
       case "receipt":
         if (event.requestId === this.request.id && event.from === "agent")

@@ -48,8 +48,10 @@ async function announce(deps: Deps, e: DomainEvent): Promise<void> {
         endedAt: e.endedAt,
         endedBy: e.endedBy,
       };
-      // Everyone on the agents' side of the session (owner, colleagues, supervisors) hears it.
-      await deps.bus.publish(channels.session(e.session.id), ended);
+      // The owner on their own channel (always listened to, even in the instant before their
+      // console joined the session's channel); colleagues and supervisors on the session's.
+      await deps.bus.publish(channels.user(e.session.agentId), ended);
+      if (e.members?.length) await deps.bus.publish(channels.session(e.session.id), ended);
       await deps.bus.publish(channels.request(e.session.requestId), ended);
       if (e.request) await requestUpdated(deps, e.request);
       return;

@@ -1,5 +1,5 @@
 import { splitLinks } from "../../../shared/chatText.js";
-import type { PortalTexts } from "../../../shared/i18n/portal.js";
+import { messageText, type PortalTexts } from "../../../shared/i18n/portal.js";
 import type { Language } from "../../../shared/model.js";
 import type { ChatMessage } from "../../../shared/protocol.js";
 
@@ -27,14 +27,15 @@ export function MessageBody({ body }: { body: string }) {
 
 export function MessageItem({ t, lang, m }: { t: PortalTexts; lang: Language; m: ChatMessage }) {
   return (
-    <li class={`msg msg-${m.sender}`} data-seq={m.seq}>
+    <li class={`msg msg-${m.sender}`} data-seq={m.seq} data-event={m.event?.kind}>
       <p class="msg-meta">
         <span class="msg-author">{m.sender === "customer" ? t.chatYou : m.authorName}</span>{" "}
         <time dateTime={new Date(m.at).toISOString()} data-at={m.at}>
           {clock(lang, m.at)}
         </time>
       </p>
-      <MessageBody body={m.body} />
+      {/* A system line in the customer's language (its body is the English). */}
+      <MessageBody body={messageText(t, m)} />
     </li>
   );
 }
