@@ -482,6 +482,147 @@ describe.each(dialects())("the OpenAPI document matches what the server answers,
     expect(taken.statusCode).toBe(200);
   });
 
+  it("teamwork: colleagues, transfers, invitations, notes, hand-over, the supervisor's view and steps", async () => {
+    const tenant = await seedTenant(world, "docteam");
+    const anna = await seedAgent(world, tenant, "anna");
+    const ben = await seedAgent(world, tenant, "ben");
+    const cleo = await seedAgent(world, tenant, "cleo");
+    const manager = await seedUser(world.app, tenant.account.id, `mia@${tenant.tag}.example`, "manager");
+    const mia: Agent = { user: manager, cookie: await login(world.app, manager.email) };
+    const portal = await createPortal(world, tenant, "question", [anna, ben, cleo]);
+    const [annaWs, benWs, cleoWs] = [
+      await onlineAgent(world, anna),
+      await onlineAgent(world, ben),
+      await onlineAgent(world, cleo),
+    ];
+    sockets.push(annaWs, benWs, cleoWs);
+
+    const colleagues = await send("GET", "/api/v1/console/colleagues", { cookie: anna.cookie });
+    expect(json<{ agents: { id: string }[] }>(colleagues).agents.map((a) => a.id)).toContain(ben.user.id);
+
+    const asked = await send("POST", "/api/v1/portals/{slug}/requests", {
+      params: { slug: portal.slug },
+      payload: { values: { name: "Tess", question: "Team?" } },
+    });
+    const sessionId = json<{ requestId: string }>(asked).requestId;
+    const session = { sessionId };
+    expect(
+      (
+        await send("POST", "/api/v1/requests/{requestId}/accept", {
+          cookie: anna.cookie,
+          params: { requestId: sessionId },
+        })
+      ).statusCode,
+    ).toBe(200);
+
+    // A transfer taken back, one declined, one accepted.
+    const toBen = {
+      cookie: anna.cookie,
+      params: session,
+      payload: { toAgentId: ben.user.id, note: "Billing" },
+    };
+    expect((await send("POST", "/api/v1/sessions/{sessionId}/transfer", toBen)).statusCode).toBe(201);
+    expect(
+      (
+        await send("DELETE", "/api/v1/sessions/{sessionId}/transfer", {
+          cookie: anna.cookie,
+          params: session,
+        })
+      ).statusCode,
+    ).toBe(204);
+    const declined = json<{ id: string }>(await send("POST", "/api/v1/sessions/{sessionId}/transfer", toBen));
+    expect(
+      (
+        await send("POST", "/api/v1/transfers/{transferId}/decline", {
+          cookie: ben.cookie,
+          params: { transferId: declined.id },
+        })
+      ).statusCode,
+    ).toBe(204);
+    const taken = json<{ id: string }>(await send("POST", "/api/v1/sessions/{sessionId}/transfer", toBen));
+    const accepted = await send("POST", "/api/v1/transfers/{transferId}/accept", {
+      cookie: ben.cookie,
+      params: { transferId: taken.id },
+    });
+    expect(json<{ agentId: string }>(accepted).agentId).toBe(ben.user.id);
+
+    // Ben invites both colleagues: cleo declines, anna joins; a note; ben hands the session to anna and leaves.
+    const invited = await send("POST", "/api/v1/sessions/{sessionId}/invitations", {
+      cookie: ben.cookie,
+      params: session,
+      payload: { agentIds: [anna.user.id, cleo.user.id] },
+    });
+    const members = json<{ id: string; userId: string }[]>(invited);
+    const memberOf = (a: Agent) => members.find((m) => m.userId === a.user.id)?.id ?? "";
+    expect(
+      (
+        await send("POST", "/api/v1/invitations/{memberId}/decline", {
+          cookie: cleo.cookie,
+          params: { memberId: memberOf(cleo) },
+        })
+      ).statusCode,
+    ).toBe(204);
+    const joined = await send("POST", "/api/v1/invitations/{memberId}/accept", {
+      cookie: anna.cookie,
+      params: { memberId: memberOf(anna) },
+    });
+    expect(json<{ role: string }>(joined).role).toBe("participant");
+    const note = await send("POST", "/api/v1/sessions/{sessionId}/notes", {
+      cookie: anna.cookie,
+      params: session,
+      payload: { body: "Only agents read this" },
+    });
+    expect(json<{ sender: string; visibility: string }>(note)).toMatchObject({
+      sender: "note",
+      visibility: "agents",
+    });
+    const handed = await send("POST", "/api/v1/sessions/{sessionId}/owner", {
+      cookie: ben.cookie,
+      params: session,
+      payload: { userId: anna.user.id },
+    });
+    expect(json<{ agentId: string; role: string }>(handed)).toMatchObject({
+      agentId: anna.user.id,
+      role: "participant",
+    });
+    expect(
+      (await send("POST", "/api/v1/sessions/{sessionId}/leave", { cookie: ben.cookie, params: session }))
+        .statusCode,
+    ).toBe(204);
+    // Anna invites cleo again, and takes the invitation back.
+    expect(
+      (
+        await send("POST", "/api/v1/sessions/{sessionId}/invitations", {
+          cookie: anna.cookie,
+          params: session,
+          payload: { agentIds: [cleo.user.id] },
+        })
+      ).statusCode,
+    ).toBe(201);
+    expect(
+      (
+        await send("DELETE", "/api/v1/sessions/{sessionId}/members/{userId}", {
+          cookie: anna.cookie,
+          params: { sessionId, userId: cleo.user.id },
+        })
+      ).statusCode,
+    ).toBe(204);
+
+    // The manager: the supervisor view, then monitor, join and take over.
+    const view = await send("GET", "/api/v1/supervisor", { cookie: mia.cookie });
+    expect(json<{ sessions: { sessionId: string }[] }>(view).sessions.map((s) => s.sessionId)).toContain(
+      sessionId,
+    );
+    for (const [route, role] of [
+      ["/api/v1/sessions/{sessionId}/monitor", "monitor"],
+      ["/api/v1/sessions/{sessionId}/join", "participant"],
+      ["/api/v1/sessions/{sessionId}/take-over", "owner"],
+    ] as const) {
+      const res = await send("POST", route, { cookie: mia.cookie, params: session });
+      expect(json<{ role: string }>(res).role, route).toBe(role);
+    }
+  });
+
   it("413 and 415 on every route with a body, as documented", async () => {
     const big = JSON.stringify({ text: "x".repeat(300 * 1024) });
     for (const op of api.operations().filter((o) => BODY_METHODS.includes(o.method))) {
