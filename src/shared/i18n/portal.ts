@@ -1,3 +1,5 @@
+import type { ChatMessage } from "../protocol.js";
+
 /**
  * Every text a customer sees on the portal pages, the waiting page and the chat. The server
  * renders with it and the portal bundle uses it for what changes live, so both say the same.
@@ -97,6 +99,7 @@ const en = {
   shareStarting: "Starting screen sharing…",
   shareStoppedByYou: "You stopped sharing your screen.",
   shareStoppedByAgent: "The agent stopped viewing your screen.",
+  shareStoppedByTransfer: "Screen sharing stopped: the conversation moved to another agent.",
   shareDeclined: "You did not share your screen.",
   shareFailed: "Screen sharing did not work: {reason}",
   shareRefused: "the browser did not allow it",
@@ -111,6 +114,12 @@ const en = {
   transcriptTxt: "Download the conversation (text)",
   transcriptJson: "Download the conversation (JSON)",
   typingAgent: "{name} is typing…",
+  systemOwnerChanged: "You are now talking to {name}",
+  systemJoined: "{name} joined the conversation",
+  systemLeft: "{name} left the conversation",
+  systemMonitorStarted: "A supervisor ({name}) is following the conversation",
+  systemMonitorStopped: "The supervisor stopped following the conversation",
+  systemShareStopped: "Screen sharing stopped because another agent took over the conversation",
   receiptDelivered: "Delivered",
   receiptRead: "Read",
 
@@ -248,6 +257,8 @@ const de: PortalTexts = {
   shareStarting: "Bildschirmfreigabe wird gestartet…",
   shareStoppedByYou: "Sie haben das Teilen Ihres Bildschirms beendet.",
   shareStoppedByAgent: "Der Agent sieht Ihren Bildschirm nicht mehr.",
+  shareStoppedByTransfer:
+    "Die Bildschirmfreigabe wurde beendet: Das Gespräch ist an einen anderen Mitarbeiter gegangen.",
   shareDeclined: "Sie haben Ihren Bildschirm nicht geteilt.",
   shareFailed: "Die Bildschirmfreigabe hat nicht funktioniert: {reason}",
   shareRefused: "der Browser hat es nicht erlaubt",
@@ -262,6 +273,13 @@ const de: PortalTexts = {
   transcriptTxt: "Unterhaltung herunterladen (Text)",
   transcriptJson: "Unterhaltung herunterladen (JSON)",
   typingAgent: "{name} schreibt…",
+  systemOwnerChanged: "Sie sprechen jetzt mit {name}",
+  systemJoined: "{name} ist dem Gespräch beigetreten",
+  systemLeft: "{name} hat das Gespräch verlassen",
+  systemMonitorStarted: "Eine Teamleitung ({name}) verfolgt das Gespräch",
+  systemMonitorStopped: "Die Teamleitung verfolgt das Gespräch nicht mehr",
+  systemShareStopped:
+    "Die Bildschirmfreigabe wurde beendet, weil ein anderer Mitarbeiter das Gespräch übernommen hat",
   receiptDelivered: "Zugestellt",
   receiptRead: "Gelesen",
 
@@ -394,4 +412,33 @@ export function formatWaited(ms: number): string {
   const s = total % 60;
   const ss = String(s).padStart(2, "0");
   return h > 0 ? `${h}:${String(m).padStart(2, "0")}:${ss}` : `${m}:${ss}`;
+}
+
+/**
+ * A chat message's text as the customer reads it. System lines that say what happened in the
+ * session (an `event`) are put in the page's language; any other message, a system line of a
+ * kind this page does not know, or an event without the name it needs keeps its `body`.
+ */
+export function messageText(t: PortalTexts, m: Pick<ChatMessage, "sender" | "body" | "event">): string {
+  const event = m.sender === "system" ? m.event : undefined;
+  if (!event) return m.body;
+  const name = event.name?.trim() ?? "";
+  const named = (template: string) => (name ? fill(template, { name }) : m.body);
+  switch (event.kind) {
+    case "owner.changed":
+      return named(t.systemOwnerChanged);
+    case "joined":
+      return named(t.systemJoined);
+    case "left":
+    case "removed":
+      return named(t.systemLeft);
+    case "monitor.started":
+      return named(t.systemMonitorStarted);
+    case "monitor.stopped":
+      return t.systemMonitorStopped;
+    case "share.stopped":
+      return t.systemShareStopped;
+    default:
+      return m.body;
+  }
 }

@@ -1,7 +1,9 @@
 import type { ApiError } from "../../shared/api.js";
 import { splitLinks } from "../../shared/chatText.js";
 import {
+  fill,
   formatWaited,
+  messageText,
   type PortalTexts,
   type Problem,
   problemText,
@@ -71,7 +73,7 @@ export function startRequestPage(t: PortalTexts, lang: string): void {
 
   const messageItem = (m: ChatMessage): HTMLLIElement => {
     const body = el("p", { class: "msg-body" });
-    for (const piece of splitLinks(m.body)) {
+    for (const piece of splitLinks(messageText(t, m))) {
       body.append(
         piece.href
           ? el("a", { href: piece.href, target: "_blank", rel: "noopener noreferrer nofollow" }, piece.text)
@@ -80,9 +82,11 @@ export function startRequestPage(t: PortalTexts, lang: string): void {
     }
     const time = el("time", { datetime: new Date(m.at).toISOString(), "data-at": String(m.at) });
     time.textContent = clock.format(m.at);
-    const author = el("span", { class: "msg-author" }, m.sender === "customer" ? t.chatYou : m.authorName);
+    const name = m.sender === "customer" ? t.chatYou : m.authorName;
+    const meta = name ? [el("span", { class: "msg-author" }, name), " ", time] : [time];
     const li = el("li", { class: `msg msg-${m.sender}`, "data-seq": String(m.seq) });
-    li.append(el("p", { class: "msg-meta" }, author, " ", time), body);
+    if (m.event) li.dataset.event = m.event.kind;
+    li.append(el("p", { class: "msg-meta" }, ...meta), body);
     return li;
   };
 
@@ -194,6 +198,19 @@ export function startRequestPage(t: PortalTexts, lang: string): void {
     if (box && lost.length > 0 && !box.value) box.value = lost.join("\n");
   };
 
+  /**
+   * The session went to another agent (a transfer, a hand-over): the heading and the tab's title
+   * name who the customer talks to now, in place — no re-rendering, the focus and the draft stay.
+   * The chat's own line ("You are now talking to …") is what a screen reader announces.
+   */
+  const showAgent = (agentName: string | null) => {
+    if (state !== "accepted") return;
+    const title = agentName ? fill(t.acceptedTitle, { agent: agentName }) : t.connectedTitle;
+    const heading = $("h1", main);
+    if (heading && heading.textContent !== title) heading.textContent = title;
+    if (document.title !== title) document.title = title;
+  };
+
   // ── state changes: the server renders the new state, swapped in place ──────
   let swapping = false;
   let again = false;
@@ -245,7 +262,10 @@ export function startRequestPage(t: PortalTexts, lang: string): void {
         lastStatus = msg.status;
         share.setIceServers(msg.status.iceServers);
         if (msg.status.state !== state) void swap();
-        else askIfDirect();
+        else {
+          showAgent(msg.status.agentName);
+          askIfDirect();
+        }
         return;
       case "share":
       case "rtc":
@@ -257,7 +277,8 @@ export function startRequestPage(t: PortalTexts, lang: string): void {
         presence.tell(lastSeq);
         return;
       case "typing":
-        presence.agentTyping(main, lastStatus?.agentName ?? "");
+        // Several agents may be in the session: the server names the one typing.
+        presence.agentTyping(main, msg.name ?? lastStatus?.agentName ?? "");
         return;
       case "receipt":
         presence.receipt(main, msg.receipt);

@@ -9,16 +9,29 @@ import { el } from "./dom.js";
 
 const POINTER_VISIBLE_MS = 4000;
 
+/** The session's owner: signals to and from it carry no `peer`. */
+const OWNER = "";
+
+/** One WebRTC connection carrying the shared screen to one agent, with the candidates that came early. */
+interface Link {
+  pc: RTCPeerConnection;
+  pendingCandidates: RtcSignal[];
+}
+
 /**
  * Screen sharing on the customer's side: the consent panel when the agent asks, getDisplayMedia
- * in this window, the WebRTC offer (the customer is the offerer), the "being shared" banner with
+ * in this window, the WebRTC offers (the customer is the offerer), the "being shared" banner with
  * Stop, and the agent's pointer over the page. The chat is untouched by all of it.
+ *
+ * The screen goes to the session's owner, and to every other agent of the session (a colleague,
+ * a supervisor) who asks to see it while it is shared (`share.viewer`): one connection each, all
+ * with the same captured tracks. Signals for a viewer carry its `peer`; the owner's carry none.
  */
 export class CustomerShare {
-  private pc: RTCPeerConnection | null = null;
+  /** By peer: OWNER for the session's owner, the agent's id for a viewer. */
+  private readonly links = new Map<string, Link>();
   private stream: MediaStream | null = null;
   private iceServers: IceServer[] = [];
-  private pendingCandidates: RtcSignal[] = [];
   private readonly box: HTMLElement;
   private pointer: HTMLElement | null = null;
   private pointerTimer: number | undefined;
@@ -51,11 +64,21 @@ export class CustomerShare {
       else if (msg.state === "stopped" && msg.reason === "agent") {
         this.teardown();
         this.note(this.t.shareStoppedByAgent);
+      } else if (msg.state === "stopped" && msg.reason === "transfer") {
+        // The session changed hands: nobody asked the new agent's consent yet, so all of it stops.
+        const asking = this.box.querySelector(".share-ask") !== null;
+        if (this.stream || asking) this.note(this.t.shareStoppedByTransfer);
+        this.teardown();
       }
       return;
     }
+    if (msg.type === "share.viewer") {
+      if (msg.watch) void this.addViewer(msg.peer);
+      else this.closeLink(msg.peer);
+      return;
+    }
     if (msg.type === "rtc") {
-      void this.onSignal(msg.signal);
+      void this.onSignal(msg.peer ?? OWNER, msg.signal);
       return;
     }
     if (msg.type === "pointer") this.showPointer(msg.x, msg.y);
@@ -101,44 +124,68 @@ export class CustomerShare {
     }
     this.send({ type: "share", state: "sharing" });
     try {
-      const pc = new RTCPeerConnection({ iceServers: this.iceServers });
-      this.pc = pc;
-      pc.addEventListener("icecandidate", (e) => {
-        if (!e.candidate) return;
-        this.send({
-          type: "rtc",
-          signal: {
-            kind: "candidate",
-            candidate: e.candidate.candidate,
-            sdpMid: e.candidate.sdpMid,
-            sdpMLineIndex: e.candidate.sdpMLineIndex,
-          },
-        });
-      });
-      pc.addEventListener("connectionstatechange", () => {
-        if (this.pc !== pc) return;
-        if (pc.connectionState === "failed" || pc.connectionState === "disconnected") {
-          this.fail(this.t.shareLost);
-        }
-      });
-      for (const track of stream.getTracks()) pc.addTrack(track, stream);
-      const offer = await pc.createOffer();
-      await pc.setLocalDescription(offer);
-      this.send({ type: "rtc", signal: { kind: "offer", sdp: offer.sdp ?? "" } });
+      await this.connect(OWNER, stream);
     } catch (err) {
       this.fail(String(err));
     }
   }
 
-  private async onSignal(signal: RtcSignal): Promise<void> {
-    const pc = this.pc;
-    if (!pc) return;
+  /** Another agent of the session asks for the screen: one more connection, unless theirs is live. */
+  private async addViewer(peer: string): Promise<void> {
+    const stream = this.stream;
+    if (!stream || peer === OWNER) return;
+    const existing = this.links.get(peer);
+    if (existing && !isOver(existing.pc)) return;
+    try {
+      await this.connect(peer, stream);
+    } catch {
+      // One viewer's connection failing leaves the others (and the owner's) as they are.
+      this.closeLink(peer);
+    }
+  }
+
+  /** Opens a connection to `peer` carrying the stream's tracks and sends it the offer. */
+  private async connect(peer: string, stream: MediaStream): Promise<void> {
+    this.closeLink(peer);
+    const pc = new RTCPeerConnection({ iceServers: this.iceServers });
+    this.links.set(peer, { pc, pendingCandidates: [] });
+    pc.addEventListener("icecandidate", (e) => {
+      if (!e.candidate || this.links.get(peer)?.pc !== pc) return;
+      this.signal(peer, {
+        kind: "candidate",
+        candidate: e.candidate.candidate,
+        sdpMid: e.candidate.sdpMid,
+        sdpMLineIndex: e.candidate.sdpMLineIndex,
+      });
+    });
+    pc.addEventListener("connectionstatechange", () => {
+      if (this.links.get(peer)?.pc !== pc) return;
+      if (pc.connectionState !== "failed" && pc.connectionState !== "disconnected") return;
+      // Losing the owner's connection ends sharing; losing a viewer's only ends theirs (they can ask again).
+      if (peer === OWNER) this.fail(this.t.shareLost);
+      else this.closeLink(peer);
+    });
+    for (const track of stream.getTracks()) pc.addTrack(track, stream);
+    const offer = await pc.createOffer();
+    if (this.links.get(peer)?.pc !== pc) return;
+    await pc.setLocalDescription(offer);
+    this.signal(peer, { kind: "offer", sdp: offer.sdp ?? "" });
+  }
+
+  private signal(peer: string, signal: RtcSignal): void {
+    this.send(peer === OWNER ? { type: "rtc", signal } : { type: "rtc", signal, peer });
+  }
+
+  private async onSignal(peer: string, signal: RtcSignal): Promise<void> {
+    const link = this.links.get(peer);
+    if (!link) return;
+    const { pc } = link;
     try {
       if (signal.kind === "answer") {
         await pc.setRemoteDescription({ type: "answer", sdp: signal.sdp });
-        for (const c of this.pendingCandidates.splice(0)) await this.addCandidate(pc, c);
+        for (const c of link.pendingCandidates.splice(0)) await this.addCandidate(pc, c);
       } else if (signal.kind === "candidate") {
-        if (!pc.remoteDescription) this.pendingCandidates.push(signal);
+        if (!pc.remoteDescription) link.pendingCandidates.push(signal);
         else await this.addCandidate(pc, signal);
       }
     } catch {
@@ -149,6 +196,13 @@ export class CustomerShare {
   private async addCandidate(pc: RTCPeerConnection, s: RtcSignal): Promise<void> {
     if (s.kind !== "candidate") return;
     await pc.addIceCandidate({ candidate: s.candidate, sdpMid: s.sdpMid, sdpMLineIndex: s.sdpMLineIndex });
+  }
+
+  private closeLink(peer: string): void {
+    const link = this.links.get(peer);
+    if (!link) return;
+    this.links.delete(peer);
+    link.pc.close();
   }
 
   /** The customer (or the browser's own stop) ends sharing. */
@@ -172,13 +226,12 @@ export class CustomerShare {
     this.box.hidden = true;
   }
 
+  /** Every connection closed and the capture stopped (the browser's own "sharing" indicator goes too). */
   private teardown(): void {
     const stream = this.stream;
     this.stream = null;
     for (const track of stream?.getTracks() ?? []) track.stop();
-    this.pc?.close();
-    this.pc = null;
-    this.pendingCandidates = [];
+    for (const peer of [...this.links.keys()]) this.closeLink(peer);
   }
 
   private banner(): void {
@@ -225,4 +278,8 @@ export class CustomerShare {
       if (this.pointer) this.pointer.hidden = true;
     }, POINTER_VISIBLE_MS);
   }
+}
+
+function isOver(pc: RTCPeerConnection): boolean {
+  return pc.connectionState === "failed" || pc.connectionState === "closed" || pc.signalingState === "closed";
 }
