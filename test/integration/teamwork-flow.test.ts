@@ -49,7 +49,10 @@ describe.each(dialects())("a session's teamwork on %s", (dialect) => {
   });
 
   it("transfer, invite, note, monitor, take over — the customer sees only what concerns them", async () => {
-    const [aWs, bWs, cWs, mWs] = await Promise.all([anna, ben, cleo, mia].map((a) => onlineAgent(world, a)));
+    const aWs = await onlineAgent(world, anna);
+    const bWs = await onlineAgent(world, ben);
+    const cWs = await onlineAgent(world, cleo);
+    const mWs = await onlineAgent(world, mia);
     sockets.push(aWs, bWs, cWs, mWs);
     const s = await ask(world, slug, { name: "Carla", question: "Help" });
     const cust = await connectCustomer(world, s.requestId, s.cookie);
