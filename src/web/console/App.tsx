@@ -9,11 +9,13 @@ import { History } from "./panes/History.js";
 import { Incoming } from "./panes/Incoming.js";
 import { InSession } from "./panes/InSession.js";
 import { Offline } from "./panes/Offline.js";
+import { Supervisor } from "./panes/Supervisor.js";
 import { QueueBar } from "./QueueBar.js";
 import { SessionTabs } from "./SessionTabs.js";
 import { OperatorNotice, SignIn } from "./SignIn.js";
 import { panes } from "./settings.js";
 import { activeTab, codePortals, markRead, phase, tabs } from "./state.js";
+import { canSupervise } from "./supervisor.js";
 import { TopBar } from "./TopBar.js";
 
 export function App() {
@@ -57,6 +59,7 @@ function Console() {
         <div class="lists">
           {shown.incoming && <Incoming />}
           {shown.sessions && <InSession />}
+          {shown.supervisor && canSupervise.value && <Supervisor />}
           {shown.details && <Details />}
           {shown.codes && codePortals.value.length > 0 && <Codes />}
           {shown.history && <History />}

@@ -1,10 +1,12 @@
 import { type MessageKey, t } from "./i18n.js";
 import { PANES, type PaneId, panes, togglePane } from "./settings.js";
 import { codePortals } from "./state.js";
+import { canSupervise } from "./supervisor.js";
 
 const TITLES: Record<PaneId, MessageKey> = {
   incoming: "paneIncoming",
   sessions: "paneSessions",
+  supervisor: "paneSupervisor",
   details: "paneDetails",
   history: "paneHistory",
   offline: "paneOffline",
@@ -18,7 +20,9 @@ function paneTitle(id: PaneId): string {
 /** Which panes are shown: toggle buttons (pressed = shown), remembered in this browser. */
 export function PaneBar() {
   const shown = panes.value;
-  const visible = PANES.filter((p) => p !== "codes" || codePortals.value.length > 0);
+  const visible = PANES.filter(
+    (p) => (p !== "codes" || codePortals.value.length > 0) && (p !== "supervisor" || canSupervise.value),
+  );
   return (
     <nav class="panebar" aria-label={t("panes")}>
       <span class="panebar-label" aria-hidden="true">

@@ -1,9 +1,30 @@
 import { useEffect, useRef } from "preact/hooks";
+import type { SessionRole } from "../../shared/protocol.js";
 import { t } from "./i18n.js";
-import { point, requestShare, type ShareView, shares, stopViewing, upgradeEnabled } from "./share.js";
+import {
+  point,
+  requestShare,
+  type ShareView,
+  shares,
+  stopViewing,
+  upgradeEnabled,
+  watchShare,
+} from "./share.js";
 
-/** A session's screen sharing: ask for it, see the customer's screen, point at it, stop viewing. */
-export function ScreenShare({ sessionId, ended }: { sessionId: string; ended: boolean }) {
+/**
+ * A session's screen sharing: the owner asks for it, sees the customer's screen, points at it and
+ * stops it; a colleague in the session or a supervisor watching sees the same screen (their own
+ * connection), and may stop or start watching it, but neither asks for it nor points.
+ */
+export function ScreenShare({
+  sessionId,
+  ended,
+  role,
+}: {
+  sessionId: string;
+  ended: boolean;
+  role: SessionRole;
+}) {
   const view = shares.value[sessionId] ?? null;
   const videoRef = useRef<HTMLVideoElement>(null);
   const stream = view?.stream ?? null;
@@ -17,9 +38,11 @@ export function ScreenShare({ sessionId, ended }: { sessionId: string; ended: bo
   }, [stream]);
 
   const sharing = view?.state === "sharing";
-  const status = statusText(view);
+  const owner = role === "owner";
+  const status = statusText(view, owner);
 
   const onClick = (e: MouseEvent) => {
+    if (!owner) return;
     const video = e.currentTarget as HTMLVideoElement;
     const box = video.getBoundingClientRect();
     // The picture is letterboxed (object-fit: contain): measure within the picture itself.
@@ -37,10 +60,12 @@ export function ScreenShare({ sessionId, ended }: { sessionId: string; ended: bo
   };
 
   if (ended && !view) return null;
+  // A viewer has nothing to do here until the customer shares.
+  if (!owner && !view) return null;
   return (
     <section class="screen-share" aria-label={t("shareHeading")}>
       <div class="screen-share-bar">
-        {!ended && !sharing && (
+        {!ended && !sharing && owner && (
           <button
             type="button"
             class="btn"
@@ -53,10 +78,15 @@ export function ScreenShare({ sessionId, ended }: { sessionId: string; ended: bo
         )}
         {sharing && !ended && (
           <button type="button" class="btn" onClick={() => stopViewing(sessionId)}>
-            {t("shareStopViewing")}
+            {owner ? t("shareStopViewing") : t("shareStopWatching")}
           </button>
         )}
-        {!upgradeEnabled.value && !ended && (
+        {!owner && !ended && view?.state === "stopped" && view.byMe && (
+          <button type="button" class="btn" onClick={() => watchShare(sessionId)}>
+            {t("shareWatchAgain")}
+          </button>
+        )}
+        {owner && !upgradeEnabled.value && !ended && (
           <span id={`share-off-${sessionId}`} class="hint">
             {t("shareDisabled")}
           </span>
@@ -68,7 +98,7 @@ export function ScreenShare({ sessionId, ended }: { sessionId: string; ended: bo
       {sharing && (
         <video
           ref={videoRef}
-          class="share-video"
+          class={owner ? "share-video" : "share-video share-video-viewer"}
           aria-label={t("shareVideo")}
           autoplay
           muted
@@ -80,16 +110,18 @@ export function ScreenShare({ sessionId, ended }: { sessionId: string; ended: bo
   );
 }
 
-function statusText(view: ShareView | null): string {
+function statusText(view: ShareView | null, owner: boolean): string {
   if (!view) return "";
   switch (view.state) {
     case "requested":
-      return t("shareRequested");
+      return owner ? t("shareRequested") : t("shareRequestedByOwner");
     case "declined":
       return t("shareDeclined");
     case "sharing":
-      return view.stream ? t("shareSharing") : t("shareConnecting");
+      if (!view.stream) return t("shareConnecting");
+      return owner ? t("shareSharing") : t("shareSharingViewer");
     case "stopped":
+      if (!view.byMe && view.reason === "transfer") return t("shareStoppedTransfer");
       return view.byMe ? t("shareStoppedByYou") : t("shareStopped");
     case "failed":
       return t("shareFailed", { reason: view.reason ?? "" });

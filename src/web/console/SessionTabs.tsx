@@ -1,6 +1,7 @@
 import { Chat } from "./Chat.js";
 import { t } from "./i18n.js";
-import { activeTab, type SessionTab, showTab, tabs } from "./state.js";
+import { EyeIcon } from "./icons.js";
+import { activeTab, isClosed, type SessionTab, showTab, tabs } from "./state.js";
 
 /** One tab per session (accepted or joined by code), with an unread mark; the chat below. */
 export function SessionTabs() {
@@ -44,6 +45,8 @@ export function SessionTabs() {
 function TabButton({ tab, selected }: { tab: SessionTab; selected: boolean }) {
   const name = tab.session.request.customerName || t("noName");
   const id = tab.session.id;
+  const closed = isClosed(tab);
+  const role = tab.session.role;
   return (
     <button
       type="button"
@@ -52,11 +55,19 @@ function TabButton({ tab, selected }: { tab: SessionTab; selected: boolean }) {
       aria-selected={selected}
       aria-controls={selected ? `panel-${id}` : undefined}
       tabIndex={selected ? 0 : -1}
-      class={`tab ${tab.ended ? "is-ended" : ""} ${tab.unread > 0 ? "has-unread" : ""}`}
+      class={`tab ${closed ? "is-ended" : ""} ${tab.unread > 0 ? "has-unread" : ""}`}
       onClick={() => showTab(id)}
     >
-      <span class={tab.ended ? "dot dot-ended" : "dot dot-live"} aria-hidden="true" />
+      <span class={closed ? "dot dot-ended" : "dot dot-live"} aria-hidden="true" />
       <span class="tab-name">{name}</span>
+      {!closed && role === "monitor" && (
+        <span class="tab-role" title={t("monitoringBadge")}>
+          <EyeIcon />
+          <span class="visually-hidden">{t("monitoringBadge")}</span>
+        </span>
+      )}
+      {!closed && role === "participant" && <span class="tab-role">{t("participantShort")}</span>}
+      {!closed && tab.session.transfer && <span class="tab-role tab-transfer">{t("transferShort")}</span>}
       {tab.unread > 0 && (
         <span class="unread">
           <span aria-hidden="true">{tab.unread}</span>

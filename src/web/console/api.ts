@@ -2,11 +2,16 @@ import type { Me, Portal } from "../../shared/api.js";
 import type {
   ChatMessage,
   CodeView,
+  ColleagueView,
   ConsoleSnapshot,
   Outcome,
+  PortalTargetView,
   RequestView,
+  SessionMember,
   SessionSummary,
   SessionView,
+  SupervisorView,
+  TransferView,
 } from "../../shared/protocol.js";
 import { ApiFailure, apiRequest, onUnauthorized } from "../common/api.js";
 
@@ -18,6 +23,7 @@ export function whenSignedOut(handler: () => void): void {
 }
 
 const call = apiRequest;
+const seg = encodeURIComponent;
 
 export const api = {
   me: () => call<Me>("GET", "/auth/me"),
@@ -42,4 +48,31 @@ export const api = {
   endSession: (sessionId: string) => call<null>("POST", `/sessions/${encodeURIComponent(sessionId)}/end`),
   saveOutcome: (sessionId: string, form: { outcome: Outcome; notes?: string; ticket?: string }) =>
     call<SessionSummary>("POST", `/sessions/${encodeURIComponent(sessionId)}/outcome`, form),
+
+  // ── teamwork: transfer, invite, notes, supervisor ──
+  colleagues: () =>
+    call<{ agents: ColleagueView[]; portals: PortalTargetView[] }>("GET", "/console/colleagues"),
+  transfer: (sessionId: string, to: { toAgentId: string } | { toPortalId: string }, note: string) =>
+    call<TransferView>("POST", `/sessions/${seg(sessionId)}/transfer`, {
+      ...to,
+      ...(note.trim() ? { note: note.trim() } : {}),
+    }),
+  cancelTransfer: (sessionId: string) => call<null>("DELETE", `/sessions/${seg(sessionId)}/transfer`),
+  acceptTransfer: (transferId: string) => call<SessionView>("POST", `/transfers/${seg(transferId)}/accept`),
+  declineTransfer: (transferId: string) => call<null>("POST", `/transfers/${seg(transferId)}/decline`),
+  invite: (sessionId: string, agentIds: string[]) =>
+    call<SessionMember[]>("POST", `/sessions/${seg(sessionId)}/invitations`, { agentIds }),
+  acceptInvite: (memberId: string) => call<SessionView>("POST", `/invitations/${seg(memberId)}/accept`),
+  declineInvite: (memberId: string) => call<null>("POST", `/invitations/${seg(memberId)}/decline`),
+  removeMember: (sessionId: string, userId: string) =>
+    call<null>("DELETE", `/sessions/${seg(sessionId)}/members/${seg(userId)}`),
+  leave: (sessionId: string) => call<null>("POST", `/sessions/${seg(sessionId)}/leave`),
+  makeOwner: (sessionId: string, userId: string) =>
+    call<SessionView>("POST", `/sessions/${seg(sessionId)}/owner`, { userId }),
+  addNote: (sessionId: string, body: string) =>
+    call<ChatMessage>("POST", `/sessions/${seg(sessionId)}/notes`, { body }),
+  supervisor: () => call<SupervisorView>("GET", "/supervisor"),
+  monitor: (sessionId: string) => call<SessionView>("POST", `/sessions/${seg(sessionId)}/monitor`),
+  join: (sessionId: string) => call<SessionView>("POST", `/sessions/${seg(sessionId)}/join`),
+  takeOver: (sessionId: string) => call<SessionView>("POST", `/sessions/${seg(sessionId)}/take-over`),
 };

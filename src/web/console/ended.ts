@@ -17,3 +17,10 @@ export function putEnded(summary: SessionSummary): void {
 export function transcriptUrl(sessionId: string, format: "txt" | "json"): string {
   return `/api/v1/sessions/${encodeURIComponent(sessionId)}/transcript?format=${format}`;
 }
+
+/** The customer answered the survey: the ended session shows the rating at once (false: not listed yet). */
+export function rateEnded(sessionId: string, rating: number, comment: string | null): boolean {
+  if (!endedSessions.value.some((s) => s.id === sessionId)) return false;
+  endedSessions.value = endedSessions.value.map((s) => (s.id === sessionId ? { ...s, rating, comment } : s));
+  return true;
+}

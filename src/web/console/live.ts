@@ -6,11 +6,13 @@ import type {
   AgentServerMessage,
   OfferView,
   RequestView,
+  TeamAlert,
 } from "../../shared/protocol.js";
 import { ApiFailure, api, whenSignedOut } from "./api.js";
-import { setEnded } from "./ended.js";
+import { rateEnded, setEnded } from "./ended.js";
+import { errorText } from "./errors.js";
 import { t } from "./i18n.js";
-import { beep, closeDesktop, notifyDesktop } from "./notify.js";
+import { beep, closeDesktop, notifyDesktop, notifyTeam } from "./notify.js";
 import { customerReceipt, customerSpoke, customerTyped, setPresenceSender, tellReceipt } from "./presence.js";
 import { settings } from "./settings.js";
 import { onRtc, onShare, setShareConfig, setShareSender, shareEnded } from "./share.js";
@@ -22,6 +24,8 @@ import {
   addAlert,
   addMessage,
   addPending,
+  addTeamAlert,
+  addTeamNotice,
   alerts,
   applyRequest,
   applySnapshot,
@@ -31,11 +35,15 @@ import {
   chats,
   clockOffset,
   closeAlert,
+  closeTeamAlert,
   codes,
   connection,
+  dropTeamAlert,
   dropWaiting,
   findPending,
   incoming,
+  isOwnMessage,
+  joiningByMe,
   lastSeq,
   now,
   offer,
@@ -46,16 +54,24 @@ import {
   resetAll,
   ringing,
   sessionEnded,
+  sessionLeft,
   sessionStarted,
+  sessionUpdated,
   setQueueStat,
   showNotice,
   snapshotCount,
   stats,
   stopRinging,
+  TEAM_ALERT_CLOSED_MS,
+  tabs,
   takingNext,
+  teamAlerts,
   updatePending,
   user,
 } from "./state.js";
+import { isSupervisor, refreshSupervisorSoon, resetSupervisor } from "./supervisor.js";
+
+export { errorText };
 
 /**
  * The console's wiring: one reconnecting socket, the REST commands, and the timers. Components
@@ -107,6 +123,7 @@ export async function signOut(): Promise<void> {
 function signedOut(): void {
   stopLive();
   resetAll();
+  resetSupervisor();
   phase.value = "signed-out";
 }
 
@@ -161,6 +178,7 @@ function handle(msg: AgentServerMessage): void {
       const first = snapshotCount.value === 0;
       const heldBefore = offer.value?.id ?? null;
       const fresh = applySnapshot(msg.snapshot);
+      const { requests } = fresh;
       // An offer made while this console was disconnected rings like a live one.
       const held = msg.snapshot.offer;
       if (held && held.id !== heldBefore) {
@@ -169,9 +187,13 @@ function handle(msg: AgentServerMessage): void {
       }
       setShareConfig(msg.snapshot.upgradeEnabled, msg.snapshot.iceServers);
       setEnded(msg.snapshot.ended);
-      for (const r of fresh) alertFor(r);
+      for (const r of requests) alertFor(r);
+      // Team alerts of the first snapshot are new to this console too: they ring.
+      for (const a of fresh.team) teamAlertArrived(a, false);
       catchUpChats();
       if (!first) void loadPortals();
+      // The supervisor view catches up on every (re)connect, as the lists do.
+      if (isSupervisor()) refreshSupervisorSoon(0);
       return;
     }
     case "alert":
@@ -184,9 +206,11 @@ function handle(msg: AgentServerMessage): void {
     case "session.started": {
       // Sent for every session this agent starts, also those accepted over REST: the one place
       // that asks for the chat's history.
-      const focus = accepting.has(msg.session.id);
-      sessionStarted(msg.session, focus);
-      if (msg.session.request.kind === "code" && settings.value.sound) beep();
+      const id = msg.session.id;
+      const viaTeam = joiningByMe.has(id) || msg.session.role !== "owner" || isKnownTeamSession(id);
+      const focus = accepting.has(id) || joiningByMe.has(id);
+      sessionStarted(msg.session, focus, viaTeam);
+      if (msg.session.request.kind === "code" && !viaTeam && settings.value.sound) beep();
       send({ type: "history", sessionId: msg.session.id, since: lastSeq(msg.session.id) });
       refreshStatsSoon();
       return;
@@ -204,7 +228,7 @@ function handle(msg: AgentServerMessage): void {
       return;
     case "message": {
       const unseen = msg.sessionId !== activeTab.value || document.visibilityState !== "visible";
-      addMessage(msg.sessionId, msg.message, unseen);
+      addMessage(msg.sessionId, msg.message, unseen && !isOwnMessage(msg.message));
       if (msg.message.sender === "customer") customerSpoke(msg.sessionId);
       tellReceipt(msg.sessionId, lastSeq(msg.sessionId), !unseen);
       return;
@@ -237,7 +261,39 @@ function handle(msg: AgentServerMessage): void {
     case "ack":
       acknowledge(msg.ref, msg.seq);
       return;
+    case "team.alert":
+      teamAlertArrived(msg.alert, true);
+      return;
+    case "team.alert.closed":
+      // Taken by this agent (the Accept's answer may come after this): it simply goes.
+      if (msg.byName && msg.byName !== user.value?.displayName)
+        closeTeamAlert(msg.alertId, msg.reason, msg.byName);
+      else dropTeamAlert(msg.alertId);
+      closeDesktop(`team-${msg.alertId}`);
+      return;
+    case "session.updated":
+      sessionUpdated(msg.session);
+      return;
+    case "session.left":
+      sessionLeft(msg.sessionId, msg.reason, msg.toName ?? null);
+      shareEnded(msg.sessionId);
+      refreshStatsSoon();
+      return;
+    case "team.notice":
+      teamNotice(msg.sessionId, msg.kind, msg.name);
+      return;
+    case "supervisor.changed":
+      if (isSupervisor()) refreshSupervisorSoon();
+      return;
+    case "session.rated":
+      // Not listed yet (the summary comes with the next stats fetch): fetch it now.
+      if (!rateEnded(msg.sessionId, msg.rating, msg.comment)) refreshStatsSoon();
+      return;
     case "error": {
+      // A receipt, typing mark or share signal that crossed this agent's leaving the session on the
+      // way (a transfer, a removal): the server no longer finds it for them. session.left or
+      // session.ended says what happened; a "not found" banner would only confuse.
+      if (!msg.ref && msg.code === "not_found") return;
       // Worded here, in the console's language, from the code and its parameters.
       const text = errorText(new ApiFailure(400, msg.code, msg.message, {}, null, msg.params ?? {}));
       const found = msg.ref ? findPending(msg.ref) : null;
@@ -271,6 +327,30 @@ function alertFor(r: RequestView): void {
   }
 }
 
+/** Sessions this console holds a team alert for: when they start here, they came through the team. */
+function isKnownTeamSession(sessionId: string): boolean {
+  return teamAlerts.value.some((a) => a.alert.sessionId === sessionId);
+}
+
+function teamAlertArrived(a: TeamAlert, live: boolean): void {
+  if (!addTeamAlert(a) && live) return;
+  notifyTeam(a);
+  if (settings.value.sound) {
+    beep();
+    lastBeepAt = Date.now();
+  }
+}
+
+function teamNotice(sessionId: string, kind: Parameters<typeof addTeamNotice>[1], name: string): void {
+  addTeamNotice(sessionId, kind, name);
+  // The tab shows it; when another tab is in front, the banner says it too.
+  if (activeTab.value !== sessionId) {
+    const tab = tabs.value.find((x) => x.session.id === sessionId);
+    const customer = tab?.session.request.customerName || t("noName");
+    showNotice(`${t(`notice_${kind}`, { name })} (${customer})`);
+  }
+}
+
 function send(msg: AgentClientMessage): boolean {
   return socket?.send(msg) ?? false;
 }
@@ -285,8 +365,9 @@ function catchUpChats(): void {
   for (const [sessionId, chat] of Object.entries(chats.value)) {
     for (const p of chat.pending) {
       if (p.status !== "sending") continue;
-      if (p.sentOn === null) transmit(sessionId, p.ref, p.body);
-      else if (p.sentOn !== connectionNumber) void settleUnacknowledged(sessionId, p.ref, p.body, p.baseSeq);
+      if (p.sentOn === null) transmit(sessionId, p.ref, p.body, p.kind);
+      else if (p.sentOn !== connectionNumber)
+        void settleUnacknowledged(sessionId, p.ref, p.body, p.baseSeq, p.kind);
     }
   }
 }
@@ -295,23 +376,32 @@ function catchUpChats(): void {
  * A message went out on a connection that dropped before its ack: it may or may not be stored.
  * Look for it among the stored messages; send it again only when it is not there.
  */
-async function settleUnacknowledged(sessionId: string, ref: string, body: string, since: number) {
+async function settleUnacknowledged(
+  sessionId: string,
+  ref: string,
+  body: string,
+  since: number,
+  kind: "message" | "note",
+) {
   try {
     const stored = await api.messages(sessionId, since);
-    const match = stored.find((m) => m.sender === "agent" && m.body === body);
+    const sender = kind === "note" ? "note" : "agent";
+    const match = stored.find((m) => m.sender === sender && isOwnMessage(m) && m.body === body);
     if (match) {
       addMessage(sessionId, match, false);
       updatePending(sessionId, ref, null);
     } else {
-      transmit(sessionId, ref, body);
+      transmit(sessionId, ref, body, kind);
     }
   } catch (err) {
     updatePending(sessionId, ref, { status: "failed", error: errorText(err) });
   }
 }
 
-function transmit(sessionId: string, ref: string, body: string): void {
-  const ok = send({ type: "send", sessionId, body, ref });
+function transmit(sessionId: string, ref: string, body: string, kind: "message" | "note"): void {
+  const ok = send(
+    kind === "note" ? { type: "note", sessionId, body, ref } : { type: "send", sessionId, body, ref },
+  );
   updatePending(sessionId, ref, { status: "sending", error: null, sentOn: ok ? connectionNumber : null });
 }
 
@@ -339,12 +429,21 @@ function tick(): void {
   if (alerts.value.some((a) => wall - a.shownAt >= ALERT_VISIBLE_MS)) {
     alerts.value = alerts.value.filter((a) => wall - a.shownAt < ALERT_VISIBLE_MS);
   }
+  // A team alert goes at its deadline (the server's clock), or a while after someone else took it.
+  for (const a of teamAlerts.value) {
+    const over = a.closed ? wall - a.closed.at >= TEAM_ALERT_CLOSED_MS : now.value >= a.alert.expiresAt;
+    if (over && !a.busy) {
+      dropTeamAlert(a.alert.id);
+      closeDesktop(`team-${a.alert.id}`);
+    }
+  }
+  const teamRinging = teamAlerts.value.some((a) => a.closed === null);
   const s = settings.value;
   if (
     s.sound &&
     s.repeatSound &&
     available.value &&
-    (ringing.value.size > 0 || offer.value !== null) &&
+    (ringing.value.size > 0 || offer.value !== null || teamRinging) &&
     wall - lastBeepAt >= REPEAT_SOUND_MS
   ) {
     lastBeepAt = wall;
@@ -353,41 +452,6 @@ function tick(): void {
 }
 
 // ── actions ───────────────────────────────────────────────────────────────────
-/** A failure in the console's language where it is one we know; otherwise the server's own words. */
-export function errorText(err: unknown): string {
-  if (!(err instanceof ApiFailure)) return err instanceof Error ? err.message : String(err);
-  switch (err.code) {
-    case "network":
-      return t("serverUnreachable");
-    case "already_taken": {
-      const name = err.params.name;
-      return name !== undefined ? t("alreadyTaken", { name: String(name) }) : err.message;
-    }
-    case "not_waiting":
-      return t("notWaiting");
-    case "at_limit":
-      return t("atLimit", { max: String(err.params.limit ?? "") });
-    case "too_many_codes":
-      return t("tooManyCodes", { max: String(err.params.limit ?? "") });
-    case "session_ended":
-      return t("sessionOver");
-    case "queue_empty":
-      return t("queueEmpty");
-    case "offer_closed":
-      return t("offerClosed");
-    case "wrong_credentials":
-      return t("wrongCredentials");
-    case "disabled":
-      return t("userDisabled");
-    case "locked":
-      return t("lockedOut", { minutes: Math.max(1, Math.ceil((err.retryAfterSeconds ?? 60) / 60)) });
-    case "rate_limited":
-      return t("rateLimited", { seconds: err.retryAfterSeconds ?? 60 });
-    default:
-      return err.message;
-  }
-}
-
 export async function setAvailable(next: boolean): Promise<void> {
   const before = available.value;
   // The switch moves at once; it moves back if the server refuses.
@@ -483,14 +547,22 @@ export async function takeNext(): Promise<void> {
   }
 }
 
-/** Returns an error text to show next to the send box, or null when the message is on its way. */
-export function sendChat(sessionId: string, text: string): string | null {
+/**
+ * Sends a chat message to the customer, or a private note to the session's agents (acked the same
+ * way). Returns an error text to show next to the send box, or null when it is on its way.
+ */
+export function sendChat(
+  sessionId: string,
+  text: string,
+  kind: "message" | "note" = "message",
+): string | null {
   if (text.trim() === "") return null;
   if (text.length > LIMITS.chatMessage) return t("tooLong", { max: LIMITS.chatMessage });
   refCounter += 1;
   const ref = `c${Date.now().toString(36)}-${refCounter}`;
   addPending(sessionId, {
     ref,
+    kind,
     body: text,
     status: "sending",
     seq: null,
@@ -499,13 +571,13 @@ export function sendChat(sessionId: string, text: string): string | null {
     baseSeq: lastSeq(sessionId),
     at: now.value,
   });
-  transmit(sessionId, ref, text);
+  transmit(sessionId, ref, text, kind);
   return null;
 }
 
 export function retryChat(sessionId: string, ref: string): void {
   const p = chatOf(sessionId).pending.find((x) => x.ref === ref);
-  if (p) transmit(sessionId, ref, p.body);
+  if (p) transmit(sessionId, ref, p.body, p.kind);
 }
 
 export async function endSession(sessionId: string): Promise<void> {
@@ -519,6 +591,6 @@ export async function endSession(sessionId: string): Promise<void> {
 
 // ── things that follow the state ─────────────────────────────────────────────
 effect(() => {
-  const n = incoming.value.length;
+  const n = incoming.value.length + teamAlerts.value.filter((a) => a.closed === null).length;
   document.title = n > 0 ? `(${n}) ${t("appTitle")}` : t("appTitle");
 });

@@ -1,5 +1,5 @@
 import { signal } from "@preact/signals";
-import type { RequestView } from "../../shared/protocol.js";
+import type { RequestView, TeamAlert } from "../../shared/protocol.js";
 import { t } from "./i18n.js";
 
 /** The ways an alert reaches an agent who is not looking: a beep and a desktop notification. */
@@ -86,6 +86,29 @@ export function notifyDesktop(r: RequestView): void {
     shown.set(r.id, n);
   } catch {
     // some browsers allow notifications only from a service worker; the pop-up and sound remain
+  }
+}
+
+/** The same for a colleague's transfer or invitation (tagged `team-<id>`). */
+export function notifyTeam(a: TeamAlert): void {
+  if (currentPermission() !== "granted") return;
+  if (document.visibilityState === "visible" && document.hasFocus()) return;
+  const name = a.request.customerName || t("noName");
+  const tag = `team-${a.id}`;
+  try {
+    const n = new Notification(
+      a.kind === "transfer"
+        ? t("desktopTransfer", { name, from: a.fromName })
+        : t("desktopInvite", { name, from: a.fromName }),
+      { body: [a.request.portalName, a.note].filter(Boolean).join(" — ").slice(0, 200), tag },
+    );
+    n.onclick = () => {
+      window.focus();
+      n.close();
+    };
+    shown.set(tag, n);
+  } catch {
+    // the pop-up and sound remain
   }
 }
 

@@ -2,7 +2,15 @@ import { signal } from "@preact/signals";
 
 /** What the agent chose, remembered in this browser: which panes show, and the alert sound. */
 
-export const PANES = ["incoming", "sessions", "details", "history", "offline", "codes"] as const;
+export const PANES = [
+  "incoming",
+  "sessions",
+  "supervisor",
+  "details",
+  "history",
+  "offline",
+  "codes",
+] as const;
 export type PaneId = (typeof PANES)[number];
 
 export interface Settings {

@@ -10,6 +10,7 @@ import type {
   RequestState,
   RequestView,
   SessionView,
+  TeamAlert,
 } from "../../shared/protocol.js";
 import type { SocketStatus } from "./socket.js";
 
@@ -98,15 +99,37 @@ export function select(request: RequestView, reveal = false): void {
 export interface SessionTab {
   session: SessionView;
   ended: { at: number; by: "agent" | "customer" | null } | null;
+  /** This agent is no longer in the live session (it went to a colleague, they were removed, they left). */
+  left: { reason: "transferred" | "removed" | "left"; toName: string | null } | null;
   unread: number;
   /** A customer redeemed this agent's code: the chat shows "customer joined". */
   joined: boolean;
+  /** What the owner should know (a declined transfer, an unanswered invitation), newest last. */
+  notices: TeamNotice[];
+}
+
+export interface TeamNotice {
+  id: number;
+  kind: "transfer.declined" | "transfer.timed-out" | "invite.declined" | "invite.expired";
+  name: string;
+}
+
+/** A tab whose chat is read-only for good: the session ended, or this agent is out of it. */
+export function isClosed(tab: SessionTab): boolean {
+  return tab.ended !== null || tab.left !== null;
 }
 export const tabs = signal<SessionTab[]>([]);
+/**
+ * Sessions this console is entering through teamwork right now (accepting a transfer or an
+ * invitation, monitoring, joining, taking over): their tab gets the focus when session.started comes.
+ */
+export const joiningByMe = new Set<string>();
 export const activeTab = signal<string | null>(null);
 
 export interface PendingMessage {
   ref: string;
+  /** A chat message to the customer, or a private note for the agents. */
+  kind: "message" | "note";
   body: string;
   status: "sending" | "sent" | "failed";
   seq: number | null;
@@ -179,12 +202,13 @@ function isMine(r: RequestView, me: string): boolean {
  * Replaces every list with the server's. Returns the waiting requests this console had not seen
  * before (arrived while it was disconnected), so the caller can alert for them.
  */
-export function applySnapshot(s: ConsoleSnapshot): RequestView[] {
+export function applySnapshot(s: ConsoleSnapshot): { requests: RequestView[]; team: TeamAlert[] } {
   const known = new Set(incoming.value.map((r) => r.id));
   const first = snapshotCount.value === 0;
   const fresh = first ? [] : s.incoming.filter((r) => !known.has(r.id));
   const waitingIds = new Set(s.incoming.map((r) => r.id));
   const liveIds = new Set(s.sessions.map((x) => x.id));
+  let team: TeamAlert[] = [];
   batch(() => {
     clockOffset.value = s.serverTime - Date.now();
     now.value = s.serverTime;
@@ -201,14 +225,15 @@ export function applySnapshot(s: ConsoleSnapshot): RequestView[] {
       .filter((a) => waitingIds.has(a.request.id))
       .map((a) => ({ ...a, request: s.incoming.find((r) => r.id === a.request.id) ?? a.request }));
     ringing.value = new Set([...ringing.value].filter((id) => waitingIds.has(id)));
+    team = applyTeamAlerts(s.teamAlerts);
     const nextTabs = tabs.value.map((tab) => {
       const live = s.sessions.find((x) => x.id === tab.session.id);
-      if (live) return { ...tab, session: live, ended: null };
-      return tab.ended ? tab : { ...tab, ended: { at: s.serverTime, by: null } };
+      if (live) return { ...tab, session: live, ended: null, left: null };
+      return isClosed(tab) ? tab : { ...tab, ended: { at: s.serverTime, by: null } };
     });
     for (const session of s.sessions) {
       if (!nextTabs.some((tab) => tab.session.id === session.id)) {
-        nextTabs.push({ session, ended: null, unread: 0, joined: false });
+        nextTabs.push(newTab(session, false));
       }
     }
     tabs.value = nextTabs;
@@ -217,7 +242,11 @@ export function applySnapshot(s: ConsoleSnapshot): RequestView[] {
     }
     snapshotCount.value += 1;
   });
-  return fresh;
+  return { requests: fresh, team };
+}
+
+function newTab(session: SessionView, joined: boolean): SessionTab {
+  return { session, ended: null, left: null, unread: joined ? 1 : 0, joined, notices: [] };
 }
 
 /** A request changed somewhere (accepted, canceled, ended, …): move it between the lists. */
@@ -277,26 +306,154 @@ export function addAlert(r: RequestView, me: string): boolean {
   return added;
 }
 
+// ── team alerts (orange transfer, blue invitation) ─────────────────────────────
+/** How long a team alert closed by someone else stays up to say so ("Taken by Sam"). */
+export const TEAM_ALERT_CLOSED_MS = 5000;
+export interface TeamAlertPopup {
+  alert: TeamAlert;
+  /** Set once it is over while still shown: why, who took it, and when (browser clock). */
+  closed: {
+    reason: "accepted" | "declined" | "timed-out" | "canceled";
+    byName: string | null;
+    at: number;
+  } | null;
+  /** This agent pressed Accept and waits for the answer. */
+  busy: boolean;
+  /** Why the last Accept did not work (at the limit …), in the console's language. */
+  error: string | null;
+}
+export const teamAlerts = signal<TeamAlertPopup[]>([]);
+
+/** A new team alert; false when it was already shown (a snapshot repeating it). */
+export function addTeamAlert(alert: TeamAlert): boolean {
+  const known = teamAlerts.value.find((a) => a.alert.id === alert.id);
+  if (known) {
+    teamAlerts.value = teamAlerts.value.map((a) => (a.alert.id === alert.id ? { ...a, alert } : a));
+    return false;
+  }
+  teamAlerts.value = [...teamAlerts.value, { alert, closed: null, busy: false, error: null }];
+  return true;
+}
+
+/** The snapshot lists the team alerts still waiting for this agent: the others go. Returns the new ones. */
+function applyTeamAlerts(list: TeamAlert[]): TeamAlert[] {
+  const known = new Set(teamAlerts.value.map((a) => a.alert.id));
+  const waiting = new Set(list.map((a) => a.id));
+  const kept = teamAlerts.value.filter((a) => waiting.has(a.alert.id) || a.closed !== null);
+  const fresh = list.filter((a) => !known.has(a.id));
+  teamAlerts.value = [
+    ...kept.map((a) => ({ ...a, alert: list.find((x) => x.id === a.alert.id) ?? a.alert })),
+    ...fresh.map((alert) => ({ alert, closed: null, busy: false, error: null })),
+  ];
+  return fresh;
+}
+
+/** The alert is over: with a name, it stays a few seconds to say who took it; otherwise it goes. */
+export function closeTeamAlert(
+  alertId: string,
+  reason: "accepted" | "declined" | "timed-out" | "canceled",
+  byName: string | null,
+): void {
+  if (byName) {
+    teamAlerts.value = teamAlerts.value.map((a) =>
+      a.alert.id === alertId ? { ...a, busy: false, closed: { reason, byName, at: Date.now() } } : a,
+    );
+  } else {
+    dropTeamAlert(alertId);
+  }
+}
+
+export function dropTeamAlert(alertId: string): void {
+  if (teamAlerts.value.some((a) => a.alert.id === alertId)) {
+    teamAlerts.value = teamAlerts.value.filter((a) => a.alert.id !== alertId);
+  }
+}
+
+export function setTeamAlertBusy(alertId: string, busy: boolean, error: string | null): void {
+  teamAlerts.value = teamAlerts.value.map((a) => (a.alert.id === alertId ? { ...a, busy, error } : a));
+}
+
 export function closeAlert(requestId: string): void {
   alerts.value = alerts.value.filter((a) => a.request.id !== requestId);
 }
 
-export function sessionStarted(session: SessionView, focus: boolean): void {
+/**
+ * A session this agent is now in: started, joined by code, or reached as a colleague (`viaTeam`:
+ * a transfer or invitation accepted, monitoring, joining, taking over).
+ */
+export function sessionStarted(session: SessionView, focus: boolean, viaTeam = false): void {
   batch(() => {
     const others = openSessions.value.filter((x) => x.id !== session.id);
     openSessions.value = [...others, session].sort((a, b) => a.startedAt - b.startedAt);
-    const joined = session.request.kind === "code";
+    const joined = session.request.kind === "code" && session.role === "owner" && !viaTeam;
     const existing = tabs.value.find((tab) => tab.session.id === session.id);
     if (existing) {
       tabs.value = tabs.value.map((tab) =>
-        tab.session.id === session.id ? { ...tab, session, ended: null, joined: tab.joined || joined } : tab,
+        tab.session.id === session.id
+          ? { ...tab, session, ended: null, left: null, joined: tab.joined || joined }
+          : tab,
       );
     } else {
-      tabs.value = [...tabs.value, { session, ended: null, unread: joined ? 1 : 0, joined }];
+      tabs.value = [...tabs.value, newTab(session, joined)];
     }
     const current = tabs.value.find((tab) => tab.session.id === activeTab.value);
     if (focus || !current || current.ended) showTab(session.id);
     dropWaiting(session.id);
+  });
+}
+
+/** A session this agent is in changed (members, a pending transfer, its owner, this agent's role). */
+export function sessionUpdated(session: SessionView): void {
+  batch(() => {
+    if (openSessions.value.some((x) => x.id === session.id)) {
+      openSessions.value = openSessions.value.map((x) => (x.id === session.id ? session : x));
+    }
+    tabs.value = tabs.value.map((tab) =>
+      tab.session.id === session.id && !isClosed(tab) ? { ...tab, session } : tab,
+    );
+  });
+}
+
+/** This agent is out of the session: the tab stays, read-only, saying why, until closed. */
+export function sessionLeft(
+  sessionId: string,
+  reason: "transferred" | "removed" | "left",
+  toName: string | null,
+): void {
+  batch(() => {
+    openSessions.value = openSessions.value.filter((x) => x.id !== sessionId);
+    tabs.value = tabs.value.map((tab) =>
+      tab.session.id === sessionId && !tab.ended
+        ? { ...tab, left: { reason, toName }, session: { ...tab.session, transfer: null } }
+        : tab,
+    );
+    const chat = chats.value[sessionId];
+    if (chat && chat.pending.length > 0) setChat(sessionId, { ...chat, pending: [] });
+  });
+}
+
+let teamNoticeId = 0;
+export function addTeamNotice(sessionId: string, kind: TeamNotice["kind"], name: string): void {
+  teamNoticeId += 1;
+  const notice: TeamNotice = { id: teamNoticeId, kind, name };
+  tabs.value = tabs.value.map((tab) =>
+    tab.session.id === sessionId ? { ...tab, notices: [...tab.notices.slice(-2), notice] } : tab,
+  );
+}
+
+export function dismissTeamNotice(sessionId: string, id: number): void {
+  tabs.value = tabs.value.map((tab) =>
+    tab.session.id === sessionId ? { ...tab, notices: tab.notices.filter((n) => n.id !== id) } : tab,
+  );
+}
+
+/** Shown at once after the owner's own change (the server's session.updated follows). */
+export function patchSession(sessionId: string, change: Partial<SessionView>): void {
+  batch(() => {
+    openSessions.value = openSessions.value.map((x) => (x.id === sessionId ? { ...x, ...change } : x));
+    tabs.value = tabs.value.map((tab) =>
+      tab.session.id === sessionId ? { ...tab, session: { ...tab.session, ...change } } : tab,
+    );
   });
 }
 
@@ -336,6 +493,14 @@ export function markRead(sessionId: string): void {
   }
 }
 
+/**
+ * Whether this agent wrote it. Messages carry the author's name only, so a colleague with the very
+ * same display name would count as "you".
+ */
+export function isOwnMessage(m: ChatMessage): boolean {
+  return (m.sender === "agent" || m.sender === "note") && m.authorName === (user.value?.displayName ?? "");
+}
+
 /** A stored chat message (live or from history): kept once by its sequence number. */
 export function addMessage(sessionId: string, m: ChatMessage, countUnread: boolean): void {
   const chat = chatOf(sessionId);
@@ -343,15 +508,18 @@ export function addMessage(sessionId: string, m: ChatMessage, countUnread: boole
     return;
   }
   const messages = [...chat.messages, m].sort((a, b) => a.seq - b.seq);
+  const mine = isOwnMessage(m);
   // Our own message may come back before its ack: it replaces the first pending copy of it.
-  const twin =
-    m.sender === "agent"
-      ? chat.pending.find((p) => p.seq === null && p.status !== "failed" && p.body === m.body)
-      : undefined;
+  const kind = m.sender === "note" ? "note" : "message";
+  const twin = mine
+    ? chat.pending.find(
+        (p) => p.seq === null && p.status !== "failed" && p.kind === kind && p.body === m.body,
+      )
+    : undefined;
   const pending = chat.pending.filter((p) => p.seq !== m.seq && p !== twin);
   batch(() => {
     setChat(sessionId, { messages, pending });
-    if (countUnread && m.sender !== "agent") {
+    if (countUnread && !mine) {
       tabs.value = tabs.value.map((tab) =>
         tab.session.id === sessionId ? { ...tab, unread: tab.unread + 1 } : tab,
       );
@@ -411,6 +579,7 @@ export function resetAll(): void {
     takingNext.value = false;
     snapshotCount.value = 0;
     alerts.value = [];
+    teamAlerts.value = [];
     ringing.value = new Set();
     selectedId.value = null;
     selectedCache.value = null;

@@ -21,7 +21,14 @@ export function InSession() {
             const name = s.request.customerName || t("noName");
             return (
               <SelectableRow key={s.id} request={s.request}>
-                <td data-label={t("colName")}>{name}</td>
+                <td data-label={t("colName")}>
+                  {name}
+                  {s.role === "monitor" && <span class="tag tag-monitor">{t("memberMonitor")}</span>}
+                  {s.role === "participant" && (
+                    <span class="tag tag-participant">{t("participantShort")}</span>
+                  )}
+                  {s.transfer && <span class="tag tag-transfer">{t("transferShort")}</span>}
+                </td>
                 <td data-label={t("colPortal")}>{s.request.portalName}</td>
                 <td class="nowrap mono" data-label={t("colSessionId")}>
                   {formatSessionNumber(s.request.sessionNumber)}
