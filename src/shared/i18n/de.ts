@@ -161,6 +161,9 @@ export const de: Catalog = {
     "Sitzungen können als Chat im Browserfenster des Kunden beginnen. Nötig für Portale, die zuerst per Chat verbinden.",
   "account.upgradeHint":
     "Agenten können Kunden im Chat bitten, ihren Bildschirm freizugeben – im selben Browserfenster.",
+  "account.tellMonitored": "Kunden sagen, wenn eine Teamleitung zusieht",
+  "account.tellMonitoredHint":
+    "Beginnt ein Manager oder Admin, eine Sitzung zu beobachten, liest der Kunde im Chat „Eine Teamleitung (Name) verfolgt das Gespräch“. Aus: Manager und Admins sehen unbemerkt zu.",
   "users.intro":
     "Alle, die sich bei {account} anmelden: Administratoren richten es ein, Manager sehen alle Sitzungen, Agenten nehmen Anfragen an.",
   "users.caption": "Benutzer dieses Kontos",

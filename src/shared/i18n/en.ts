@@ -160,6 +160,9 @@ export const en = {
     "Sessions can start as a chat in the customer's browser window. Needed by portals that connect chat first.",
   "account.upgradeHint":
     "Agents can ask a customer in a chat to share their screen, in the same browser window.",
+  "account.tellMonitored": "Tell customers when a supervisor is watching",
+  "account.tellMonitoredHint":
+    "When a manager or admin starts monitoring a session, the customer reads “A supervisor (name) is following the conversation” in the chat. Off: managers and admins watch unseen.",
   "users.intro":
     "Everyone who signs in to {account}: admins configure it, managers see all sessions, agents take requests.",
   "users.caption": "Users of this account",

@@ -10,6 +10,7 @@ export interface AccountInput {
   webChatEnabled: boolean;
   upgradeEnabled: boolean;
   offerTimeoutSeconds: number;
+  tellCustomerMonitored: boolean;
 }
 
 export interface NewAccountInput {

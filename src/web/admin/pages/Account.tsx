@@ -19,7 +19,14 @@ import { PageHeader } from "../components/PageHeader.js";
 import { SavedNote } from "../components/Status.js";
 import { storeAccount } from "../session.js";
 
-const SHOWN = ["name", "mode", "webChatEnabled", "upgradeEnabled", "offerTimeoutSeconds"];
+const SHOWN = [
+  "name",
+  "mode",
+  "webChatEnabled",
+  "upgradeEnabled",
+  "offerTimeoutSeconds",
+  "tellCustomerMonitored",
+];
 
 export function typeNames(mode: Mode): string {
   return portalTypesFor(mode)
@@ -64,6 +71,7 @@ export function AccountPage({ account }: { account: Account }) {
   const [mode, setMode] = useState<Mode>(account.mode);
   const [webChat, setWebChat] = useState(account.webChatEnabled);
   const [upgrade, setUpgrade] = useState(account.upgradeEnabled);
+  const [tellMonitored, setTellMonitored] = useState(account.tellCustomerMonitored);
   const [offerTimeout, setOfferTimeout] = useState(String(account.offerTimeoutSeconds));
   const [errors, setErrors] = useState<FormErrors>(NO_ERRORS);
   const [busy, setBusy] = useState(false);
@@ -96,6 +104,7 @@ export function AccountPage({ account }: { account: Account }) {
         mode,
         webChatEnabled: webChat,
         upgradeEnabled: upgrade,
+        tellCustomerMonitored: tellMonitored,
         ...(mode === "queue" ? { offerTimeoutSeconds: Number(offerTimeout) } : {}),
       });
       storeAccount(next);
@@ -162,6 +171,14 @@ export function AccountPage({ account }: { account: Account }) {
           error={errors.fields.upgradeEnabled}
           checked={upgrade}
           onChange={setUpgrade}
+        />
+        <Switch
+          id="account-tellMonitored"
+          label={t("account.tellMonitored")}
+          hint={t("account.tellMonitoredHint")}
+          error={errors.fields.tellCustomerMonitored}
+          checked={tellMonitored}
+          onChange={setTellMonitored}
         />
         <div class="form-buttons">
           <button type="submit" class="button primary" disabled={busy}>
