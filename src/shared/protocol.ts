@@ -57,6 +57,8 @@ export interface ChatMessage {
   authorName: string;
   body: string;
   at: number;
+  /** The agent who wrote it (agents' messages and notes): names are not unique. */
+  authorId?: string;
   /** Set on what only agents see (notes, agents-only system lines); the customer never gets these. */
   visibility?: "agents";
   /** A system line's meaning, for each side to put in its own language (`body` is the English). */
@@ -71,6 +73,10 @@ export interface SystemEvent {
   kind: SystemEventKind;
   name?: string;
   by?: string;
+  /** owner.changed: the previous owner (`by` is who moved it: the one who transferred or handed over, or the supervisor who took over). */
+  from?: string;
+  /** transfer.*: `name` is a portal (its agents were asked), not a colleague. */
+  portal?: boolean;
 }
 
 export type SystemEventKind =

@@ -160,7 +160,12 @@ export async function requestTransfer(
       });
       const line = await postSystemLine(trx, accountId, sessionId, {
         body: `${actor.user.displayName} asked ${targetName} to take over the conversation.`,
-        event: { kind: "transfer.requested", name: targetName, by: actor.user.displayName },
+        event: {
+          kind: "transfer.requested",
+          name: targetName,
+          by: actor.user.displayName,
+          ...(toPortalId ? { portal: true } : {}),
+        },
         agentsOnly: true,
         at: now,
       });
@@ -229,7 +234,12 @@ async function closeTransfer(
           : `Nobody at ${target} accepted the transfer in time.`;
     const line = await postSystemLine(trx, session.accountId, session.id, {
       body,
-      event: { kind: `transfer.${reason}`, name: target, by: byName },
+      event: {
+        kind: `transfer.${reason}`,
+        name: target,
+        by: byName,
+        ...(transfer.toPortalId ? { portal: true } : {}),
+      },
       agentsOnly: true,
       at: now,
     });

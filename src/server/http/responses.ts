@@ -101,6 +101,8 @@ export const SystemEventSchema = Type.Object({
   kind: Type.Enum([...SYSTEM_EVENT_KINDS]),
   name: Type.Optional(Type.String()),
   by: Type.Optional(Type.String()),
+  from: Type.Optional(Type.String()),
+  portal: Type.Optional(Type.Boolean()),
 });
 
 export const ChatMessageSchema = Type.Object({
@@ -109,6 +111,7 @@ export const ChatMessageSchema = Type.Object({
   authorName: Type.String(),
   body: Type.String(),
   at: Type.Number(),
+  authorId: Type.Optional(Type.String()),
   visibility: Type.Optional(Type.Literal("agents")),
   event: Type.Optional(SystemEventSchema),
 });

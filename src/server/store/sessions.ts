@@ -177,7 +177,7 @@ export async function appendMessage(
       event: m.event ? JSON.stringify(m.event) : null,
     })
     .execute();
-  return { ...m, seq };
+  return { ...m, seq, ...(authorId ? { authorId } : {}) };
 }
 
 /**
@@ -196,7 +196,7 @@ export async function listMessages(
 ): Promise<ChatMessage[]> {
   let q = db
     .selectFrom("messages")
-    .select(["seq", "sender", "author_name", "body", "created_at", "visibility", "event"])
+    .select(["seq", "sender", "author_name", "author_id", "body", "created_at", "visibility", "event"])
     .where("account_id", "=", accountId)
     .where("session_id", "=", sessionId)
     .where("seq", ">", sinceSeq);
@@ -212,6 +212,7 @@ function toChatMessage(r: {
   seq: number;
   sender: string;
   author_name: string;
+  author_id: string | null;
   body: string;
   created_at: number;
   visibility: string;
@@ -224,6 +225,7 @@ function toChatMessage(r: {
     body: r.body,
     at: r.created_at,
   };
+  if (r.author_id) m.authorId = r.author_id;
   if (r.visibility === "agents") m.visibility = "agents";
   if (r.event) m.event = JSON.parse(r.event) as NonNullable<ChatMessage["event"]>;
   return m;

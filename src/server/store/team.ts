@@ -664,7 +664,12 @@ export async function moveOwnership(
       : `${p.fromName} handed the conversation to ${p.toName}.`;
   const line = await postSystemLine(db, p.accountId, p.sessionId, {
     body,
-    event: { kind: "owner.changed", name: p.toName, by: p.fromName },
+    event: {
+      kind: "owner.changed",
+      name: p.toName,
+      by: p.how === "take-over" ? p.toName : p.fromName,
+      from: p.fromName,
+    },
     agentsOnly: false,
     at: p.at,
   });

@@ -493,12 +493,11 @@ export function markRead(sessionId: string): void {
   }
 }
 
-/**
- * Whether this agent wrote it. Messages carry the author's name only, so a colleague with the very
- * same display name would count as "you".
- */
+/** Whether this agent wrote it: by the author's id (a greeting has none: it is the owner's, by name). */
 export function isOwnMessage(m: ChatMessage): boolean {
-  return (m.sender === "agent" || m.sender === "note") && m.authorName === (user.value?.displayName ?? "");
+  if (m.sender !== "agent" && m.sender !== "note") return false;
+  if (m.authorId) return m.authorId === user.value?.id;
+  return m.authorName === (user.value?.displayName ?? "");
 }
 
 /** A stored chat message (live or from history): kept once by its sequence number. */

@@ -2,12 +2,10 @@ import type { ChatMessage, SystemEvent } from "../../shared/protocol.js";
 import { t } from "./i18n.js";
 import { portals } from "./state.js";
 
-/**
- * A transfer's `name` is a colleague or a portal, and the event does not say which: a name that is
- * one of the account's portals is taken as the portal.
- */
-function isPortalName(name: string | undefined): boolean {
-  return name !== undefined && portals.value.some((p) => p.name === name);
+/** A transfer's `name` is a portal when the event says so (older lines: a name that is one of the account's portals). */
+function isPortal(e: SystemEvent): boolean {
+  if (e.portal !== undefined) return e.portal;
+  return e.name !== undefined && portals.value.some((p) => p.name === e.name);
 }
 
 /**
@@ -23,16 +21,16 @@ export function eventText(e: SystemEvent): string {
   const by = e.by || t("sysSomeone");
   switch (e.kind) {
     case "owner.changed":
-      // `by` is the previous owner for a transfer, a hand-over and a take-over alike, so the line
-      // says where the session went, not who moved it; `by` equal to `name` is someone taking it.
+      // `by` is who moved it: the owner who transferred or handed it over, or (equal to `name`)
+      // the supervisor who took it over.
       return e.by && e.by !== e.name ? t("sysHandedOver", { by, name }) : t("sysTookOver", { name });
     case "transfer.requested":
-      if (isPortalName(e.name)) return t("sysTransferRequestedPortal", { by, portal: name });
+      if (isPortal(e)) return t("sysTransferRequestedPortal", { by, portal: name });
       return e.by ? t("sysTransferRequested", { by, name }) : t("sysTransferRequestedNoBy", { name });
     case "transfer.declined":
       return t("sysTransferDeclined", { name });
     case "transfer.timed-out":
-      if (isPortalName(e.name)) return t("sysTransferTimedOutPortal", { portal: name });
+      if (isPortal(e)) return t("sysTransferTimedOutPortal", { portal: name });
       return e.name ? t("sysTransferTimedOut", { name }) : t("sysTransferTimedOutNobody");
     case "transfer.canceled":
       return t("sysTransferCanceled", { by });
