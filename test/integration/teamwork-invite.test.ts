@@ -528,6 +528,80 @@ describe.each(dialects())("invitations on %s", (dialect) => {
     expect(stored).toEqual([]);
   });
 
+  it("concurrent invitations never put more than 7 colleagues in a session", async () => {
+    const names = ["owner", ...Array.from({ length: 8 }, (_, i) => `racer${i + 1}`)];
+    const t = await team("inv-race", names);
+    const [owner, ...helpers] = t.agents as [Agent, ...Agent[]];
+    const { sessionId } = await customerOf(t.portal.slug, owner);
+    const url = `/sessions/${sessionId}/invitations`;
+    const [a, b] = await Promise.all([
+      api(world, owner, "POST", url, { agentIds: helpers.slice(0, 4).map((h) => h.user.id) }),
+      api(world, owner, "POST", url, { agentIds: helpers.slice(4, 8).map((h) => h.user.id) }),
+    ]);
+    expect([a.status, b.status].sort()).toEqual([201, 409]);
+    const refused = a.status === 409 ? a : b;
+    expect((refused.body as { error: string }).error).toBe("too_many_participants");
+    const live = await world.app.deps.db.kysely
+      .selectFrom("session_members")
+      .select("user_id")
+      .where("session_id", "=", sessionId)
+      .where("state", "in", ["invited", "joined"])
+      .execute();
+    expect(live).toHaveLength(4);
+  });
+
+  it("two supervisors joining a session with room for one at once: one gets in", async () => {
+    const names = ["owner", ...Array.from({ length: 6 }, (_, i) => `helper${i + 1}`)];
+    const t = await team("inv-race-join", names);
+    const [owner, ...helpers] = t.agents as [Agent, ...Agent[]];
+    const { sessionId } = await customerOf(t.portal.slug, owner);
+    expect(await invite(owner, sessionId, helpers)).toHaveLength(6);
+    const mia = await seedSupervisor(world, t.tenant, "mia");
+    const max = await seedSupervisor(world, t.tenant, "max");
+    const joins = await Promise.all([
+      api(world, mia, "POST", `/sessions/${sessionId}/join`),
+      api(world, max, "POST", `/sessions/${sessionId}/join`),
+    ]);
+    expect(joins.map((r) => r.status).sort()).toEqual([200, 409]);
+    const live = await world.app.deps.db.kysely
+      .selectFrom("session_members")
+      .select("user_id")
+      .where("session_id", "=", sessionId)
+      .where("role", "=", "participant")
+      .where("state", "in", ["invited", "joined"])
+      .execute();
+    expect(live).toHaveLength(7);
+  });
+
+  it("the same colleague invited twice at once is invited once; an invitation accepted twice at once is accepted once", async () => {
+    const t = await team("inv-race-one", ["owner", "helper"]);
+    const [owner, ...helpers] = t.agents as [Agent, ...Agent[]];
+    const second = await customerOf(t.portal.slug, owner, "Second");
+    const twice = await Promise.all([
+      api(world, owner, "POST", `/sessions/${second.sessionId}/invitations`, {
+        agentIds: [helpers[0]?.user.id],
+      }),
+      api(world, owner, "POST", `/sessions/${second.sessionId}/invitations`, {
+        agentIds: [helpers[0]?.user.id],
+      }),
+    ]);
+    expect(twice.map((r) => r.status).sort()).toEqual([201, 409]);
+    // Accepted twice at once: once.
+    const member = ((twice.find((r) => r.status === 201)?.body ?? []) as SessionMember[])[0];
+    const accepts = await Promise.all([
+      api(world, helpers[0] as Agent, "POST", `/invitations/${member?.id}/accept`),
+      api(world, helpers[0] as Agent, "POST", `/invitations/${member?.id}/accept`),
+    ]);
+    expect(accepts.map((r) => r.status).sort()).toEqual([200, 409]);
+    const joined = await world.app.deps.db.kysely
+      .selectFrom("session_log")
+      .select("kind")
+      .where("session_id", "=", second.sessionId)
+      .where("kind", "=", "invite.accepted")
+      .execute();
+    expect(joined).toHaveLength(1);
+  });
+
   describe("bad input gets a clear answer, never a 500", () => {
     let anna: Agent;
     let ben: Agent;

@@ -216,6 +216,8 @@ describe.each(dialects())("transfers on %s", (dialect) => {
       name: ben.user.displayName,
     });
     expect(customer.closed).toBeNull();
+    const rest = await call(world.app, live.cookie, "GET", `/api/v1/customer/requests/${sessionId}`);
+    expect((rest.body as { agentName: string }).agentName).toBe(ben.user.displayName);
 
     // Chat goes on: the customer's next line reaches ben and not anna; ben's reaches the customer.
     const afterSeq = await customerSays(customer, "after the transfer", "c4");
@@ -480,6 +482,194 @@ describe.each(dialects())("transfers on %s", (dialect) => {
     expect(accepted).toEqual([{ actor_id: winner.agent.user.id }]);
   }, 60_000);
 
+  it("to a portal whose agents all decline: each decline closes only that alert; the last one tells the owner, once", async () => {
+    const tenant = await seedTenant(world, "tr-portal-no");
+    const owner = await seedAgent(world, tenant, "owner");
+    const xena = await seedAgent(world, tenant, "xena");
+    const yuri = await seedAgent(world, tenant, "yuri");
+    const front = await createPortal(world, tenant, "question", [owner]);
+    const desk = await createPortal(world, tenant, "question", [xena, yuri], { name: "Desk two" });
+    const ownerWs = await onlineAgent(world, owner);
+    const xWs = await onlineAgent(world, xena);
+    const yWs = await onlineAgent(world, yuri);
+    sockets.push(ownerWs, xWs, yWs);
+    const { sessionId, customer } = await customerOf(front.slug, owner);
+    const mark = customer.received.length;
+    const t = await transfer(world, owner, sessionId, { toPortalId: desk.id });
+    await teamAlert(xWs, sessionId, "transfer");
+    await teamAlert(yWs, sessionId, "transfer");
+    const yFrom = yWs.received.length;
+    expect((await api(world, xena, "POST", `/transfers/${t.id}/decline`)).status).toBe(204);
+    expect(await xWs.next(isAlertClosed(t.id))).toMatchObject({ reason: "declined" });
+    // Yuri's alert stays open, and the owner has not been told anything yet.
+    await barrier(yWs);
+    await barrier(ownerWs);
+    expect(yWs.received.slice(yFrom).some(isAlertClosed(t.id))).toBe(false);
+    expect(ownerWs.received.some(isNotice(sessionId))).toBe(false);
+    const xSnap = await api(world, xena, "GET", "/console");
+    expect((xSnap.body as { teamAlerts: unknown[] }).teamAlerts).toEqual([]);
+    const ySnap = await api(world, yuri, "GET", "/console");
+    expect((ySnap.body as { teamAlerts: { id: string }[] }).teamAlerts.map((a) => a.id)).toEqual([t.id]);
+    expect((await api(world, yuri, "POST", `/transfers/${t.id}/decline`)).status).toBe(204);
+    expect(await yWs.next(isAlertClosed(t.id), 5000, yFrom)).toMatchObject({ reason: "declined" });
+    expect(await ownerWs.next(isNotice(sessionId))).toMatchObject({
+      kind: "transfer.declined",
+      name: "Desk two",
+    });
+    await barrier(ownerWs);
+    expect(ownerWs.received.filter(isNotice(sessionId))).toHaveLength(1);
+    expect(await ownerOf(world, sessionId)).toBe(owner.user.id);
+    expect(await customerEventsSince(customer, mark)).toEqual([]);
+
+    // A portal transfer nobody answers times out as a whole.
+    const again = await transfer(world, owner, sessionId, { toPortalId: desk.id });
+    await teamAlert(xWs, sessionId, "transfer", xWs.received.length - 1);
+    world.clock.advance(30_001);
+    await sweepTeamwork(world.app.deps);
+    await xWs.next(
+      (m) => isAlertClosed(again.id)(m) && m.type === "team.alert.closed" && m.reason === "timed-out",
+    );
+    await yWs.next(
+      (m) => isAlertClosed(again.id)(m) && m.type === "team.alert.closed" && m.reason === "timed-out",
+    );
+    await ownerWs.next(
+      (m) => m.type === "team.notice" && m.sessionId === sessionId && m.kind === "transfer.timed-out",
+    );
+    expect(await customerEventsSince(customer, mark)).toEqual([]);
+  });
+
+  it("to a colleague already in the session as a participant: they become the owner, no longer a member", async () => {
+    const { agents, ws, portal } = await team("tr-participant", ["anna", "ben"]);
+    const [anna, ben] = agents as [Agent, Agent];
+    const [annaWs, benWs] = ws as [AgentSocket, AgentSocket];
+    const { sessionId, customer } = await customerOf(portal.slug, anna);
+    const inv = await api(world, anna, "POST", `/sessions/${sessionId}/invitations`, {
+      agentIds: [ben.user.id],
+    });
+    expect(inv.status, JSON.stringify(inv.body)).toBe(201);
+    const invite = await teamAlert(benWs, sessionId, "invite");
+    expectOk(await api(world, ben, "POST", `/invitations/${invite.id}/accept`));
+    await startedSession(benWs, sessionId);
+    const t = await transfer(world, anna, sessionId, { toAgentId: ben.user.id });
+    await teamAlert(benWs, sessionId, "transfer");
+    const benFrom = benWs.received.length;
+    const accepted = await api(world, ben, "POST", `/transfers/${t.id}/accept`);
+    expectOk(accepted);
+    expect(accepted.body as SessionView).toMatchObject({ agentId: ben.user.id, role: "owner", members: [] });
+    await benWs.next(
+      (m) =>
+        (m.type === "session.started" || m.type === "session.updated") &&
+        m.session.id === sessionId &&
+        m.session.role === "owner",
+      5000,
+      benFrom,
+    );
+    await annaWs.next(isSessionLeft(sessionId));
+    await customer.next((m) => m.type === "status" && m.status.agentName === ben.user.displayName);
+    // Ben is the owner: he ends it; anna is out.
+    expectError(await api(world, anna, "GET", `/sessions/${sessionId}/messages`), 404, "not_found");
+    const live = await world.app.deps.db.kysely
+      .selectFrom("session_members")
+      .select(["user_id", "state"])
+      .where("session_id", "=", sessionId)
+      .where("state", "in", ["invited", "joined"])
+      .execute();
+    expect(live).toEqual([]);
+    expectOk(await api(world, ben, "POST", `/sessions/${sessionId}/end`), 204);
+  });
+
+  it("a screen share in progress stops on the transfer, with a clear message to both sides", async () => {
+    const { agents, ws, portal } = await team("tr-share", ["anna", "ben"]);
+    const [anna, ben] = agents as [Agent, Agent];
+    const [annaWs, benWs] = ws as [AgentSocket, AgentSocket];
+    const { sessionId, customer } = await customerOf(portal.slug, anna);
+    annaWs.send({ type: "share.request", sessionId });
+    await customer.next((m) => m.type === "share" && m.state === "requested");
+    customer.send({ type: "share", state: "sharing" });
+    await annaWs.next((m) => m.type === "share" && m.sessionId === sessionId && m.state === "sharing");
+    const t = await transfer(world, anna, sessionId, { toAgentId: ben.user.id });
+    await teamAlert(benWs, sessionId, "transfer");
+    const mark = customer.received.length;
+    expectOk(await api(world, ben, "POST", `/transfers/${t.id}/accept`));
+    const stopped = await customer.next((m) => m.type === "share" && m.state === "stopped", 5000, mark);
+    expect(stopped).toMatchObject({ reason: "transfer" });
+    const line = await customer.next(
+      (m) => m.type === "message" && m.message.event?.kind === "share.stopped",
+      5000,
+      mark,
+    );
+    expect(line.type === "message" && line.message.visibility).toBeUndefined();
+    const started = await startedSession(benWs, sessionId);
+    expect(started.share).toBe("stopped");
+    // The new owner may ask again.
+    benWs.send({ type: "share.request", sessionId });
+    await customer.next((m) => m.type === "share" && m.state === "requested", 5000, mark);
+  });
+
+  it("a transfer frees the previous owner: the queue offers them the next waiting customer at once", async () => {
+    const tenant = await seedTenant(world, "tr-capacity", "queue");
+    const owner = await seedAgent(world, tenant, "owner");
+    const xena = await seedAgent(world, tenant, "xena");
+    await patchUser(world, tenant, owner, { maxSessions: 1 });
+    const front = await createPortal(world, tenant, "question", [owner]);
+    const desk = await createPortal(world, tenant, "question", [xena]);
+    const ownerWs = await onlineAgent(world, owner);
+    const xWs = await onlineAgent(world, xena);
+    sockets.push(ownerWs, xWs);
+    const first = await ask(world, front.slug, { name: "First", question: "one" });
+    const offer = await ownerWs.next((m) => m.type === "offer" && m.offer.request.id === first.requestId);
+    if (offer.type !== "offer") throw new Error("no offer");
+    expectOk(await api(world, owner, "POST", `/offers/${offer.offer.id}/accept`));
+    // A second customer waits: the owner is at the limit of 1.
+    const second = await ask(world, front.slug, { name: "Second", question: "two" });
+    await barrier(ownerWs);
+    expect(ownerWs.received.some((m) => m.type === "offer" && m.offer.request.id === second.requestId)).toBe(
+      false,
+    );
+    const t = await transfer(world, owner, first.requestId, { toPortalId: desk.id });
+    await teamAlert(xWs, first.requestId, "transfer");
+    expectOk(await api(world, xena, "POST", `/transfers/${t.id}/accept`));
+    await ownerWs.next((m) => m.type === "offer" && m.offer.request.id === second.requestId);
+  });
+
+  it("concurrent requests and accepts: one pending transfer per session; a receiver one below the limit takes only one of two", async () => {
+    const { tenant, agents, ws, portal } = await team("tr-concurrent", ["anna", "ben", "cleo"]);
+    const [anna, ben, cleo] = agents as [Agent, Agent, Agent];
+    const benWs = ws[1] as AgentSocket;
+    const first = await customerOf(portal.slug, anna, "First");
+    const url = `/sessions/${first.sessionId}/transfer`;
+    const both = await Promise.all([
+      api(world, anna, "POST", url, { toAgentId: ben.user.id }),
+      api(world, anna, "POST", url, { toAgentId: cleo.user.id }),
+    ]);
+    expect(both.map((r) => r.status).sort()).toEqual([201, 409]);
+    expect((both.find((r) => r.status === 409)?.body as ApiError | undefined)?.error).toBe(
+      "transfer_pending",
+    );
+    expect((await api(world, anna, "DELETE", url)).status).toBe(204);
+
+    // Ben may take one more session; two transfers to him are accepted at once.
+    await patchUser(world, tenant, ben, { maxSessions: 1 });
+    const second = await customerOf(portal.slug, cleo, "Second");
+    const t1 = await transfer(world, anna, first.sessionId, { toAgentId: ben.user.id });
+    const t2 = await transfer(world, cleo, second.sessionId, { toAgentId: ben.user.id });
+    await teamAlert(benWs, first.sessionId, "transfer", benWs.received.length - 2);
+    await teamAlert(benWs, second.sessionId, "transfer");
+    const answers = await Promise.all([
+      api(world, ben, "POST", `/transfers/${t1.id}/accept`),
+      api(world, ben, "POST", `/transfers/${t2.id}/accept`),
+    ]);
+    expect(answers.map((r) => r.status).sort()).toEqual([200, 409]);
+    expect((answers.find((r) => r.status === 409)?.body as ApiError | undefined)?.error).toBe("at_limit");
+    const owned = await world.app.deps.db.kysely
+      .selectFrom("sessions")
+      .select("id")
+      .where("agent_id", "=", ben.user.id)
+      .where("ended_at", "is", null)
+      .execute();
+    expect(owned).toHaveLength(1);
+  });
+
   describe("to a queue-mode account's portal", () => {
     async function queueTeam(prefix: string) {
       const tenant = await seedTenant(world, prefix, "queue");
@@ -572,6 +762,10 @@ describe.each(dialects())("transfers on %s", (dialect) => {
       await teamAlert(other.ws, q.sessionId, "transfer", otherFrom);
       await barrier(q.ownerWs);
       expect(q.ownerWs.received.some(isNotice(q.sessionId))).toBe(false);
+      // The one it passed from has no alert left: a reloaded console must not show it again.
+      const snap = await api(world, first.agent, "GET", "/console");
+      expect((snap.body as { teamAlerts: { id: string }[] }).teamAlerts.map((a) => a.id)).toEqual([]);
+      expectError(await api(world, first.agent, "POST", `/transfers/${t.id}/accept`), 409, "transfer_closed");
       world.clock.advance(5001);
       await sweepTeamwork(world.app.deps);
       await other.ws.next(isAlertClosed(t.id), 5000, otherFrom);
