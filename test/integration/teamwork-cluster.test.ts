@@ -227,6 +227,21 @@ describe.skipIf(!inject("postgres") || !inject("redis"))("teamwork on a 3-node c
       agents.map((a) => a.id),
     );
     const [anna, ben] = (await Promise.all(agents.map(goOnline))) as [Agent, Agent];
+    // A manager of the account, her console on node 3.
+    const monaEmail = "mona@tw.example";
+    const mona = await api<{ user: { id: string } }>(node(3), "POST", `/api/v1/accounts/${accountId}/users`, {
+      cookie: operatorCookie,
+      body: { email: monaEmail, displayName: "Mona Manager", role: "manager", password: PASSWORD },
+    });
+    expect(mona.status, JSON.stringify(mona.body)).toBe(201);
+    const monaCookie = await login(node(3), monaEmail, PASSWORD);
+    const monaWs = await SocketClient.connect<AgentServerMessage>(node(3).ws, {
+      cookie: monaCookie,
+      origin: node(3).url,
+    });
+    sockets.push(monaWs);
+    await monaWs.next((m) => m.type === "snapshot");
+    const monaFrom = monaWs.received.length;
     const c = await customerOn(node(1), "team-cluster", "Nora Node");
     const sessionId = c.requestId;
     await anna.socket.next((m) => m.type === "alert" && m.request.id === sessionId);
@@ -235,6 +250,8 @@ describe.skipIf(!inject("postgres") || !inject("redis"))("teamwork on a 3-node c
     });
     expect(accepted.status, JSON.stringify(accepted.body)).toBe(200);
     await c.socket.next((m) => m.type === "status" && m.status.state === "accepted");
+    // The session started on node 2: the manager's console on node 3 is told to look again.
+    await monaWs.next((m) => m.type === "supervisor.changed", 5000, monaFrom);
 
     await customerSays(c.socket, "hello from node 1", "c1");
     await agentSays(anna, sessionId, "hello from node 2", "a1");
@@ -314,6 +331,28 @@ describe.skipIf(!inject("postgres") || !inject("redis"))("teamwork on a 3-node c
     expect(rest.body.filter(isPrivate)).toEqual([]);
     const owner = await sql<{ agent_id: string }>("select agent_id from sessions where id = $1", [sessionId]);
     expect(owner).toEqual([{ agent_id: ben.id }]);
+
+    // Mona watches from node 3: the customer on node 1 is told; her notes reach ben, never the customer.
+    const watch = await api<SessionView>(node(3), "POST", `/api/v1/sessions/${sessionId}/monitor`, {
+      cookie: monaCookie,
+    });
+    expect(watch.status, JSON.stringify(watch.body)).toBe(200);
+    expect(watch.body.role).toBe("monitor");
+    await monaWs.next((m) => m.type === "session.started" && m.session.id === sessionId);
+    await reloaded.next((m) => m.type === "message" && m.message.event?.kind === "monitor.started");
+    const heard = await customerSays(reloaded, "who is watching?", "c5");
+    await monaWs.next((m) => m.type === "message" && m.message.seq === heard);
+    monaWs.send({ type: "note", sessionId, body: "NOTE-FROM-MONA", ref: "m1" });
+    await monaWs.next((m) => m.type === "ack" && m.ref === "m1");
+    await ben.socket.next((m) => m.type === "message" && m.message.body === "NOTE-FROM-MONA");
+    const closing = await agentSays(ben, sessionId, "closing line", "b3");
+    await reloaded.next((m) => m.type === "message" && m.message.seq === closing);
+    await settle(reloaded);
+    await settle(c.socket);
+    for (const ws of [reloaded, c.socket]) {
+      expect(messagesOf(ws.received).filter(isPrivate)).toEqual([]);
+      expect(JSON.stringify(ws.received)).not.toContain("NOTE-FROM-MONA");
+    }
   });
 
   it("the receiver's node dies before the accept: the transfer times out, the session stays with its first agent, no message lost or doubled", async () => {

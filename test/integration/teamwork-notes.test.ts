@@ -182,6 +182,12 @@ describe.each(dialects())("private notes on %s", (dialect) => {
       }
     }
 
+    // The request page as the server renders it on a reload (works without JavaScript).
+    const page = await call(world.app, s.live.cookie, "GET", `/r/${sessionId}`);
+    expect(page.status).toBe(200);
+    expect(page.res.body).toContain("C2 still smoking");
+    for (const secret of secrets) expect(page.res.body).not.toContain(secret);
+
     // A reconnect (a reload: history since 0) and a resume from the middle.
     await customer.close();
     const reloaded: CustomerSocket = await connectCustomer(world, sessionId, s.live.cookie);

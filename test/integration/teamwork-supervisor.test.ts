@@ -369,6 +369,8 @@ describe.each(dialects())("supervisors on %s", (dialect) => {
     const b = await scene("sup-iso-b");
     const olga = b.mia; // B's manager
     const oscar = b.anna; // B's agent
+    await barrier(b.miaWs);
+    const bSupervisorFrom = b.miaWs.received.length;
     const live = await customerOf(a.portal.slug, a.anna, "Isolda Secret");
     const { sessionId } = live;
     const waiting = await ask(world, a.portal.slug, { name: "Waiting Secret", question: "?" });
@@ -455,6 +457,8 @@ describe.each(dialects())("supervisors on %s", (dialect) => {
       expect(raw).not.toContain("A-ONLY");
     }
     expect(b.miaWs.received.some((m) => m.type === "team.alert" || m.type === "session.started")).toBe(false);
+    // A's sessions starting and changing are no reason for B's supervisor view to look again.
+    expect(b.miaWs.received.slice(bSupervisorFrom).some((m) => m.type === "supervisor.changed")).toBe(false);
   });
 
   it("rating live: the customer's survey reaches the owner's console at once, after a transfer the new owner's", async () => {
