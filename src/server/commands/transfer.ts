@@ -18,6 +18,7 @@ import {
   decideTransfer,
   findTransfer,
   insertTransfer,
+  isAskedNow,
   logSession,
   moveOwnership,
   passTransferOn,
@@ -281,9 +282,7 @@ export async function acceptTransfer(deps: Deps, actor: Actor, transferId: strin
   if (transfer.state !== "pending") return refusedAccept(deps, accountId, transferId);
   const me = actor.user;
   // A queue portal's transfer is for the one agent asked now; whoever declined is out.
-  const passedBy =
-    transfer.toPortalId !== null && transfer.toAgentId !== null && transfer.toAgentId !== me.id;
-  if (passedBy || transfer.declined.includes(me.id)) {
+  if (!isAskedNow(transfer, me.id)) {
     throw new DomainError(409, "transfer_closed", "This transfer is no longer waiting for you.");
   }
   const now = deps.now();
@@ -339,7 +338,7 @@ export async function declineTransfer(deps: Deps, actor: Actor, transferId: stri
   const accountId = consoleAccount(actor.user);
   const db = deps.db.kysely;
   const transfer = transferFor(await findTransfer(db, accountId, transferId), actor);
-  if (transfer.state !== "pending" || transfer.declined.includes(actor.user.id)) {
+  if (transfer.state !== "pending" || !isAskedNow(transfer, actor.user.id)) {
     throw new DomainError(409, "transfer_closed", "This transfer is no longer waiting.");
   }
   const session = await findSession(db, accountId, transfer.sessionId);

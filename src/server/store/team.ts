@@ -216,8 +216,17 @@ export async function moveMember(
   return Number(r.numUpdatedRows) === 1;
 }
 
-/** Participants invited or joined (monitors do not count toward the seven). */
+/**
+ * Participants invited or joined (monitors do not count toward the seven), counted with the
+ * session's row locked until the transaction ends (a no-op write), so two invitations or joins at
+ * once are counted one after the other and never put an eighth colleague in.
+ */
 export async function liveParticipantCount(db: Kysely<Database>, sessionId: string): Promise<number> {
+  await db
+    .updateTable("sessions")
+    .set((eb) => ({ last_seq: eb.ref("last_seq") }))
+    .where("id", "=", sessionId)
+    .execute();
   const r = await db
     .selectFrom("session_members")
     .select((eb) => eb.fn.countAll<number>().as("n"))
@@ -406,7 +415,16 @@ export async function pendingTransfersFor(
     .where("t.state", "=", "pending")
     .where("t.expires_at", ">", now)
     .execute();
-  return rows.map(toTransfer).filter((t) => t.recipients.includes(userId) && !t.declined.includes(userId));
+  return rows.map(toTransfer).filter((t) => isAskedNow(t, userId));
+}
+
+/**
+ * Whether the transfer is waiting for this user's answer: a receiver who has not declined, and
+ * for a queue portal's transfer (asked of one agent at a time) the one asked now.
+ */
+export function isAskedNow(t: TransferRecord, userId: string): boolean {
+  if (!t.recipients.includes(userId) || t.declined.includes(userId)) return false;
+  return t.toPortalId === null || t.toAgentId === null || t.toAgentId === userId;
 }
 
 /**
