@@ -1,15 +1,20 @@
 /**
  * Screenshots of every customer page (each portal type, the offline form and its thank-you, field
- * errors, /join, the waiting page, the chat, every ending, 404) in English and German at 390 and
- * 1280 px, into test-results/screenshots/portal-*.png. Needs a build (npm run build) and Chromium.
+ * errors, /join, the waiting page, the chat, a transfer and colleagues joining, every ending, 404)
+ * in English and German at 390 and 1280 px, into test-results/screenshots/portal-*.png, and the
+ * English desktop transfer into docs/screenshots/portal-transfer.png. Needs a build (npm run build)
+ * and Chromium.
  *
  *   npx tsx scripts/screenshots-portal.ts
  */
 
+import fs from "node:fs";
+import path from "node:path";
 import type { Page } from "playwright-core";
 import { sweepRequests } from "../src/server/sweeper.js";
 import type { Portal } from "../src/shared/api.js";
 import type { Language } from "../src/shared/model.js";
+import type { SessionMember, TransferView } from "../src/shared/protocol.js";
 import { call } from "../test/support/app.js";
 import { launchBrowser, newPerson, screenshot } from "../test/support/browser.js";
 import {
@@ -40,9 +45,20 @@ try {
   const robin = await seedAgent(world, web, "robin");
   const sam = await seedAgent(world, web, "sam");
   const alex = await seedAgent(world, web, "alex");
+  const jordan = await seedAgent(world, web, "jordan");
   await patchUser(world, web, robin, { displayName: "Robin Berger", maxSessions: 20 });
   await patchUser(world, web, sam, { displayName: "Sam Novak", maxSessions: 1 });
   await patchUser(world, web, alex, { displayName: "Alex Kim" });
+  await patchUser(world, web, jordan, { displayName: "Jordan Weiss", maxSessions: 20 });
+  // The account's admin watches sessions as the supervisor.
+  const renamed = await call(
+    world.app,
+    web.adminCookie,
+    "PATCH",
+    `/api/v1/accounts/${web.account.id}/users/${web.admin.id}`,
+    { displayName: "Morgan Reyes" },
+  );
+  if (renamed.status !== 200) throw new Error(`admin not renamed: ${renamed.status}`);
   const phone = await seedTenant(world, "callcenter", "phone");
   const pat = await seedAgent(world, phone, "pat");
   await patchUser(world, phone, pat, { displayName: "Pat Jones" });
@@ -120,7 +136,12 @@ try {
   };
 
   // Robin is available; Sam is available but at his limit (busy); Alex never signs in (offline).
-  const sockets = [await onlineAgent(world, robin), await onlineAgent(world, sam)];
+  // Jordan (in no portal) takes transfers.
+  const sockets = [
+    await onlineAgent(world, robin),
+    await onlineAgent(world, sam),
+    await onlineAgent(world, jordan),
+  ];
   const samsCustomer = await ask(world, slug("pick-en"), { name: "Earlier customer" }, sam.user.id);
   await accept(world, sam, samsCustomer.requestId);
 
@@ -129,6 +150,12 @@ try {
     if (r.status !== 201) throw new Error(`agent message failed: ${r.status}`);
   };
   const requestIdOf = (page: Page) => new URL(page.url()).pathname.split("/")[2] ?? "";
+  /** A teamwork REST call that must succeed (transfer, accept, invite, monitor); its answer. */
+  const team = async <T>(cookie: string, url: string, body: unknown = {}): Promise<T> => {
+    const r = await call(world.app, cookie, "POST", `/api/v1${url}`, body);
+    if (r.status >= 300) throw new Error(`${url} failed: ${r.status} ${JSON.stringify(r.body)}`);
+    return r.body as T;
+  };
 
   for (const lang of LANGS) {
     for (const width of WIDTHS) {
@@ -240,6 +267,41 @@ try {
       );
       await page.locator(".msg-agent").nth(1).waitFor();
       await shot(page, "chat");
+
+      // Robin hands the conversation to Jordan: the heading and a chat line name the new agent.
+      const transfer = await team<TransferView>(robin.cookie, `/sessions/${id}/transfer`, {
+        toAgentId: jordan.user.id,
+        note: "Wi-Fi drops in the evening; probably channel interference.",
+      });
+      await team(jordan.cookie, `/transfers/${transfer.id}/accept`);
+      await page.locator("li[data-event='owner.changed']").waitFor();
+      await page.locator("h1", { hasText: "Jordan Weiss" }).waitFor();
+      await agentSays(
+        jordan,
+        id,
+        lang === "en"
+          ? "Hi Carla, Jordan here from the network team. I have read what you wrote."
+          : "Hallo Carla, hier ist Jordan vom Netzwerk-Team. Ich habe alles gelesen.",
+      );
+      await page.locator(".msg-agent", { hasText: "Jordan" }).waitFor();
+      await shot(page, "transfer");
+
+      // Jordan invites Robin back, and the supervisor follows: several agents in one chat.
+      const invited = await team<SessionMember[]>(jordan.cookie, `/sessions/${id}/invitations`, {
+        agentIds: [robin.user.id],
+      });
+      await team(robin.cookie, `/invitations/${invited[0]?.id ?? ""}/accept`);
+      await page.locator("li[data-event='joined']").waitFor();
+      await team(web.adminCookie, `/sessions/${id}/monitor`);
+      await agentSays(
+        robin,
+        id,
+        lang === "en"
+          ? "I'm still here too, in case you need the earlier steps."
+          : "Ich bin auch noch da, falls Sie die Schritte von vorhin brauchen.",
+      );
+      await page.locator(".msg-agent").nth(3).waitFor();
+      await shot(page, "team");
       await page.locator("form[data-end] button").click();
       await page.locator("main[data-state=ended]").waitFor();
       await shot(page, "ended");
@@ -281,6 +343,14 @@ try {
   for (const s of sockets) await s.close();
   console.log(`${shots.length} screenshots:`);
   for (const s of shots) console.log(`  ${s}`);
+  // For the README: the customer's chat after a transfer, English, desktop.
+  const transferShot = shots.find((s) => s.endsWith("portal-transfer-en-1280.png"));
+  if (transferShot) {
+    const docs = path.resolve("docs/screenshots");
+    fs.mkdirSync(docs, { recursive: true });
+    fs.copyFileSync(transferShot, path.join(docs, "portal-transfer.png"));
+    console.log(`  → ${path.join(docs, "portal-transfer.png")}`);
+  }
 } finally {
   await browser.close();
   await world.close();

@@ -268,6 +268,7 @@ export function startRequestPage(t: PortalTexts, lang: string): void {
         }
         return;
       case "share":
+      case "share.viewer":
       case "rtc":
       case "pointer":
         share.onMessage(msg);
