@@ -213,7 +213,11 @@ describe.each(dialects())("sessions on %s", (dialect) => {
     // Dana types: only this customer hears it.
     from = watch();
     s.agentWs.send({ type: "typing", sessionId: s.requestId });
-    expect(await s.cws.next((m) => m.type === "typing", 5000, from.customer)).toEqual({ type: "typing" });
+    // The customer hears who types (a session may have several agents).
+    expect(await s.cws.next((m) => m.type === "typing", 5000, from.customer)).toEqual({
+      type: "typing",
+      name: "dana",
+    });
     await quiet(from, "typing", "customer");
 
     expect(await customerSays(s.cws, "one", "t1")).toEqual({ type: "ack", ref: "t1", seq: 2 });
