@@ -30,8 +30,12 @@ import {
 
 export type Method = "GET" | "POST" | "PATCH" | "DELETE";
 
-/** A JSON call as the console makes it. */
+/**
+ * A JSON call as the console makes it. The server's clock moves on a millisecond first, so two
+ * steps are never stored with the same time and the story (session_log, by time) has one order.
+ */
 export function api(world: World, who: Agent, method: Method, url: string, payload?: unknown): Promise<Call> {
+  world.clock.advance(1);
   return call(world.app, who.cookie, method, `/api/v1${url}`, payload);
 }
 
@@ -257,6 +261,15 @@ export function expectIncreasing(seqs: number[]): void {
       seqs[i - 1] as number,
     );
   }
+}
+
+/**
+ * Every one of `expected` arrived exactly once (nothing lost, nothing doubled). Messages written
+ * at the same moment by two sides may be announced in either order; their seq orders them.
+ */
+export function expectEachOnce(seqs: number[], expected: number[]): void {
+  expect(seqs.length, `doubled: ${seqs.join(",")}`).toBe(new Set(seqs).size);
+  expect([...seqs].sort((a, b) => a - b)).toEqual([...expected].sort((a, b) => a - b));
 }
 
 /** A customer sends a chat line over its socket and waits for the ack; returns its seq. */
