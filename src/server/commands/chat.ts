@@ -1,7 +1,7 @@
 import type { ChatMessage } from "../../shared/protocol.js";
 import { channels } from "../bus/bus.js";
 import { checkMessageBody } from "../domain/chat.js";
-import { DomainError, notFound } from "../domain/errors.js";
+import { notFound, sessionEnded } from "../domain/errors.js";
 import type { ClosedAlert } from "../events/events.js";
 import { assertMayChat, assertMayNote, assertOwner } from "../policy.js";
 import { markIdle } from "../store/agents.js";
@@ -10,10 +10,6 @@ import { appendMessage, endSessionRow } from "../store/sessions.js";
 import { cancelPendingTransfer, endMemberships } from "../store/team.js";
 import { sessionAccess } from "./access.js";
 import type { Deps, Party } from "./context.js";
-
-function ended(): DomainError {
-  return new DomainError(409, "session_ended", "This session has ended.");
-}
 
 /** Written (with the session's next sequence number) before anyone is told, so an ack means durable. */
 export async function sendMessage(
@@ -25,7 +21,7 @@ export async function sendMessage(
   const text = checkMessageBody(body);
   const { session, role } = await sessionAccess(deps, party, sessionId);
   assertMayChat(role);
-  if (session.endedAt !== null) throw ended();
+  if (session.endedAt !== null) throw sessionEnded();
   const sender = party.kind === "agent" ? "agent" : "customer";
   const authorName = party.kind === "agent" ? party.actor.user.displayName : party.name;
   const authorId = party.kind === "agent" ? party.actor.user.id : null;
@@ -68,7 +64,7 @@ export async function sendNote(
   const { session, role } = await sessionAccess(deps, party, sessionId);
   assertMayNote(role);
   if (party.kind !== "agent") throw notFound("Session");
-  if (session.endedAt !== null) throw ended();
+  if (session.endedAt !== null) throw sessionEnded();
   const user = party.actor.user;
   const message = await deps.db.kysely
     .transaction()

@@ -1,6 +1,6 @@
 import type { Receipt, ShareState } from "../../shared/protocol.js";
 import { type BusEvent, channels, type Side } from "../bus/bus.js";
-import { DomainError, fieldError } from "../domain/errors.js";
+import { DomainError, fieldError, sessionEnded } from "../domain/errors.js";
 import { checkSignal, SHARE_BY } from "../domain/signals.js";
 import { assertOwner, assertSide } from "../policy.js";
 import { upgradeEnabled } from "../store/accounts.js";
@@ -26,10 +26,6 @@ async function publishToOther(
     from === "agent" ? channels.request(session.requestId) : channels.session(session.id),
     event,
   );
-}
-
-function ended(): DomainError {
-  return new DomainError(409, "session_ended", "This session has ended.");
 }
 
 /** Says "typing…" to the other side; nothing is stored. A watching supervisor does not type to the customer. */
@@ -103,7 +99,7 @@ export async function shareState(
   }
   const { session, role } = await sessionAccess(deps, party, sessionId);
   if (side === "agent") assertOwner(role, "ask for or stop the screen share");
-  if (session.endedAt !== null) throw ended();
+  if (session.endedAt !== null) throw sessionEnded();
   if (state === "requested" && !(await upgradeEnabled(deps.db.kysely, session.accountId))) {
     throw new DomainError(409, "upgrade_disabled", "Screen sharing is switched off for this account.");
   }
@@ -129,7 +125,7 @@ export async function watchShare(deps: Deps, party: Party, sessionId: string, wa
   assertSide(party, "agent", "Only agents watch the shared screen.");
   const { session, role } = await sessionAccess(deps, party, sessionId);
   if (role === "owner" || party.kind !== "agent") return;
-  if (session.endedAt !== null) throw ended();
+  if (session.endedAt !== null) throw sessionEnded();
   await deps.bus.publish(channels.request(session.requestId), {
     type: "share.viewer",
     requestId: session.requestId,
@@ -155,7 +151,7 @@ export async function relaySignal(
     throw fieldError(400, "peer", "invalid", "peer is the id of the agent the signal is for.");
   }
   const { session, role } = await sessionAccess(deps, party, sessionId);
-  if (session.endedAt !== null) throw ended();
+  if (session.endedAt !== null) throw sessionEnded();
   const base = {
     type: "rtc" as const,
     requestId: session.requestId,

@@ -1,9 +1,10 @@
 import type { ChatMessage, SessionMember, SessionView } from "../../shared/protocol.js";
 import { isUniqueViolation } from "../db/database.js";
-import { DomainError, notFound } from "../domain/errors.js";
+import { DomainError, notFound, sessionEnded } from "../domain/errors.js";
 import { TARGETED_ALERT_TIMEOUT_MS } from "../domain/requests.js";
 import { assertCanBeInvited, assertOwner, assertRoomFor, consoleAccount, mayUseConsole } from "../policy.js";
 import { sessionView } from "../queries/team.js";
+import { tellsCustomerMonitored } from "../store/accounts.js";
 import { colleaguesOf } from "../store/agents.js";
 import { findRequest } from "../store/requests.js";
 import { findSession, type SessionRecord } from "../store/sessions.js";
@@ -34,10 +35,6 @@ function party(actor: Actor) {
   return { kind: "agent" as const, actor };
 }
 
-function ended(): DomainError {
-  return new DomainError(409, "session_ended", "This session has ended.");
-}
-
 async function lineIn(
   trx: Parameters<typeof postSystemLine>[0],
   session: SessionRecord,
@@ -59,7 +56,7 @@ export async function inviteColleagues(
 ): Promise<SessionMember[]> {
   const { session, role } = await sessionAccess(deps, party(actor), sessionId);
   assertOwner(role, "invite colleagues");
-  if (session.endedAt !== null) throw ended();
+  if (session.endedAt !== null) throw sessionEnded();
   const ids = [...new Set(agentIds)];
   if (ids.length === 0)
     throw new DomainError(400, "no_colleagues", "Choose at least one colleague to invite.");
@@ -290,11 +287,7 @@ export async function leaveSession(deps: Deps, actor: Actor, sessionId: string):
   const db = deps.db.kysely;
   const now = deps.now();
   const lines: ChatMessage[] = [];
-  const tell = await db
-    .selectFrom("accounts")
-    .select("tell_customer_monitored")
-    .where("id", "=", session.accountId)
-    .executeTakeFirst();
+  const tell = await tellsCustomerMonitored(db, session.accountId);
   const ok = await db.transaction().execute(async (trx) => {
     if (!(await moveMember(trx, membership.id, ["joined"], "left", now))) return false;
     const monitor = membership.role === "monitor";
@@ -313,7 +306,7 @@ export async function leaveSession(deps: Deps, actor: Actor, sessionId: string):
         ? `${actor.user.displayName} stopped watching.`
         : `${actor.user.displayName} left the conversation.`,
       { kind: monitor ? "monitor.stopped" : "left", name: actor.user.displayName },
-      monitor && tell?.tell_customer_monitored === 0,
+      monitor && !tell,
       lines,
     );
     return true;
@@ -337,7 +330,7 @@ export async function handOwnership(
 ): Promise<SessionView> {
   const { session, role } = await sessionAccess(deps, party(actor), sessionId);
   assertOwner(role, "hand it over");
-  if (session.endedAt !== null) throw ended();
+  if (session.endedAt !== null) throw sessionEnded();
   const db = deps.db.kysely;
   const m = await liveMembership(db, sessionId, userId);
   if (m?.state !== "joined" || m.role !== "participant") {

@@ -1,9 +1,10 @@
 import type { ChatMessage, SessionView } from "../../shared/protocol.js";
 import { isUniqueViolation } from "../db/database.js";
-import { DomainError, notFound } from "../domain/errors.js";
+import { DomainError, notFound, sessionEnded } from "../domain/errors.js";
 import type { ClosedAlert } from "../events/events.js";
 import { assertRoomFor, assertSupervisor, consoleAccount } from "../policy.js";
 import { sessionView } from "../queries/team.js";
+import { tellsCustomerMonitored } from "../store/accounts.js";
 import { markIdle } from "../store/agents.js";
 import { findRequest } from "../store/requests.js";
 import { findSession, type SessionRecord } from "../store/sessions.js";
@@ -33,7 +34,7 @@ async function liveSessionOf(deps: Deps, actor: Actor, sessionId: string): Promi
   const accountId = consoleAccount(actor.user);
   const session = await findSession(deps.db.kysely, accountId, sessionId);
   if (!session) throw notFound("Session");
-  if (session.endedAt !== null) throw new DomainError(409, "session_ended", "This session has ended.");
+  if (session.endedAt !== null) throw sessionEnded();
   return session;
 }
 
@@ -42,15 +43,6 @@ async function viewFor(deps: Deps, session: SessionRecord, actor: Actor): Promis
   const view = fresh ? await sessionView(deps, fresh, actor.user.id) : null;
   if (!view) throw notFound("Session");
   return view;
-}
-
-async function tellsCustomer(deps: Deps, accountId: string): Promise<boolean> {
-  const r = await deps.db.kysely
-    .selectFrom("accounts")
-    .select("tell_customer_monitored")
-    .where("id", "=", accountId)
-    .executeTakeFirst();
-  return r?.tell_customer_monitored !== 0;
 }
 
 /** Watch the session read-only. Watching again is no change. */
@@ -65,7 +57,7 @@ export async function monitorSession(deps: Deps, actor: Actor, sessionId: string
     throw new DomainError(409, "already_member", "You are invited to this session: accept the invitation.");
   }
   const now = deps.now();
-  const tell = await tellsCustomer(deps, session.accountId);
+  const tell = await tellsCustomerMonitored(deps.db.kysely, session.accountId);
   const lines: ChatMessage[] = [];
   let memberId: string;
   try {

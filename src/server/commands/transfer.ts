@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { LIMITS } from "../../shared/model.js";
 import type { ChatMessage, SessionView, TransferView } from "../../shared/protocol.js";
 import { isUniqueViolation } from "../db/database.js";
-import { DomainError, fieldError, notFound } from "../domain/errors.js";
+import { DomainError, fieldError, notFound, sessionEnded } from "../domain/errors.js";
 import { isQueuePortal } from "../domain/queue.js";
 import { TARGETED_ALERT_TIMEOUT_MS } from "../domain/requests.js";
 import type { ClosedAlert } from "../events/events.js";
@@ -46,10 +46,6 @@ function ownerParty(actor: Actor) {
   return { kind: "agent" as const, actor };
 }
 
-function ended(): DomainError {
-  return new DomainError(409, "session_ended", "This session has ended.");
-}
-
 /** Agents of a queue portal to ask, longest idle first, leaving out who was asked already. */
 async function nextQueueAgent(
   deps: Deps,
@@ -72,7 +68,7 @@ export async function requestTransfer(
 ): Promise<TransferView> {
   const { session, role } = await sessionAccess(deps, ownerParty(actor), sessionId);
   assertOwner(role, "transfer it");
-  if (session.endedAt !== null) throw ended();
+  if (session.endedAt !== null) throw sessionEnded();
   const note = (target.note ?? "").trim();
   if (note.length > LIMITS.transferNote) {
     throw fieldError(400, "note", "too_long", `At most ${LIMITS.transferNote} characters.`, {

@@ -42,6 +42,9 @@ export class DomainError extends Error {
 
 export const notFound = (what: string) => new DomainError(404, "not_found", `${what} not found.`);
 
+/** Acting in a session that has ended. */
+export const sessionEnded = () => new DomainError(409, "session_ended", "This session has ended.");
+
 export function fieldError(
   status: DomainStatus,
   field: string,

@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { actorForSignIn, hashToken } from "../commands/auth.js";
 import type { Actor, Deps } from "../commands/context.js";
 import { DomainError } from "../domain/errors.js";
+import { consoleAccount } from "../policy.js";
 import type { SignInCache } from "./signInCache.js";
 
 export const SESSION_COOKIE = "hg_session";
@@ -105,6 +106,13 @@ export function installSession(app: FastifyInstance, deps: Deps, signIns: SignIn
 export function requireActor(request: FastifyRequest): Actor {
   if (!request.actor) throw new DomainError(401, "signed_out", "Please sign in.");
   return request.actor;
+}
+
+/** The signed-in user of an account, for the console's routes (policy: operators have no console). */
+export function requireConsoleActor(request: FastifyRequest): Actor {
+  const actor = requireActor(request);
+  consoleAccount(actor.user);
+  return actor;
 }
 
 export function setSessionCookie(reply: FastifyReply, deps: Deps, token: string, expiresAt: number): void {

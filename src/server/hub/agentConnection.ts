@@ -403,24 +403,9 @@ export class AgentConnection implements Connection {
         case "resync":
           await this.resync();
           return;
-        case "send": {
-          if (
-            typeof msg.sessionId !== "string" ||
-            typeof msg.body !== "string" ||
-            typeof msg.ref !== "string"
-          ) {
-            this.send({
-              type: "error",
-              code: "bad_message",
-              message: "send needs sessionId, body and ref (strings).",
-            });
-            return;
-          }
-          const m = await sendMessage(this.deps, this.party(), msg.sessionId, msg.body);
-          this.send({ type: "ack", ref: msg.ref, seq: m.seq });
-          return;
-        }
+        case "send":
         case "note": {
+          // A chat message and a private note travel alike; only who may read them differs.
           if (
             typeof msg.sessionId !== "string" ||
             typeof msg.body !== "string" ||
@@ -429,11 +414,12 @@ export class AgentConnection implements Connection {
             this.send({
               type: "error",
               code: "bad_message",
-              message: "note needs sessionId, body and ref (strings).",
+              message: `${msg.type} needs sessionId, body and ref (strings).`,
             });
             return;
           }
-          const m = await sendNote(this.deps, this.party(), msg.sessionId, msg.body);
+          const write = msg.type === "note" ? sendNote : sendMessage;
+          const m = await write(this.deps, this.party(), msg.sessionId, msg.body);
           this.send({ type: "ack", ref: msg.ref, seq: m.seq });
           return;
         }

@@ -12,7 +12,7 @@ import type {
 import type { Actor, Deps } from "../commands/context.js";
 import { isQueuePortal } from "../domain/queue.js";
 import { assertSupervisor, consoleAccount, mayUseConsole } from "../policy.js";
-import { findAccount } from "../store/accounts.js";
+import { findAccount, tellsCustomerMonitored } from "../store/accounts.js";
 import { availableAgentIds, colleaguesOf } from "../store/agents.js";
 import { listPortals } from "../store/portals.js";
 import { findRequest, listWaiting, type RequestRecord, toView } from "../store/requests.js";
@@ -213,7 +213,7 @@ export async function supervisorView(deps: Deps, actor: Actor): Promise<Supervis
   const accountId = consoleAccount(actor.user);
   const db = deps.db.kysely;
   const portalIds = (await listPortals(db, accountId)).map((p) => p.id);
-  const [open, waiting, account] = await Promise.all([
+  const [open, waiting, tellCustomerMonitored] = await Promise.all([
     db
       .selectFrom("sessions as s")
       .innerJoin("users as u", "u.id", "s.agent_id")
@@ -224,11 +224,7 @@ export async function supervisorView(deps: Deps, actor: Actor): Promise<Supervis
       .limit(1000)
       .execute(),
     listWaiting(db, accountId, portalIds),
-    db
-      .selectFrom("accounts")
-      .select("tell_customer_monitored")
-      .where("id", "=", accountId)
-      .executeTakeFirst(),
+    tellsCustomerMonitored(db, accountId),
   ]);
   const ids = open.map((s) => s.id);
   const [members, transfers] = await Promise.all([liveMembersOf(db, ids), pendingTransfersOf(db, ids)]);
@@ -255,7 +251,7 @@ export async function supervisorView(deps: Deps, actor: Actor): Promise<Supervis
   return {
     sessions,
     waiting: waiting.map(toView),
-    tellCustomerMonitored: account?.tell_customer_monitored !== 0,
+    tellCustomerMonitored,
     serverTime: deps.now(),
   };
 }

@@ -90,3 +90,13 @@ export async function upgradeEnabled(db: Kysely<Database>, accountId: string): P
     .executeTakeFirst();
   return a?.upgrade_enabled === 1;
 }
+
+/** Whether the account tells a customer (a line in the chat) that a supervisor is watching their session. */
+export async function tellsCustomerMonitored(db: Kysely<Database>, accountId: string): Promise<boolean> {
+  const r = await db
+    .selectFrom("accounts")
+    .select("tell_customer_monitored")
+    .where("id", "=", accountId)
+    .executeTakeFirst();
+  return r?.tell_customer_monitored !== 0;
+}

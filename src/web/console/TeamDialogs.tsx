@@ -52,6 +52,24 @@ const ROLE_KEYS: Record<ColleagueView["role"], MessageKey> = {
   admin: "role_admin",
 };
 
+/**
+ * A dialog's send: busy while it runs, its refusal shown in the dialog, closed when it went
+ * through. `send` answers the refusal in words, or null.
+ */
+function useSend(onClose: () => void) {
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const run = async (send: () => Promise<string | null>) => {
+    setBusy(true);
+    setError(null);
+    const problem = await send();
+    setBusy(false);
+    if (problem) setError(problem);
+    else onClose();
+  };
+  return { busy, error, setError, run };
+}
+
 function byName<T extends { name: string }>(a: T, b: T): number {
   return a.name.localeCompare(b.name);
 }
@@ -101,8 +119,7 @@ export function TransferDialog({
   const { data, error: loadError } = useColleagues();
   const [target, setTarget] = useState<string | null>(null);
   const [note, setNote] = useState("");
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  const { busy, error, setError, run } = useSend(onClose);
   const name = session.request.customerName || t("noName");
   const agents = [...(data?.agents ?? [])].sort(colleagueOrder);
   const portals = [...(data?.portals ?? [])].sort(byName);
@@ -124,12 +141,7 @@ export function TransferDialog({
       setError(t("transferChooseFirst"));
       return;
     }
-    setBusy(true);
-    setError(null);
-    const problem = await transferSession(session.id, chosen, note);
-    setBusy(false);
-    if (problem) setError(problem);
-    else onClose();
+    await run(() => transferSession(session.id, chosen, note));
   };
 
   return (
@@ -286,8 +298,7 @@ export function InviteDialog({
 }) {
   const { data, error: loadError } = useColleagues();
   const [picked, setPicked] = useState<ReadonlySet<string>>(new Set());
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  const { busy, error, setError, run } = useSend(onClose);
   const name = session.request.customerName || t("noName");
   const members = new Map(session.members.map((m) => [m.userId, m]));
   const inSession = session.members.filter((m) => m.role === "participant").length;
@@ -316,12 +327,7 @@ export function InviteDialog({
       setError(t("inviteChooseFirst"));
       return;
     }
-    setBusy(true);
-    setError(null);
-    const problem = await inviteColleagues(session.id, [...picked]);
-    setBusy(false);
-    if (problem) setError(problem);
-    else onClose();
+    await run(() => inviteColleagues(session.id, [...picked]));
   };
 
   return (

@@ -8,7 +8,6 @@ import { cancelCode, createCode } from "../../commands/codes.js";
 import type { Deps } from "../../commands/context.js";
 import { declineOffer, declineRequest } from "../../commands/decline.js";
 import { recordOutcome } from "../../commands/sessions.js";
-import { consoleAccount } from "../../policy.js";
 import { listCodes } from "../../queries/codes.js";
 import { consoleSnapshot } from "../../queries/console.js";
 import { messagesSince, transcript } from "../../queries/sessions.js";
@@ -22,17 +21,13 @@ import {
   TranscriptResponse,
 } from "../responses.js";
 import { Id, SignedInErrors, SinceQuery, strict, TranscriptQuery } from "../schemas.js";
-import { requireActor } from "../session.js";
+import { requireConsoleActor } from "../session.js";
 import { sendTranscript } from "../transcript.js";
 
 /** The agent console's commands; its live events come over the WebSocket. */
 export const consoleRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (app, { deps }) => {
-  const agent = (request: Parameters<typeof requireActor>[0]) => {
-    const actor = requireActor(request);
-    consoleAccount(actor.user);
-    return actor;
-  };
-  const agentParty = (request: Parameters<typeof requireActor>[0]) => ({
+  const agent = requireConsoleActor;
+  const agentParty = (request: Parameters<typeof requireConsoleActor>[0]) => ({
     kind: "agent" as const,
     actor: agent(request),
   });

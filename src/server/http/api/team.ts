@@ -13,7 +13,6 @@ import {
 } from "../../commands/participants.js";
 import { joinSession, monitorSession, takeOver } from "../../commands/supervise.js";
 import { acceptTransfer, cancelTransfer, declineTransfer, requestTransfer } from "../../commands/transfer.js";
-import { consoleAccount } from "../../policy.js";
 import { colleagues, supervisorView } from "../../queries/team.js";
 import {
   ChatMessageSchema,
@@ -25,18 +24,14 @@ import {
   TransferViewSchema,
 } from "../responses.js";
 import { Id, SignedInErrors, strict } from "../schemas.js";
-import { requireActor } from "../session.js";
+import { requireConsoleActor } from "../session.js";
 
 /**
  * Teamwork in a session (issue 11): transfers, invitations, private notes, the supervisor view.
  * Who may do what is the policy's (src/server/policy.ts), asked by the commands.
  */
 export const teamRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (app, { deps }) => {
-  const agent = (request: Parameters<typeof requireActor>[0]) => {
-    const actor = requireActor(request);
-    consoleAccount(actor.user);
-    return actor;
-  };
+  const agent = requireConsoleActor;
   const SessionParams = Type.Object({ sessionId: Id });
   const noContent = { 204: Type.Null(), ...SignedInErrors };
 
