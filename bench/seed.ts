@@ -76,6 +76,7 @@ export async function seed(options: SeedOptions): Promise<Seed> {
       events: noReactions,
       outcomes: new RequestOutcomes(),
       signIns: { forgetUser: () => {} },
+      outbox: { wake: () => {} },
     };
     const now = Date.now();
     const { account } = await insertNewAccount(deps, {
@@ -98,6 +99,8 @@ export async function seed(options: SeedOptions): Promise<Seed> {
           maxSessions: options.maxSessions,
           disabled: false,
           portalIds: [],
+          language: "en",
+          invited: false,
           createdAt: now,
           passwordHash,
           failedLogins: 0,

@@ -18,11 +18,13 @@ import { accountRoutes } from "./http/api/accounts.js";
 import { authRoutes } from "./http/api/auth.js";
 import { consoleRoutes } from "./http/api/console.js";
 import { customerRoutes } from "./http/api/customer.js";
+import { integrationRoutes } from "./http/api/integrations.js";
 import { portalRoutes } from "./http/api/portals.js";
 import { teamRoutes } from "./http/api/team.js";
 import { userRoutes } from "./http/api/users.js";
 import { installErrorHandling } from "./http/errors.js";
 import { createMetrics, installHealth } from "./http/health.js";
+import { installPasswordPages } from "./http/passwordPages.js";
 import { installRealtime } from "./http/realtime.js";
 import { documentCommonResponses } from "./http/responses.js";
 import { installSession } from "./http/session.js";
@@ -31,7 +33,10 @@ import { SubmitLimit } from "./http/submitLimit.js";
 import { installTextGuard } from "./http/textGuard.js";
 import { frameworkErrorHandler, installWeb } from "./http/web.js";
 import { Hub } from "./hub/hub.js";
-import { reactions } from "./reactions/index.js";
+import { Mailer } from "./outbox/mailer.js";
+import { WebhookSender } from "./outbox/webhookSender.js";
+import { OutboxWorker } from "./outbox/worker.js";
+import { reactions, stagedReactions } from "./reactions/index.js";
 import { startSweeper } from "./sweeper.js";
 
 export interface AppOptions {
@@ -54,12 +59,15 @@ export interface AppOptions {
   sweepEveryMs?: number;
   /** How often the sweeper's reconcile pass re-examines queues nobody was offered from (ms; default 5 s). */
   reconcileEveryMs?: number;
+  /** The outbox worker stays off (a test or bench drives delivery itself). */
+  outboxOff?: boolean;
 }
 
 export interface App {
   server: FastifyInstance;
   deps: Deps;
   hub: Hub;
+  outbox: OutboxWorker;
 }
 
 export async function buildApp(options: AppOptions): Promise<App> {
@@ -85,8 +93,10 @@ export async function buildApp(options: AppOptions): Promise<App> {
   const events = new Reactions(reactions, {
     onFailure: (reaction) => reactionFailures.inc({ reaction }),
     failpoint: config.failpoint,
+    staged: stagedReactions,
   });
   const now = options.now ?? Date.now;
+  let worker: OutboxWorker | null = null;
   // Sign-ins looked up once per few seconds per node, forgotten everywhere on every change that matters.
   const signIns = new SignInCache(config.signInCacheMs, now);
   const deps: Deps = {
@@ -99,8 +109,21 @@ export async function buildApp(options: AppOptions): Promise<App> {
     events,
     outcomes: new RequestOutcomes(),
     signIns,
+    outbox: { wake: () => worker?.wake() },
   };
   events.attach(deps);
+  const outboxResults = new client.Counter({
+    name: "helpgate_outbox_results_total",
+    help: "Tries of outbox deliveries by kind (email, webhook) and outcome (delivered, failed, dead)",
+    labelNames: ["kind", "outcome"] as const,
+    registers: [metrics.registry],
+  });
+  const sender = new WebhookSender({
+    timeoutMs: config.webhookTimeoutMs,
+    allowPrivate: config.webhooksAllowPrivate,
+  });
+  const mailer = config.smtpUrl ? new Mailer(config.smtpUrl, config.mailFrom, 10_000) : null;
+  worker = new OutboxWorker(deps, sender, mailer, (kind, outcome) => outboxResults.inc({ kind, outcome }));
   const hub = new Hub(deps.bus);
   // Requests decided anywhere (this node or another) that this node hears of: a race's late losers
   // are answered from memory. Account channels carry the account's id.
@@ -175,6 +198,21 @@ export async function buildApp(options: AppOptions): Promise<App> {
     openapi: {
       info: { title: "Helpgate API", version: "1" },
       servers: [{ url: config.publicUrl }],
+      components: {
+        securitySchemes: {
+          cookieAuth: {
+            type: "apiKey",
+            in: "cookie",
+            name: "hg_session",
+            description: "The sign-in of the console and admin pages",
+          },
+          bearerAuth: {
+            type: "http",
+            scheme: "bearer",
+            description: "An API token (hg_…) made by an admin, for the routes that name a scope",
+          },
+        },
+      },
     },
     // Only /api/v1, each route with the refusals every route may give (413, 415, 503).
     transform: documentCommonResponses,
@@ -189,6 +227,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
       await api.register(consoleRoutes, { deps });
       await api.register(teamRoutes, { deps });
       await api.register(customerRoutes, { deps });
+      await api.register(integrationRoutes, { deps });
     },
     { prefix: "/api/v1" },
   );
@@ -196,11 +235,19 @@ export async function buildApp(options: AppOptions): Promise<App> {
 
   installHealth(server, deps, metrics);
   await installRealtime(server, deps, hub);
+  await installPasswordPages(server, deps);
   await installWeb(server, deps);
   const stopSweeper = startSweeper(deps, {
     everyMs: options.sweepEveryMs ?? 1000,
     reconcileEveryMs: options.reconcileEveryMs ?? config.reconcileEveryMs,
   });
   server.addHook("onClose", async () => stopSweeper());
-  return { server, deps, hub };
+  const outbox = worker;
+  if (!options.outboxOff) outbox.start();
+  server.addHook("onClose", async () => {
+    await outbox.stop();
+    sender.close();
+    mailer?.close();
+  });
+  return { server, deps, hub, outbox };
 }

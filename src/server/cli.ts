@@ -186,6 +186,7 @@ export async function main(argv: string[]): Promise<number> {
       events: noReactions,
       outcomes: new RequestOutcomes(),
       signIns: { forgetUser: () => {} },
+      outbox: { wake: () => {} },
     };
     await run(argv, deps);
     return 0;

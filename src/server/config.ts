@@ -41,6 +41,19 @@ export interface Config {
   metricsToken: string | null;
   /** A separate address that serves only `/metrics` (HELPGATE_METRICS_LISTEN), e.g. 127.0.0.1:9464. */
   metricsListen: ListenAddress | null;
+  /** Where email goes out (SMTP_URL, smtp:// or smtps://); null: email is off and the pages say so. */
+  smtpUrl: string | null;
+  /** The From of every email (MAIL_FROM). */
+  mailFrom: string;
+  /** The outbox: how often a node looks for due deliveries, how long a claim holds (HELPGATE_OUTBOX_*). */
+  outboxPollMs: number;
+  outboxLeaseMs: number;
+  /** How long a webhook receiver may take to answer (HELPGATE_WEBHOOK_TIMEOUT_MS). */
+  webhookTimeoutMs: number;
+  /** Webhooks may target loopback, private and link-local addresses (HELPGATE_WEBHOOKS_ALLOW_PRIVATE; tests). */
+  webhooksAllowPrivate: boolean;
+  /** Requests per minute one API token may make, per node (HELPGATE_API_TOKEN_RATE). */
+  apiTokenRate: number;
 }
 
 export interface ListenAddress {
@@ -137,6 +150,29 @@ function parseMetricsToken(raw: string | undefined): string | null {
   return raw;
 }
 
+function parseSmtpUrl(raw: string | undefined): string | null {
+  if (raw === undefined || raw.trim() === "") return null;
+  let url: URL;
+  try {
+    url = new URL(raw.trim());
+  } catch {
+    throw new ConfigError(
+      `SMTP_URL must be a URL such as smtp://user:password@mail.example.com:587, got "${raw}"`,
+    );
+  }
+  if (url.protocol !== "smtp:" && url.protocol !== "smtps:")
+    throw new ConfigError(`SMTP_URL must start with smtp:// or smtps://, got "${url.protocol}//"`);
+  return raw.trim();
+}
+
+function parseMailFrom(raw: string | undefined, publicUrl: string): string {
+  if (raw === undefined || raw.trim() === "") return `Helpgate <helpgate@${new URL(publicUrl).hostname}>`;
+  const value = raw.trim();
+  if (!/^[^<>\r\n]*<[^\s@<>]+@[^\s@<>]+>$|^[^\s@<>]+@[^\s@<>]+$/.test(value))
+    throw new ConfigError(`MAIL_FROM must be an address or "Name <address>", got "${raw}"`);
+  return value;
+}
+
 function parseBool(raw: string | undefined, fallback: boolean): boolean {
   if (raw === undefined || raw === "") return fallback;
   return !["0", "false", "no", "off"].includes(raw.toLowerCase());
@@ -204,5 +240,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: string[] 
     demo: !argv.includes("--no-demo") && parseBool(env.HELPGATE_DEMO, true),
     socketLimits: parseSocketLimits(env),
     submitsPerAddress: parseWhole(env, "HELPGATE_SUBMITS_PER_ADDRESS", 60, 0, 1_000_000),
+    smtpUrl: parseSmtpUrl(env.SMTP_URL),
+    mailFrom: parseMailFrom(env.MAIL_FROM, publicUrl),
+    outboxPollMs: parseWhole(env, "HELPGATE_OUTBOX_POLL_MS", 1000, 20, 600_000),
+    outboxLeaseMs: parseWhole(env, "HELPGATE_OUTBOX_LEASE_MS", 60_000, 500, 3_600_000),
+    webhookTimeoutMs: parseWhole(env, "HELPGATE_WEBHOOK_TIMEOUT_MS", 5000, 100, 60_000),
+    webhooksAllowPrivate: parseBool(env.HELPGATE_WEBHOOKS_ALLOW_PRIVATE, false),
+    apiTokenRate: parseWhole(env, "HELPGATE_API_TOKEN_RATE", 600, 1, 1_000_000),
   };
 }

@@ -261,3 +261,39 @@ export function agentSeesRequest(
   if (request.targetAgentId === null && viewer.portals.has(request.portalId)) return true;
   return request.agentId === viewer.id || request.targetAgentId === viewer.id;
 }
+
+/**
+ * An API token reaches only the routes that name a scope (route config `tokenScope`), only with
+ * that scope, and only in its own account; everything else is for people who sign in.
+ */
+export function assertTokenMay(
+  token: { accountId: string; scopes: readonly string[] },
+  routeScope: string | undefined,
+  accountId: string | undefined,
+): void {
+  if (routeScope === undefined)
+    throw new DomainError(403, "token_route", "API tokens cannot be used for this route; sign in instead.");
+  if (!token.scopes.includes(routeScope))
+    throw new DomainError(403, "token_scope", `This API token lacks the scope ${routeScope}.`).withParams({
+      scope: routeScope,
+    });
+  if (accountId !== undefined && accountId !== token.accountId)
+    throw new DomainError(403, "token_account", "This API token belongs to another account.");
+}
+
+/** A token acts as the admin who made it, for as long as they may still act as an admin in its account. */
+export function tokenCreatorMayAct(
+  creator: Pick<Person, "role" | "accountId" | "disabled">,
+  accountId: string,
+): boolean {
+  return (
+    !creator.disabled &&
+    hasRole(creator, "admin") &&
+    (creator.role === "operator" || creator.accountId === accountId)
+  );
+}
+
+/** Whether a user is one of a portal's agents. */
+export function isAssignedTo(user: Pick<Person, "portalIds">, portalId: string): boolean {
+  return user.portalIds.includes(portalId);
+}

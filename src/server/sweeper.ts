@@ -31,11 +31,18 @@ export async function sweepRequests(deps: Deps): Promise<number> {
   const due = await listOverdue(db, now, now - CUSTOMER_GONE_GRACE_MS);
   let changed = 0;
   for (const d of due) {
-    const reason = d.reason === "deadline" ? "no-response" : "canceled";
-    if (!(await transitionFromWaiting(db, d.accountId, d.id, reason, now))) continue;
+    const reason: "no-response" | "canceled" = d.reason === "deadline" ? "no-response" : "canceled";
+    const event = await db.transaction().execute(async (trx) => {
+      if (!(await transitionFromWaiting(trx, d.accountId, d.id, reason, now))) return null;
+      const request = await findRequest(trx, d.accountId, d.id);
+      if (!request) return null;
+      const closed = { type: "request.closed" as const, request, reason };
+      await deps.events.stage(trx, closed);
+      return closed;
+    });
+    if (!event) continue;
     changed++;
-    const request = await findRequest(db, d.accountId, d.id);
-    if (request) await deps.events.emit({ type: "request.closed", request, reason });
+    await deps.events.emit(event);
   }
   return changed;
 }

@@ -25,6 +25,10 @@ export interface User {
   maxSessions: number;
   disabled: boolean;
   portalIds: string[];
+  /** The language of the emails Helpgate sends this user (and of their console, when saved there). */
+  language: Language;
+  /** Invited by email and has not set a password yet. */
+  invited: boolean;
   createdAt: number;
 }
 
@@ -48,6 +52,8 @@ export interface Portal {
   /** The first chat message of every session of this portal (at most 1,000 characters; empty: none). */
   greeting: string;
   agentIds: string[];
+  /** Who is emailed an offline message or a request nobody answered (at most 10 addresses). */
+  notifyEmails: string[];
   createdAt: number;
   updatedAt: number;
 }
@@ -55,6 +61,8 @@ export interface Portal {
 export interface Me {
   user: User;
   accounts: Account[];
+  /** Whether this server sends email (SMTP_URL is set); when false, email features say so. */
+  emailEnabled: boolean;
 }
 
 export interface ApiFieldProblem {
@@ -72,3 +80,120 @@ export interface ApiError {
 }
 
 export type { Role };
+
+/** Integrations (issue 14): webhooks, API tokens, the outbox's deliveries. */
+
+export const WEBHOOK_EVENT_TYPES = [
+  "request.submitted",
+  "request.ended",
+  "session.started",
+  "session.ended",
+  "session.outcome",
+  "offline_message.received",
+  "survey.answered",
+  "code.redeemed",
+] as const;
+export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
+
+export const API_TOKEN_SCOPES = [
+  "sessions:read",
+  "codes:create",
+  "portals:manage",
+  "users:manage",
+  "webhooks:manage",
+] as const;
+export type ApiTokenScope = (typeof API_TOKEN_SCOPES)[number];
+
+export interface Integrations {
+  email: { configured: boolean; from: string | null };
+  webhookEvents: WebhookEventType[];
+  tokenScopes: ApiTokenScope[];
+  /** HELPGATE_WEBHOOKS_ALLOW_PRIVATE: webhooks may target loopback and private addresses. */
+  allowPrivateTargets: boolean;
+}
+
+export interface Webhook {
+  id: string;
+  accountId: string;
+  url: string;
+  description: string;
+  events: WebhookEventType[];
+  enabled: boolean;
+  /** Why it was switched off automatically (failing for days), else null. */
+  disabledReason: string | null;
+  /** The first failure since the last success, else null. */
+  failingSince: number | null;
+  /** The secret's first characters, e.g. "whsec_AbCd…". */
+  secretPreview: string;
+  createdAt: number;
+  updatedAt: number;
+  stats: { pending: number; dead: number; lastDeliveryAt: number | null; lastStatus: number | null };
+}
+
+/** Only when created and when its secret is rotated. */
+export interface WebhookWithSecret extends Webhook {
+  secret: string;
+}
+
+export type DeliveryState = "pending" | "delivered" | "dead";
+
+/** One row of the outbox: an email or a webhook delivery. Its id is the webhook-id / Message-ID. */
+export interface Delivery {
+  id: string;
+  kind: "email" | "webhook";
+  webhookId: string | null;
+  /** The webhook event type, or the email's kind ("offline-message", "invitation", …). */
+  eventType: string;
+  /** The webhook's URL, or the email's addresses joined by ", ". */
+  recipient: string;
+  state: DeliveryState;
+  attempts: number;
+  nextAttemptAt: number | null;
+  lastError: string | null;
+  /** HTTP status (webhooks) or SMTP reply code (email) of the last try. */
+  lastStatus: number | null;
+  createdAt: number;
+  deliveredAt: number | null;
+}
+
+/** One try of a webhook delivery, as the endpoint's delivery log shows it. */
+export interface DeliveryAttempt {
+  id: string;
+  deliveryId: string;
+  eventType: string;
+  attempt: number;
+  at: number;
+  durationMs: number;
+  status: number | null;
+  error: string | null;
+  /** When the next try is due after this failure; null when delivered or given up. */
+  nextAttemptAt: number | null;
+}
+
+export interface ApiToken {
+  id: string;
+  accountId: string;
+  name: string;
+  scopes: ApiTokenScope[];
+  /** The secret's first characters, to recognise it ("hg_3fKq9Az"). */
+  prefix: string;
+  createdBy: { id: string; name: string } | null;
+  createdAt: number;
+  expiresAt: number | null;
+  lastUsedAt: number | null;
+  revokedAt: number | null;
+}
+
+/** A token as created: its secret is shown this once and stored only hashed. */
+export interface NewApiToken {
+  token: ApiToken;
+  secret: string;
+}
+
+/** A session code created through the API (a CRM for a caller on the phone). */
+export interface ApiCode {
+  code: string;
+  joinUrl: string;
+  expiresAt: number;
+  emailed: boolean;
+}

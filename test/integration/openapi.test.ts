@@ -144,7 +144,11 @@ describe.each(dialects())("the OpenAPI document matches what the server answers,
       .join("; ");
 
   beforeAll(async () => {
-    world = await startWorld(dialect);
+    // Email and webhooks on, to nowhere: what they queue waits in the outbox (the documents are checked, not delivery).
+    world = await startWorld(dialect, {
+      SMTP_URL: "smtp://127.0.0.1:1",
+      HELPGATE_WEBHOOKS_ALLOW_PRIVATE: "1",
+    });
     api = new Conformance(await fetchDocument(world.app.server));
   });
   afterAll(async () => {
@@ -674,6 +678,221 @@ describe.each(dialects())("the OpenAPI document matches what the server answers,
     }
     expect(last?.statusCode).toBe(429);
     api.check("POST", "/api/v1/join", last as LightMyRequestResponse);
+  });
+
+  it("integrations: webhooks, deliveries, API tokens, emails, password links, the account API", async () => {
+    const tenant = await seedTenant(world, "docint", "phone");
+    const admin = tenant.adminCookie;
+    const agent = await seedAgent(world, tenant, "ivy");
+    const portal = await createPortal(world, tenant, "code", [agent]);
+    sockets.push(await onlineAgent(world, agent));
+    const acc = { accountId: tenant.account.id };
+    expect((await send("GET", "/api/v1/auth/options")).statusCode).toBe(200);
+    expect(
+      (await send("PATCH", "/api/v1/auth/me", { cookie: agent.cookie, payload: { language: "de" } }))
+        .statusCode,
+    ).toBe(200);
+    expect(
+      (await send("GET", "/api/v1/accounts/{accountId}/integrations", { cookie: admin, params: acc }))
+        .statusCode,
+    ).toBe(200);
+    const hook = json<{ id: string }>(
+      await send("POST", "/api/v1/accounts/{accountId}/webhooks", {
+        cookie: admin,
+        params: acc,
+        payload: { url: "http://127.0.0.1:1/hook", events: ["session.ended", "code.redeemed"] },
+      }),
+    );
+    const wh = { ...acc, webhookId: hook.id };
+    expect(
+      (await send("GET", "/api/v1/accounts/{accountId}/webhooks", { cookie: admin, params: acc })).statusCode,
+    ).toBe(200);
+    expect(
+      (await send("GET", "/api/v1/accounts/{accountId}/webhooks/{webhookId}", { cookie: admin, params: wh }))
+        .statusCode,
+    ).toBe(200);
+    expect(
+      (
+        await send("PATCH", "/api/v1/accounts/{accountId}/webhooks/{webhookId}", {
+          cookie: admin,
+          params: wh,
+          payload: { description: "CRM" },
+        })
+      ).statusCode,
+    ).toBe(200);
+    expect(
+      (
+        await send("POST", "/api/v1/accounts/{accountId}/webhooks/{webhookId}/rotate-secret", {
+          cookie: admin,
+          params: wh,
+        })
+      ).statusCode,
+    ).toBe(200);
+    const test = json<{ id: string }>(
+      await send("POST", "/api/v1/accounts/{accountId}/webhooks/{webhookId}/test", {
+        cookie: admin,
+        params: wh,
+      }),
+    );
+    expect(
+      (
+        await send("GET", "/api/v1/accounts/{accountId}/webhooks/{webhookId}/attempts", {
+          cookie: admin,
+          params: wh,
+        })
+      ).statusCode,
+    ).toBe(200);
+    expect(
+      (
+        await send("GET", "/api/v1/accounts/{accountId}/deliveries", {
+          cookie: admin,
+          params: acc,
+          query: "kind=webhook",
+        })
+      ).statusCode,
+    ).toBe(200);
+    expect(
+      (
+        await send("POST", "/api/v1/accounts/{accountId}/deliveries/{deliveryId}/redeliver", {
+          cookie: admin,
+          params: { ...acc, deliveryId: test.id },
+        })
+      ).statusCode,
+    ).toBe(202);
+    const token = json<{ token: { id: string }; secret: string }>(
+      await send("POST", "/api/v1/accounts/{accountId}/api-tokens", {
+        cookie: admin,
+        params: acc,
+        payload: { name: "CRM", scopes: ["sessions:read", "codes:create"], expiresInDays: 30 },
+      }),
+    );
+    expect(
+      (await send("GET", "/api/v1/accounts/{accountId}/api-tokens", { cookie: admin, params: acc }))
+        .statusCode,
+    ).toBe(200);
+    // A code for the agent, emailed; the agent's own code, emailed from the console.
+    expect(
+      (
+        await send("POST", "/api/v1/accounts/{accountId}/codes", {
+          cookie: admin,
+          params: acc,
+          payload: { agentId: agent.user.id, email: "cal@example.com" },
+        })
+      ).statusCode,
+    ).toBe(201);
+    const own = json<{ id: string; code: string }>(
+      await send("POST", "/api/v1/codes", {
+        cookie: agent.cookie,
+        payload: { portalId: portal.id, name: "Cal" },
+      }),
+    );
+    expect(
+      (
+        await send("POST", "/api/v1/codes/{codeId}/email", {
+          cookie: agent.cookie,
+          params: { codeId: own.id },
+          payload: { email: "cal@example.com" },
+        })
+      ).statusCode,
+    ).toBe(202);
+    // A session from the code, ended: the transcript by email to both sides, and through the account API.
+    const joined = await send("POST", "/api/v1/join", {
+      payload: { code: own.code },
+      remoteAddress: freshAddress(),
+    });
+    const requestId = json<{ requestId: string }>(joined).requestId;
+    expect(
+      (
+        await world.app.server.inject({
+          method: "POST",
+          url: `/api/v1/sessions/${requestId}/end`,
+          headers: { origin: world.origin, cookie: agent.cookie },
+        })
+      ).statusCode,
+    ).toBe(204);
+    expect(
+      (
+        await send("POST", "/api/v1/sessions/{sessionId}/transcript-email", {
+          cookie: agent.cookie,
+          params: { sessionId: requestId },
+        })
+      ).statusCode,
+    ).toBe(202);
+    expect(
+      (
+        await send("POST", "/api/v1/customer/requests/{requestId}/transcript-email", {
+          cookie: customerCookie(joined),
+          params: { requestId },
+          payload: { email: "cal@example.com" },
+        })
+      ).statusCode,
+    ).toBe(202);
+    expect(
+      (await send("GET", "/api/v1/accounts/{accountId}/sessions", { cookie: admin, params: acc })).statusCode,
+    ).toBe(200);
+    expect(
+      (
+        await send("GET", "/api/v1/accounts/{accountId}/sessions/{sessionId}/transcript", {
+          cookie: admin,
+          params: { ...acc, sessionId: requestId },
+        })
+      ).statusCode,
+    ).toBe(200);
+    // An invited user: the invitation again, then the link from the queued email sets the password.
+    const invited = json<{ user: { id: string; email: string } }>(
+      await send("POST", "/api/v1/accounts/{accountId}/users", {
+        cookie: admin,
+        params: acc,
+        payload: { email: `new@${tenant.tag}.example`, displayName: "New", role: "agent", invite: true },
+      }),
+    );
+    expect(
+      (
+        await send("POST", "/api/v1/accounts/{accountId}/users/{userId}/invitation", {
+          cookie: admin,
+          params: { ...acc, userId: invited.user.id },
+        })
+      ).statusCode,
+    ).toBe(202);
+    const mails = await world.app.deps.db.kysely
+      .selectFrom("outbox")
+      .select(["payload", "created_at"])
+      .where("event_type", "=", "invitation")
+      .where("recipient", "=", invited.user.email)
+      .orderBy("created_at", "desc")
+      .execute();
+    const link = /token=([A-Za-z0-9_-]+)/.exec(mails[0]?.payload ?? "")?.[1] ?? "";
+    expect(
+      (
+        await send("POST", "/api/v1/auth/password", {
+          payload: { token: link, password: "a-new-long-password" },
+        })
+      ).statusCode,
+    ).toBe(200);
+    expect(
+      (
+        await send("POST", "/api/v1/auth/forgot-password", {
+          payload: { email: invited.user.email },
+          remoteAddress: freshAddress(),
+        })
+      ).statusCode,
+    ).toBe(202);
+    expect(
+      (
+        await send("DELETE", "/api/v1/accounts/{accountId}/api-tokens/{tokenId}", {
+          cookie: admin,
+          params: { ...acc, tokenId: token.token.id },
+        })
+      ).statusCode,
+    ).toBe(204);
+    expect(
+      (
+        await send("DELETE", "/api/v1/accounts/{accountId}/webhooks/{webhookId}", {
+          cookie: admin,
+          params: wh,
+        })
+      ).statusCode,
+    ).toBe(204);
   });
 
   it("every documented route was called and its success answer checked", () => {

@@ -88,12 +88,16 @@ async function tryAccept(deps: Deps, actor: Actor, requestId: string, attempt: n
       maxSessions: claim.maxSessions,
     });
     if (!opened.opened) assertBelowLimit({ maxSessions: claim.maxSessions }, opened.open);
-    return { request: claim.request, lastSeq: opened.lastSeq };
+    const event = {
+      type: "session.started" as const,
+      ...startedSession(claim.request, agentOf(actor), now, opened.lastSeq),
+    };
+    await deps.events.stage(trx, event);
+    return event;
   });
   if (!won) return refusedAccept(deps, actor, accountId, requestId, attempt);
-  const started = startedSession(won.request, agentOf(actor), now, won.lastSeq);
-  await deps.events.emit({ type: "session.started", ...started });
-  return started.session;
+  await deps.events.emit(won);
+  return won.session;
 }
 
 /** Why a claim did not win, as the agent should hear it; a queue request goes the offer's way. */
@@ -141,7 +145,7 @@ export async function acceptOffer(deps: Deps, actor: Actor, offerId: string): Pr
   const request = await findRequest(db, accountId, offer.requestId);
   if (!request) throw notFound("Offer");
   const now = deps.now();
-  const lastSeq = await db.transaction().execute(async (trx) => {
+  const started = await db.transaction().execute(async (trx) => {
     if (!(await endOffer(trx, offerId, "accepted", now, actor.user.id))) return null;
     await lockBelowLimit(trx, actor);
     if (
@@ -151,15 +155,17 @@ export async function acceptOffer(deps: Deps, actor: Actor, offerId: string): Pr
     ) {
       throw new DomainError(409, "not_waiting", "The customer is no longer waiting.");
     }
-    return (await open(trx, actor, request, now)).lastSeq;
+    const lastSeq = (await open(trx, actor, request, now)).lastSeq;
+    const event = {
+      type: "session.started" as const,
+      ...startedSession(request, agentOf(actor), now, lastSeq),
+    };
+    await deps.events.stage(trx, event);
+    return event;
   });
-  if (lastSeq === null)
+  if (started === null)
     throw new DomainError(409, "offer_closed", "This offer has ended (it timed out or was passed on).");
-  const started = startedSession(request, agentOf(actor), now, lastSeq);
-  await deps.events.emit(
-    { type: "offer.closed", offer, reason: "accepted" },
-    { type: "session.started", ...started },
-  );
+  await deps.events.emit({ type: "offer.closed", offer, reason: "accepted" }, started);
   return started.session;
 }
 
@@ -173,17 +179,19 @@ export async function takeNext(deps: Deps, actor: Actor): Promise<SessionView> {
   for (const r of waiting) {
     if ((await pendingOffersOfRequest(db, r.id)).length > 0) continue;
     const now = deps.now();
-    const lastSeq = await db.transaction().execute(async (trx) => {
+    const started = await db.transaction().execute(async (trx) => {
       if (!(await transitionFromWaiting(trx, accountId, r.id, "accepted", now, { agentId: actor.user.id })))
         return null;
       await lockBelowLimit(trx, actor);
-      return (await open(trx, actor, r, now)).lastSeq;
+      const lastSeq = (await open(trx, actor, r, now)).lastSeq;
+      const event = { type: "session.started" as const, ...startedSession(r, agentOf(actor), now, lastSeq) };
+      await deps.events.stage(trx, event);
+      return event;
     });
-    if (lastSeq === null) continue;
-    const started = startedSession(r, agentOf(actor), now, lastSeq);
+    if (started === null) continue;
     // A dispatch on another node may have offered this request between the check above and the
     // take: the queue reaction withdraws that offer (its agent is told), then the queue moves on.
-    await deps.events.emit({ type: "session.started", ...started });
+    await deps.events.emit(started);
     return started.session;
   }
   throw new DomainError(

@@ -107,17 +107,17 @@ export async function endSession(deps: Deps, party: Party, sessionId: string): P
     if (transfer) closedAlerts.push(transfer);
     for (const m of members)
       if (m.state === "invited") closedAlerts.push({ id: m.id, recipients: [m.userId] });
-    return members.filter((m) => m.state === "joined").map((m) => m.userId);
+    const event = {
+      type: "session.ended" as const,
+      session,
+      request: await findRequest(trx, session.accountId, session.requestId),
+      endedBy: party.kind,
+      endedAt: now,
+      closedAlerts,
+      members: members.filter((m) => m.state === "joined").map((m) => m.userId),
+    };
+    await deps.events.stage(trx, event);
+    return event;
   });
-  if (!done) return;
-  const request = await findRequest(deps.db.kysely, session.accountId, session.requestId);
-  await deps.events.emit({
-    type: "session.ended",
-    session,
-    request,
-    endedBy: party.kind,
-    endedAt: now,
-    closedAlerts,
-    members: done,
-  });
+  if (done) await deps.events.emit(done);
 }

@@ -1,4 +1,6 @@
 import { randomBytes, randomUUID } from "node:crypto";
+import type { ApiCode } from "../../shared/api.js";
+import { EMAIL_PATTERN, LIMITS } from "../../shared/model.js";
 import type { CodeView, SessionView } from "../../shared/protocol.js";
 import { isUniqueViolation } from "../db/database.js";
 import {
@@ -12,7 +14,8 @@ import {
   REDEEM_FAILURES_PER_CLIENT,
 } from "../domain/codes.js";
 import { DomainError, fieldError, notFound } from "../domain/errors.js";
-import { assertAssignedTo, consoleAccount } from "../policy.js";
+import { emailRow, sessionCodeEmail } from "../outbox/emails.js";
+import { assertAssignedTo, consoleAccount, isAssignedTo } from "../policy.js";
 import { toCodeView } from "../queries/codes.js";
 import { startedSession } from "../queries/sessions.js";
 import { agentName } from "../store/agents.js";
@@ -27,10 +30,12 @@ import {
   recordRedeemFailure,
   redeemCodeRow,
 } from "../store/codes.js";
-import { findPortal } from "../store/portals.js";
+import { enqueue } from "../store/outbox.js";
+import { findPortal, listPortals } from "../store/portals.js";
 import { findRequest, insertWithSessionNumber, type RequestRecord } from "../store/requests.js";
 import { openSession } from "../store/sessions.js";
-import { openPortal } from "./access.js";
+import { findUser, type UserRow } from "../store/users.js";
+import { accountFor, openPortal } from "./access.js";
 import { hashToken } from "./auth.js";
 import type { Actor, Deps } from "./context.js";
 
@@ -41,7 +46,19 @@ export async function createCode(
   portalId: string,
   name: string,
 ): Promise<CodeView> {
-  const accountId = consoleAccount(actor.user);
+  return issueCode(deps, actor.user, consoleAccount(actor.user), portalId, name, true);
+}
+
+/** A code of `agent` at one of their code portals. */
+async function issueCode(
+  deps: Deps,
+  agent: UserRow,
+  accountId: string,
+  portalId: string,
+  name: string,
+  /** The agent asks for their own code (the console) rather than a system for them. */
+  own: boolean,
+): Promise<CodeView> {
   const db = deps.db.kysely;
   const portal = await findPortal(db, accountId, portalId);
   if (!portal) throw fieldError(404, "portalId", "not_found", "Portal not found.");
@@ -54,19 +71,19 @@ export async function createCode(
     );
   }
   try {
-    assertAssignedTo(actor.user, portal);
+    assertAssignedTo(agent, portal);
   } catch (err) {
     if (err instanceof DomainError) throw fieldError(err.status, "portalId", err.code, err.message);
     throw err;
   }
   const now = deps.now();
   await expireCodes(db, now);
-  const live = await listLiveCodes(db, accountId, actor.user.id, now);
+  const live = await listLiveCodes(db, accountId, agent.id, now);
   if (live.length >= MAX_LIVE_CODES_PER_AGENT) {
     throw new DomainError(
       409,
       "too_many_codes",
-      `You have ${MAX_LIVE_CODES_PER_AGENT} live codes, the most allowed; cancel one first.`,
+      `${own ? "You have" : `${agent.displayName} has`} ${MAX_LIVE_CODES_PER_AGENT} live codes, the most allowed; cancel one first.`,
     ).withParams({ limit: MAX_LIVE_CODES_PER_AGENT });
   }
   const id = randomUUID();
@@ -76,7 +93,7 @@ export async function createCode(
         id,
         accountId,
         portalId,
-        agentId: actor.user.id,
+        agentId: agent.id,
         code: newCode(),
         name: name.trim(),
         createdAt: now,
@@ -87,10 +104,67 @@ export async function createCode(
       if (!isUniqueViolation(err) || attempt >= 8) throw err;
     }
   }
-  await deps.events.emit({ type: "codes.changed", agentId: actor.user.id });
-  const created = (await listLiveCodes(db, accountId, actor.user.id, now)).find((c) => c.id === id);
+  await deps.events.emit({ type: "codes.changed", agentId: agent.id });
+  const created = (await listLiveCodes(db, accountId, agent.id, now)).find((c) => c.id === id);
   if (!created) throw new Error("code vanished after insert");
   return toCodeView(deps, created);
+}
+
+const EMAIL = new RegExp(EMAIL_PATTERN);
+
+/**
+ * Another system (a CRM, a phone system) creates a code for one of the account's agents — for
+ * the caller that agent is talking to — and may have it emailed to the caller at once.
+ */
+export async function createCodeForAgent(
+  deps: Deps,
+  actor: Actor,
+  accountId: string,
+  input: {
+    agentId: string;
+    portalId?: string | undefined;
+    name?: string | undefined;
+    email?: string | undefined;
+  },
+): Promise<ApiCode> {
+  await accountFor(deps, actor, accountId, "admin");
+  const db = deps.db.kysely;
+  const agent = await findUser(db, accountId, input.agentId);
+  if (!agent || agent.disabled)
+    throw fieldError(404, "agentId", "not_found", "No enabled user with this id in the account.");
+  const email = input.email?.trim() ?? "";
+  if (email !== "" && (email.length > LIMITS.email || !EMAIL.test(email)))
+    throw fieldError(400, "email", "invalid_email", "Enter an email address such as name@example.com.");
+  if (email !== "" && deps.config.smtpUrl === null)
+    throw new DomainError(
+      409,
+      "email_off",
+      "Email is off on this server (SMTP_URL is not set); leave out the email.",
+    );
+  let portalId = input.portalId;
+  if (portalId === undefined) {
+    const portals = await listPortals(db, accountId);
+    const own = portals.find((p) => p.type === "code" && p.enabled && isAssignedTo(agent, p.id));
+    if (!own)
+      throw fieldError(
+        409,
+        "agentId",
+        "no_code_portal",
+        `${agent.displayName} is not assigned to a code portal.`,
+      );
+    portalId = own.id;
+  }
+  const code = await issueCode(deps, agent, accountId, portalId, input.name ?? "", false);
+  if (email !== "") {
+    const now = deps.now();
+    await enqueue(
+      db,
+      [emailRow(accountId, sessionCodeEmail(code, agent.displayName, email, agent.language, now))],
+      now,
+    );
+    deps.outbox.wake();
+  }
+  return { code: code.code, joinUrl: code.joinUrl, expiresAt: code.expiresAt, emailed: email !== "" };
 }
 
 export async function cancelCode(deps: Deps, actor: Actor, codeId: string): Promise<void> {
@@ -181,7 +255,7 @@ export async function redeemCode(
   const name = await agentName(db, found.agentId);
   const token = randomBytes(24).toString("base64url");
   const requestId = randomUUID();
-  const lastSeq = await db.transaction().execute(async (trx) => {
+  const started = await db.transaction().execute(async (trx) => {
     if (!(await redeemCodeRow(trx, found.id, requestId, now))) return null;
     await insertWithSessionNumber(trx, {
       id: requestId,
@@ -209,18 +283,19 @@ export async function redeemCode(
       portalId: found.portalId,
       agentName: name,
     });
-    return opened.lastSeq;
+    const inserted = await findRequest(trx, found.accountId, requestId);
+    if (!inserted) throw new Error("request vanished after insert");
+    const event = {
+      type: "session.started" as const,
+      ...startedSession(inserted, { id: found.agentId, name }, now, opened.lastSeq),
+    };
+    await deps.events.stage(trx, event);
+    return event;
   });
-  if (lastSeq === null) {
+  if (started === null) {
     await recordRedeemFailure(db, randomUUID(), input.client, now);
     throw unknownCode();
   }
-  const inserted = await findRequest(db, found.accountId, requestId);
-  if (!inserted) throw new Error("request vanished after insert");
-  const { session, request } = startedSession(inserted, { id: found.agentId, name }, now, lastSeq);
-  await deps.events.emit(
-    { type: "session.started", session, request },
-    { type: "codes.changed", agentId: found.agentId },
-  );
-  return { request, token, session };
+  await deps.events.emit(started, { type: "codes.changed", agentId: found.agentId });
+  return { request: started.request, token, session: started.session };
 }

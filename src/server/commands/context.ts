@@ -21,6 +21,8 @@ export interface Deps {
   outcomes: RequestOutcomes;
   /** This node's sign-in cache, forgotten at once here (and by bus event on the other nodes). */
   signIns: { forgetUser(userId: string): void };
+  /** This node's outbox worker: `wake()` after a commit that queued an email or a webhook. */
+  outbox: { wake(): void };
 }
 
 /** The signed-in person a command acts for. */

@@ -23,14 +23,19 @@ export async function declineRequest(deps: Deps, actor: Actor, requestId: string
     return toView(request);
   }
   if (request.kind !== "targeted") return toView(request);
-  const ok = await transitionFromWaiting(db, accountId, requestId, "declined", deps.now(), {
-    onlyTarget: actor.user.id,
+  const event = await db.transaction().execute(async (trx) => {
+    const ok = await transitionFromWaiting(trx, accountId, requestId, "declined", deps.now(), {
+      onlyTarget: actor.user.id,
+    });
+    const after = await findRequest(trx, accountId, requestId);
+    if (!after) throw notFound("Request");
+    if (!ok) throw notWaiting(after);
+    const closed = { type: "request.closed" as const, request: after, reason: "declined" as const };
+    await deps.events.stage(trx, closed);
+    return closed;
   });
-  const after = await findRequest(db, accountId, requestId);
-  if (!after) throw notFound("Request");
-  if (!ok) throw notWaiting(after);
-  await deps.events.emit({ type: "request.closed", request: after, reason: "declined" });
-  return toView(after);
+  await deps.events.emit(event);
+  return toView(event.request);
 }
 
 export async function declineOffer(deps: Deps, actor: Actor, offerId: string): Promise<void> {

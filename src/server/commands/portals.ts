@@ -40,11 +40,17 @@ export interface PortalInput {
   maxWaitSeconds?: number;
   greeting?: string;
   agentIds?: string[];
+  notifyEmails?: string[];
 }
 
 export type PortalPatch = Partial<Omit<PortalInput, "type">> & { type?: PortalType };
 
 export const DEFAULT_COLOR = "#1f6feb";
+
+/** A portal's notification addresses: trimmed, lower case, each once. */
+function normaliseEmails(list: string[]): string[] {
+  return [...new Set(list.map((e) => e.trim().toLowerCase()).filter((e) => e !== ""))];
+}
 
 export function portalUrl(publicUrl: string, slug: string): string {
   return `${publicUrl}/p/${slug}`;
@@ -114,6 +120,7 @@ export async function insertNewPortal(
     maxWaitSeconds: input.maxWaitSeconds ?? 600,
     greeting: input.greeting?.trim() ?? "",
     agentIds,
+    notifyEmails: normaliseEmails(input.notifyEmails ?? []),
     createdAt: now,
     updatedAt: now,
   };
@@ -174,6 +181,8 @@ export async function updatePortal(
       enabled: patch.enabled ?? current.enabled,
       maxWaitSeconds: patch.maxWaitSeconds ?? current.maxWaitSeconds,
       greeting: patch.greeting !== undefined ? patch.greeting.trim() : current.greeting,
+      notifyEmails:
+        patch.notifyEmails !== undefined ? normaliseEmails(patch.notifyEmails) : current.notifyEmails,
       updatedAt: deps.now(),
     };
     await save(trx, next, false);

@@ -86,28 +86,33 @@ export async function submitRequest(deps: Deps, input: SubmitInput): Promise<Cus
   }
   const now = deps.now();
   const token = randomBytes(24).toString("base64url");
-  const row = await insertWithSessionNumber(db, {
-    id: randomUUID(),
-    accountId: portal.accountId,
-    portalId: portal.id,
-    kind,
-    state: "waiting",
-    targetAgentId,
-    agentId: null,
-    customerName: submission.customerName,
-    customerEmail: submission.customerEmail,
-    contact: submission.contact,
-    question: submission.question,
-    language: input.language,
-    customerTokenHash: hashToken(token),
-    codeId: null,
-    createdAt: now,
-    deadlineAt: queued ? now + portal.maxWaitSeconds * 1000 : deadlineFor(kind, now),
+  const submitted = await db.transaction().execute(async (trx) => {
+    const row = await insertWithSessionNumber(trx, {
+      id: randomUUID(),
+      accountId: portal.accountId,
+      portalId: portal.id,
+      kind,
+      state: "waiting",
+      targetAgentId,
+      agentId: null,
+      customerName: submission.customerName,
+      customerEmail: submission.customerEmail,
+      contact: submission.contact,
+      question: submission.question,
+      language: input.language,
+      customerTokenHash: hashToken(token),
+      codeId: null,
+      createdAt: now,
+      deadlineAt: queued ? now + portal.maxWaitSeconds * 1000 : deadlineFor(kind, now),
+    });
+    const request = await findRequest(trx, portal.accountId, row.id);
+    if (!request) throw new Error("request vanished after insert");
+    const event = { type: "request.submitted" as const, request, recipients };
+    await deps.events.stage(trx, event);
+    return event;
   });
-  const request = await findRequest(db, portal.accountId, row.id);
-  if (!request) throw new Error("request vanished after insert");
-  await deps.events.emit({ type: "request.submitted", request, recipients });
-  return { request, token };
+  await deps.events.emit(submitted);
+  return { request: submitted.request, token };
 }
 
 /** Nobody available: the customer leaves a message, listed in the console's offline pane. */
@@ -120,28 +125,33 @@ export async function leaveOfflineMessage(
   const db = deps.db.kysely;
   const portal = await openPortal(deps, slug);
   const submission = checkOfflineMessage(values);
-  const row = await insertWithSessionNumber(db, {
-    id: randomUUID(),
-    accountId: portal.accountId,
-    portalId: portal.id,
-    kind: alertKindFor(portal.type),
-    state: "offline",
-    targetAgentId: null,
-    agentId: null,
-    customerName: submission.customerName,
-    customerEmail: submission.customerEmail,
-    contact: submission.contact,
-    question: submission.question,
-    language,
-    customerTokenHash: hashToken(randomBytes(24).toString("base64url")),
-    codeId: null,
-    createdAt: deps.now(),
-    deadlineAt: null,
+  const left = await db.transaction().execute(async (trx) => {
+    const row = await insertWithSessionNumber(trx, {
+      id: randomUUID(),
+      accountId: portal.accountId,
+      portalId: portal.id,
+      kind: alertKindFor(portal.type),
+      state: "offline",
+      targetAgentId: null,
+      agentId: null,
+      customerName: submission.customerName,
+      customerEmail: submission.customerEmail,
+      contact: submission.contact,
+      question: submission.question,
+      language,
+      customerTokenHash: hashToken(randomBytes(24).toString("base64url")),
+      codeId: null,
+      createdAt: deps.now(),
+      deadlineAt: null,
+    });
+    const request = await findRequest(trx, portal.accountId, row.id);
+    if (!request) throw new Error("request vanished after insert");
+    const event = { type: "request.offline" as const, request };
+    await deps.events.stage(trx, event);
+    return event;
   });
-  const request = await findRequest(db, portal.accountId, row.id);
-  if (!request) throw new Error("request vanished after insert");
-  await deps.events.emit({ type: "request.offline", request });
-  return request;
+  await deps.events.emit(left);
+  return left.request;
 }
 
 /** The customer gives up waiting; a request already taken or over stays as it is. */
@@ -153,8 +163,14 @@ export async function cancelRequest(
   const request = await requestForCustomer(deps, requestId, token);
   if (request.state !== "waiting") return request;
   const db = deps.db.kysely;
-  const ok = await transitionFromWaiting(db, request.accountId, request.id, "canceled", deps.now());
-  const after = (await findRequest(db, request.accountId, request.id)) ?? request;
-  if (ok) await deps.events.emit({ type: "request.closed", request: after, reason: "canceled" });
-  return after;
+  const closed = await db.transaction().execute(async (trx) => {
+    const ok = await transitionFromWaiting(trx, request.accountId, request.id, "canceled", deps.now());
+    const after = (await findRequest(trx, request.accountId, request.id)) ?? request;
+    if (!ok) return { after, event: null };
+    const event = { type: "request.closed" as const, request: after, reason: "canceled" as const };
+    await deps.events.stage(trx, event);
+    return { after, event };
+  });
+  if (closed.event) await deps.events.emit(closed.event);
+  return closed.after;
 }

@@ -3,6 +3,7 @@ import type { Outcome, SessionSummary } from "../../shared/protocol.js";
 import { DomainError, fieldError, notFound } from "../domain/errors.js";
 import { assertOwner, assertSide } from "../policy.js";
 import { summaryOf } from "../queries/sessions.js";
+import { findRequest } from "../store/requests.js";
 import { setOutcome, setSurvey } from "../store/sessions.js";
 import { sessionAccess, sessionFor } from "./access.js";
 import type { Deps, Party } from "./context.js";
@@ -27,11 +28,21 @@ export async function recordOutcome(
   assertOwner(role, "record its outcome");
   if (session.endedAt === null)
     throw new DomainError(409, "session_open", "End the session first, then record its outcome.");
-  await setOutcome(deps.db.kysely, session.accountId, sessionId, {
-    outcome: form.outcome,
-    notes: form.notes?.trim() || null,
-    ticket: form.ticket?.trim() || null,
+  const recorded = await deps.db.kysely.transaction().execute(async (trx) => {
+    await setOutcome(trx, session.accountId, sessionId, {
+      outcome: form.outcome,
+      notes: form.notes?.trim() || null,
+      ticket: form.ticket?.trim() || null,
+    });
+    const event = {
+      type: "session.outcome" as const,
+      session,
+      request: await findRequest(trx, session.accountId, session.requestId),
+    };
+    await deps.events.stage(trx, event);
+    return event;
   });
+  await deps.events.emit(recorded);
   const summary = await summaryOf(deps, session.accountId, sessionId);
   if (!summary) throw notFound("Session");
   return summary;
@@ -58,7 +69,12 @@ export async function answerSurvey(
   if (session.endedAt === null)
     throw new DomainError(409, "session_open", "The survey opens when the session has ended.");
   const text = comment?.trim() || null;
-  if (!(await setSurvey(deps.db.kysely, session.accountId, sessionId, rating, text)))
-    throw new DomainError(409, "already_answered", "Thank you — you have already answered.");
-  await deps.events.emit({ type: "session.rated", session, rating, comment: text });
+  const rated = await deps.db.kysely.transaction().execute(async (trx) => {
+    if (!(await setSurvey(trx, session.accountId, sessionId, rating, text)))
+      throw new DomainError(409, "already_answered", "Thank you — you have already answered.");
+    const event = { type: "session.rated" as const, session, rating, comment: text };
+    await deps.events.stage(trx, event);
+    return event;
+  });
+  await deps.events.emit(rated);
 }

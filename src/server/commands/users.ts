@@ -1,8 +1,9 @@
 import type { User } from "../../shared/api.js";
-import type { Role } from "../../shared/model.js";
+import type { Language, Role } from "../../shared/model.js";
 import { isUniqueViolation } from "../db/database.js";
 import { fieldError, notFound } from "../domain/errors.js";
 import { assertPasswordRules, generatePassword, hashPassword } from "../domain/passwords.js";
+import { queuePasswordLink } from "../outbox/passwordMail.js";
 import { lockAccount } from "../store/accounts.js";
 import { deleteAuthSessionsOfUser } from "../store/authSessions.js";
 import {
@@ -16,6 +17,7 @@ import {
   countEnabledAdmins,
   findUser,
   findUserByEmail,
+  findUserById,
   listUsers,
   publicUser,
   setPasswordHash,
@@ -30,15 +32,53 @@ export async function createUser(
   deps: Deps,
   actor: Actor,
   accountId: string,
-  input: NewUser & { role: Role },
+  input: NewUser & { role: Role; invite?: boolean | undefined },
 ): Promise<CreatedUser> {
-  await accountFor(deps, actor, accountId, "admin");
-  const created = await deps.db.kysely
-    .transaction()
-    .execute((trx) => insertNewUser(trx, accountId, input, deps.now()));
+  const account = await accountFor(deps, actor, accountId, "admin");
+  const { invite, ...fields } = input;
+  if (invite === true) {
+    if (deps.config.smtpUrl === null)
+      throw fieldError(
+        409,
+        "invite",
+        "email_off",
+        "Email is off on this server (SMTP_URL is not set); set a password instead.",
+      );
+    if (fields.password !== undefined)
+      throw fieldError(
+        400,
+        "password",
+        "not_with_invite",
+        "An invited user chooses their own password; leave it out.",
+      );
+  }
+  const now = deps.now();
+  const created = await deps.db.kysely.transaction().execute(async (trx) => {
+    const made = await insertNewUser(trx, accountId, { ...fields, invited: invite === true }, now);
+    // The invitation and its single-use link are written with the user: both or neither.
+    if (invite === true)
+      await queuePasswordLink(trx, { publicUrl: deps.config.publicUrl, now }, made.user, {
+        purpose: "invitation",
+        accountName: account.name,
+        inviterName: actor.user.displayName,
+        role: made.user.role,
+      });
+    return made;
+  });
+  if (invite === true) deps.outbox.wake();
   // A pick-agent portal lists its agents, offline ones too.
   if (created.user.portalIds.length > 0) await deps.events.emit({ type: "portals.changed", accountId });
   return created;
+}
+
+/** The signed-in person's own language (their emails, and the console's choice kept across devices). */
+export async function setOwnLanguage(deps: Deps, actor: Actor, language: Language): Promise<User> {
+  const current = await findUserById(deps.db.kysely, actor.user.id);
+  if (!current) throw notFound("User");
+  const next = { ...current, language };
+  await updateUserRow(deps.db.kysely, next);
+  await deps.events.emit({ type: "user.changed", userId: actor.user.id });
+  return publicUser(next);
 }
 
 export async function listAccountUsers(deps: Deps, actor: Actor, accountId: string): Promise<User[]> {
@@ -61,6 +101,7 @@ export interface UserPatch {
   maxSessions?: number;
   disabled?: boolean;
   portalIds?: string[];
+  language?: Language;
 }
 
 export async function updateUser(
@@ -83,6 +124,7 @@ export async function updateUser(
       role: patch.role ?? current.role,
       maxSessions: patch.maxSessions ?? current.maxSessions,
       disabled: patch.disabled ?? current.disabled,
+      language: patch.language ?? current.language,
     };
     const losesAdmin =
       current.role === "admin" && !current.disabled && (next.role !== "admin" || next.disabled);

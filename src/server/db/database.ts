@@ -21,6 +21,7 @@ import * as m005 from "./migrations/005_history_indexes.js";
 import * as m006 from "./migrations/006_login_failures.js";
 import * as m007 from "./migrations/007_session_number.js";
 import * as m008 from "./migrations/008_teamwork.js";
+import * as m009 from "./migrations/009_integrations.js";
 import type { Database } from "./schema.js";
 
 export type Dialect = "sqlite" | "postgres";
@@ -57,6 +58,7 @@ const migrations: Record<string, Migration> = {
   "006_login_failures": m006,
   "007_session_number": m007,
   "008_teamwork": m008,
+  "009_integrations": m009,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -29,6 +29,8 @@ export interface UserTable {
   available: Generated<number>;
   available_since: number | null;
   idle_since: number | null;
+  language: Generated<string>;
+  invited: Generated<number>;
 }
 
 export interface PortalTable {
@@ -49,6 +51,8 @@ export interface PortalTable {
   updated_at: number;
   max_wait_seconds: Generated<number>;
   greeting: Generated<string>;
+  /** JSON array of the addresses offline messages and unanswered requests are emailed to. */
+  notify_emails: Generated<string>;
 }
 
 export interface PortalAgentTable {
@@ -235,4 +239,82 @@ export interface Database {
   session_members: SessionMemberTable;
   session_transfers: SessionTransferTable;
   session_log: SessionLogTable;
+  outbox: OutboxTable;
+  webhooks: WebhookTable;
+  webhook_attempts: WebhookAttemptTable;
+  api_tokens: ApiTokenTable;
+  password_tokens: PasswordTokenTable;
+}
+
+export interface OutboxTable {
+  id: string;
+  account_id: string | null;
+  kind: string;
+  webhook_id: string | null;
+  event_type: string;
+  recipient: string;
+  ref: string | null;
+  payload: string;
+  state: string;
+  attempts: Generated<number>;
+  next_attempt_at: number;
+  lease_until: number | null;
+  leased_by: string | null;
+  last_error: string | null;
+  last_status: number | null;
+  created_at: number;
+  delivered_at: number | null;
+}
+
+export interface WebhookTable {
+  id: string;
+  account_id: string;
+  url: string;
+  description: string;
+  events: string;
+  secret: string;
+  enabled: number;
+  disabled_reason: string | null;
+  failing_since: number | null;
+  last_delivery_at: number | null;
+  last_status: number | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface WebhookAttemptTable {
+  id: string;
+  account_id: string;
+  webhook_id: string;
+  delivery_id: string;
+  event_type: string;
+  attempt: number;
+  at: number;
+  duration_ms: number;
+  status: number | null;
+  error: string | null;
+  next_attempt_at: number | null;
+}
+
+export interface ApiTokenTable {
+  id: string;
+  account_id: string;
+  name: string;
+  token_hash: string;
+  prefix: string;
+  scopes: string;
+  created_by: string | null;
+  created_at: number;
+  expires_at: number | null;
+  last_used_at: number | null;
+  revoked_at: number | null;
+}
+
+export interface PasswordTokenTable {
+  token_hash: string;
+  user_id: string;
+  purpose: string;
+  created_at: number;
+  expires_at: number;
+  used_at: number | null;
 }

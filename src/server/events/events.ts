@@ -1,4 +1,6 @@
+import type { Kysely } from "kysely";
 import type { ChatMessage, SessionView } from "../../shared/protocol.js";
+import type { Database } from "../db/schema.js";
 import type { OfferRecord } from "../store/offers.js";
 import type { RequestRecord } from "../store/requests.js";
 import type { SessionRecord } from "../store/sessions.js";
@@ -74,6 +76,8 @@ export type DomainEvent =
       change: "joined" | "declined" | "expired" | "canceled" | "left" | "removed" | "promoted";
       lines: ChatMessage[];
     }
+  /** The agent recorded (or changed) the session's outcome, ticket number and notes. */
+  | { type: "session.outcome"; session: SessionRecord; request: RequestRecord | null }
   /** The customer answered the survey. */
   | { type: "session.rated"; session: SessionRecord; rating: number; comment: string | null }
   /** Queue mode: a request was offered to one agent. */
@@ -104,5 +108,12 @@ export type EventOf<T extends DomainEventType> = Extract<DomainEvent, { type: T 
 
 /** What commands get to say what happened. Awaited: when it returns, every reaction has run. */
 export interface Events {
+  /**
+   * Inside the change's transaction: the staged reactions write what must leave the process
+   * (emails, webhooks) as outbox rows of the same transaction, so a crash loses none and a
+   * rolled-back change sends none. Every event that is emitted and has a staged reaction must
+   * have been staged first, with the same object.
+   */
+  stage(trx: Kysely<Database>, ...events: DomainEvent[]): Promise<void>;
   emit(...events: DomainEvent[]): Promise<void>;
 }

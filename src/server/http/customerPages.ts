@@ -11,6 +11,7 @@ import { customerParty, openPortal, requestForCustomer } from "../commands/acces
 import { endSession, sendMessage } from "../commands/chat.js";
 import { redeemCode } from "../commands/codes.js";
 import type { Deps } from "../commands/context.js";
+import { emailTranscriptToCustomer } from "../commands/mail.js";
 import { cancelRequest, leaveOfflineMessage, submitRequest } from "../commands/requests.js";
 import { DomainError } from "../domain/errors.js";
 import { portalAvailability } from "../queries/portalAvailability.js";
@@ -25,6 +26,11 @@ import { joinPage, problemPage } from "./pages/joinPage.js";
 import { notFoundPage } from "./pages/pages.js";
 import { type PortalPageModel, type PortalView, portalPage } from "./pages/portalPage.js";
 import { requestPage } from "./pages/requestPage.js";
+import {
+  requiredEmailText,
+  type TranscriptEmailModel,
+  transcriptEmailError,
+} from "./pages/transcriptEmail.js";
 import { PortalPageCache } from "./portalPageCache.js";
 import { customerToken } from "./session.js";
 
@@ -36,6 +42,9 @@ const SlugParams = Type.Object({ slug: Type.String({ minLength: 1, maxLength: 64
 const RequestParams = Type.Object({ requestId: Type.String({ minLength: 1, maxLength: 64 }) });
 const CodeParams = Type.Object({ code: Type.String({ minLength: 1, maxLength: 64 }) });
 const CodeQuery = Type.Object({ code: Type.Optional(Type.String()) });
+const RequestQuery = Type.Object({ emailed: Type.Optional(Type.String()) });
+/** Back from the no-JS transcript form: which address it went to, for the page to say (once). */
+const EMAILED_COOKIE = "hg_emailed";
 const FormBody = Type.Record(Type.String(), Type.String());
 
 /** An HTML form's fields; the first value wins when a name repeats. */
@@ -318,7 +327,16 @@ export async function installCustomerPages(app: FastifyInstance, deps: Deps, web
     // ── the request's own page ───────────────────────────────────────────────
     const renderRequest = async (
       r: RequestRecord,
-      extra: { chatError?: Problem | null; draft?: string } = {},
+      extra: {
+        chatError?: Problem | null;
+        draft?: string;
+        /** The transcript form's state: what was typed, where it went, a refusal in the page's words. */
+        transcriptEmail?: {
+          value?: string;
+          sent?: { to: string | null };
+          error?: (lang: Language) => string;
+        };
+      } = {},
     ): Promise<string> => {
       const portal = await findPortal(db, r.accountId, r.portalId);
       if (!portal) throw new DomainError(404, "not_found", "Request not found.");
@@ -329,6 +347,16 @@ export async function installCustomerPages(app: FastifyInstance, deps: Deps, web
         r.state === "waiting" && r.kind === "queue"
           ? await queuePositionOf(deps, r.accountId, r.portalId, r.id)
           : null;
+      const { transcriptEmail, ...rest } = extra;
+      // Offered once a session has ended, and only when this server sends email at all.
+      const emailForm: TranscriptEmailModel | null =
+        r.state === "ended" && deps.config.smtpUrl !== null
+          ? {
+              value: transcriptEmail?.value ?? r.customerEmail ?? "",
+              sent: transcriptEmail?.sent ?? null,
+              error: transcriptEmail?.error?.(lang) ?? null,
+            }
+          : null;
       return requestPage({
         lang,
         portal,
@@ -336,17 +364,56 @@ export async function installCustomerPages(app: FastifyInstance, deps: Deps, web
         kind: r.kind,
         messages,
         queue,
-        ...extra,
+        transcriptEmail: emailForm,
+        ...rest,
       });
     };
 
-    scope.get<{ Params: { requestId: string } }>(
+    scope.get<{ Params: { requestId: string }; Querystring: { emailed?: string } }>(
       "/r/:requestId",
-      { schema: { ...hidden, params: RequestParams } },
+      { schema: { ...hidden, params: RequestParams, querystring: RequestQuery } },
       async (request, reply) => {
         const id = request.params.requestId;
         const r = await requestForCustomer(deps, id, customerToken(request, id));
-        return sendHtml(reply, 200, await renderRequest(r));
+        if (request.query.emailed !== "1") return sendHtml(reply, 200, await renderRequest(r));
+        const to = request.cookies[EMAILED_COOKIE] ?? null;
+        if (to !== null) reply.clearCookie(EMAILED_COOKIE, { path: requestUrl(id) });
+        return sendHtml(reply, 200, await renderRequest(r, { transcriptEmail: { sent: { to } } }));
+      },
+    );
+
+    // The transcript by email without JavaScript (the bundle posts the same to the JSON route).
+    scope.post<{ Params: { requestId: string }; Body: Form }>(
+      "/r/:requestId/transcript-email",
+      { schema: { ...hidden, params: RequestParams, body: FormBody } },
+      async (request, reply) => {
+        const id = request.params.requestId;
+        const token = customerToken(request, id);
+        const email = (request.body.email ?? "").trim();
+        const refuse = async (status: number, error: (lang: Language) => string) => {
+          const r = await requestForCustomer(deps, id, token);
+          return sendHtml(
+            reply,
+            status,
+            await renderRequest(r, { transcriptEmail: { value: email, error } }),
+          );
+        };
+        if (email === "") return refuse(400, requiredEmailText);
+        try {
+          const sent = await emailTranscriptToCustomer(deps, { requestId: id, token, email });
+          reply.setCookie(EMAILED_COOKIE, sent.to, {
+            httpOnly: true,
+            sameSite: "lax",
+            secure: deps.config.publicUrl.startsWith("https:"),
+            path: requestUrl(id),
+            maxAge: 60,
+          });
+          return reply.redirect(`${requestUrl(id)}?emailed=1`, 303);
+        } catch (err) {
+          if (!(err instanceof DomainError) || err.status === 404) throw err;
+          if (err.retryAfterSeconds !== undefined) reply.header("retry-after", String(err.retryAfterSeconds));
+          return refuse(err.status, (lang) => transcriptEmailError(lang, err));
+        }
       },
     );
 

@@ -368,14 +368,23 @@ export function documentCommonResponses({
 }: {
   schema: FastifySchema;
   url: string;
-  route: Pick<RouteOptions, "method">;
+  route: Pick<RouteOptions, "method" | "config">;
 }): { schema: FastifySchema; url: string } {
   if (!url.startsWith("/api/v1")) return { schema: { ...schema, hide: true }, url };
   const methods = Array.isArray(route.method) ? route.method : [route.method];
   const withBody = methods.some((m) => BODY_METHODS.has(m.toUpperCase()));
+  // Routes an API token may use say so (and with which scope); all others need a sign-in.
+  const scope = (route.config as { tokenScope?: string } | undefined)?.tokenScope;
+  const described = schema as FastifySchema & { description?: string; security?: unknown };
   return {
     schema: {
       ...schema,
+      ...(scope
+        ? {
+            security: [{ cookieAuth: [] }, { bearerAuth: [] }],
+            description: `${described.description ? `${described.description}\n\n` : ""}API tokens need the scope \`${scope}\`.`,
+          }
+        : {}),
       response: {
         ...(withBody ? { 413: TooLarge, 415: UnsupportedMediaType } : {}),
         503: Unavailable,

@@ -84,6 +84,8 @@ export const UserSchema = Type.Object({
   maxSessions: Type.Integer(),
   disabled: Type.Boolean(),
   portalIds: Type.Array(Type.String()),
+  language: LanguageSchema,
+  invited: Type.Boolean(),
   createdAt: Type.Number(),
 });
 
@@ -125,6 +127,7 @@ export const PortalSchema = Type.Object({
   maxWaitSeconds: Type.Integer(),
   greeting: Type.String(),
   agentIds: Type.Array(Type.String()),
+  notifyEmails: Type.Array(Type.String()),
   createdAt: Type.Number(),
   updatedAt: Type.Number(),
 });
@@ -175,6 +178,9 @@ export const NewUserBody = Type.Object(
     avatarUrl: Type.Optional(OptionalUrl),
     maxSessions: Type.Optional(MaxSessions),
     portalIds: Type.Optional(Type.Array(Id, { maxItems: 500 })),
+    language: Type.Optional(LanguageSchema),
+    /** Send a set-password link by email instead of setting a password (needs SMTP_URL). */
+    invite: Type.Optional(Type.Boolean()),
   },
   strict,
 );
@@ -188,6 +194,7 @@ export const UserPatchBody = Type.Object(
     maxSessions: Type.Optional(MaxSessions),
     disabled: Type.Optional(Type.Boolean()),
     portalIds: Type.Optional(Type.Array(Id, { maxItems: 500 })),
+    language: Type.Optional(LanguageSchema),
   },
   strict,
 );
@@ -209,6 +216,7 @@ const portalFields = {
   maxWaitSeconds: Type.Optional(Type.Integer({ minimum: LIMITS.maxWaitMin, maximum: LIMITS.maxWaitMax })),
   greeting: Type.Optional(Type.String({ maxLength: LIMITS.greeting })),
   agentIds: Type.Optional(Type.Array(Id, { maxItems: 500 })),
+  notifyEmails: Type.Optional(Type.Array(Email, { maxItems: 10 })),
 };
 
 export const NewPortalBody = Type.Object(portalFields, strict);

@@ -1,8 +1,11 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import type { ApiTokenScope } from "../../shared/api.js";
+import { actorForApiToken } from "../commands/apiTokens.js";
 import { actorForSignIn, hashToken } from "../commands/auth.js";
 import type { Actor, Deps } from "../commands/context.js";
 import { DomainError } from "../domain/errors.js";
-import { consoleAccount } from "../policy.js";
+import { assertTokenMay, consoleAccount } from "../policy.js";
+import type { ApiTokenRecord } from "../store/apiTokens.js";
 import type { SignInCache } from "./signInCache.js";
 
 export const SESSION_COOKIE = "hg_session";
@@ -23,7 +26,46 @@ declare module "fastify" {
     actor: Actor | null;
     /** The sign-in behind `actor`: its stored token hash (what a sign-out names), else null. */
     authSession: string | null;
+    /** The API token the request came with (`Authorization: Bearer`), else null. */
+    apiToken: ApiTokenRecord | null;
   }
+  interface FastifyContextConfig {
+    /** The scope an API token needs for this route; a route without one is not for tokens. */
+    tokenScope?: ApiTokenScope;
+  }
+}
+
+/**
+ * Requests per token per minute on this node: a fixed window, so a script that loops is slowed
+ * before it floods the node (429 with Retry-After).
+ */
+class TokenRate {
+  private readonly windows = new Map<string, { start: number; count: number }>();
+  constructor(
+    private readonly perMinute: number,
+    private readonly now: () => number,
+  ) {}
+
+  /** Seconds to wait, or 0 when this request may go ahead. */
+  take(tokenId: string): number {
+    const now = this.now();
+    let w = this.windows.get(tokenId);
+    if (!w || now - w.start >= 60_000) {
+      if (this.windows.size > 10_000) this.windows.clear();
+      w = { start: now, count: 0 };
+      this.windows.set(tokenId, w);
+    }
+    w.count += 1;
+    return w.count > this.perMinute ? Math.max(1, Math.ceil((w.start + 60_000 - now) / 1000)) : 0;
+  }
+}
+
+function bearerOf(request: FastifyRequest): string | null {
+  const header = request.headers.authorization;
+  if (header === undefined) return null;
+  const m = /^Bearer\s+(\S+)\s*$/i.exec(header);
+  if (!m) throw new DomainError(401, "token_invalid", 'Send the token as "Authorization: Bearer <token>".');
+  return m[1] as string;
 }
 
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
@@ -74,7 +116,28 @@ function carriesCredentials(request: FastifyRequest): boolean {
 export function installSession(app: FastifyInstance, deps: Deps, signIns: SignInCache): void {
   app.decorateRequest("actor", null);
   app.decorateRequest("authSession", null);
+  app.decorateRequest("apiToken", null);
+  const tokenRate = new TokenRate(deps.config.apiTokenRate, deps.now);
   app.addHook("onRequest", async (request: FastifyRequest) => {
+    // A script with an API token: no cookies are looked at, so no CSRF check is needed either.
+    const bearer = request.url.startsWith("/api/v1/") ? bearerOf(request) : null;
+    if (bearer !== null) {
+      const { actor, token } = await actorForApiToken(deps, bearer);
+      const params = request.params as { accountId?: string } | undefined;
+      assertTokenMay(token, request.routeOptions.config.tokenScope, params?.accountId);
+      const wait = tokenRate.take(token.id);
+      if (wait > 0)
+        throw new DomainError(
+          429,
+          "rate_limited",
+          `This API token made more than ${deps.config.apiTokenRate} requests in a minute. Try again in ${wait} seconds.`,
+          undefined,
+          wait,
+        );
+      request.actor = actor;
+      request.apiToken = token;
+      return;
+    }
     if (!carriesCredentials(request)) return;
     if (!SAFE_METHODS.has(request.method) && !isOwnOrigin(request, deps)) {
       const origin = originOf(request.headers.origin) ?? originOf(request.headers.referer);

@@ -9,12 +9,13 @@ import {
   type SessionView,
 } from "../../shared/protocol.js";
 import { sessionAccess } from "../commands/access.js";
-import type { Deps, Party } from "../commands/context.js";
+import type { Actor, Deps, Party } from "../commands/context.js";
 import type { Database } from "../db/schema.js";
 import { notFound } from "../domain/errors.js";
 import { customerReason } from "../domain/requests.js";
+import { assertAccountAccess } from "../policy.js";
 import { findRequest, type RequestRecord, toView } from "../store/requests.js";
-import { type Audience, listMessages } from "../store/sessions.js";
+import { type Audience, findSession, listMessages, type SessionRecord } from "../store/sessions.js";
 
 /** Read models of sessions: what each side sees of one, the day's ended ones, transcripts. */
 
@@ -142,15 +143,27 @@ function audienceOf(party: Party): Audience {
  * The whole conversation, for either side to download as plain text or JSON. The agents' one has
  * the private notes (marked) and every system line; the customer's has neither.
  */
-export async function transcript(
-  deps: Deps,
-  party: Party,
-  sessionId: string,
-): Promise<{ request: RequestView; messages: ChatMessage[]; text: string }> {
+export async function transcript(deps: Deps, party: Party, sessionId: string): Promise<Transcript> {
   const { session } = await sessionAccess(deps, party, sessionId);
+  return transcriptOf(deps, session, audienceOf(party));
+}
+
+export interface Transcript {
+  request: RequestView;
+  session: SessionRecord;
+  messages: ChatMessage[];
+  text: string;
+}
+
+/** A session's conversation for one audience (the agents' has the notes, marked; the customer's has none). */
+export async function transcriptOf(
+  deps: Deps,
+  session: SessionRecord,
+  audience: Audience,
+): Promise<Transcript> {
   const request = await findRequest(deps.db.kysely, session.accountId, session.requestId);
   if (!request) throw notFound("Session");
-  const messages = await listMessages(deps.db.kysely, session.accountId, sessionId, 0, audienceOf(party));
+  const messages = await listMessages(deps.db.kysely, session.accountId, session.id, 0, audience);
   const time = (at: number) => new Date(at).toISOString().replace("T", " ").slice(0, 19);
   const lines = [
     `Helpgate session ${formatSessionNumber(request.sessionNumber)} — ${request.portalName}`,
@@ -166,7 +179,83 @@ export async function transcript(
     ),
     "",
   ];
-  return { request: toView(request), messages, text: lines.join("\n") };
+  return { request: toView(request), session, messages, text: lines.join("\n") };
+}
+
+/** A session of the account as its managers, admins and API tokens reach it (the webhooks' transcript link). */
+export async function accountTranscript(
+  deps: Deps,
+  actor: Actor,
+  accountId: string,
+  sessionId: string,
+): Promise<Transcript> {
+  assertAccountAccess(actor.user, accountId, "manager");
+  const session = await findSession(deps.db.kysely, accountId, sessionId);
+  if (!session) throw notFound("Session");
+  return transcriptOf(deps, session, "agents");
+}
+
+export interface AccountSession {
+  id: string;
+  sessionNumber: string;
+  requestId: string;
+  portal: { id: string; slug: string; name: string };
+  agent: { id: string; name: string };
+  customer: { name: string; email: string };
+  startedAt: number;
+  endedAt: number | null;
+  outcome: string | null;
+  ticket: string | null;
+  rating: number | null;
+}
+
+/** The account's sessions, newest first, started at or after `since` (a CRM's or script's read). */
+export async function accountSessions(
+  deps: Deps,
+  actor: Actor,
+  accountId: string,
+  filter: { since?: number | undefined; before?: number | undefined; limit: number },
+): Promise<AccountSession[]> {
+  assertAccountAccess(actor.user, accountId, "manager");
+  let q = deps.db.kysely
+    .selectFrom("sessions as s")
+    .innerJoin("requests as r", "r.id", "s.request_id")
+    .innerJoin("portals as p", "p.id", "r.portal_id")
+    .innerJoin("users as u", "u.id", "s.agent_id")
+    .select([
+      "s.id",
+      "s.request_id",
+      "s.started_at",
+      "s.ended_at",
+      "s.outcome",
+      "s.ticket",
+      "s.rating",
+      "s.agent_id",
+      "u.display_name as agent_name",
+      "r.session_number",
+      "r.customer_name",
+      "r.customer_email",
+      "p.id as portal_id",
+      "p.slug",
+      "p.name as portal_name",
+    ])
+    .where("s.account_id", "=", accountId);
+  if (filter.since !== undefined) q = q.where("s.started_at", ">=", filter.since);
+  if (filter.before !== undefined) q = q.where("s.started_at", "<", filter.before);
+  const rows = await q.orderBy("s.started_at", "desc").orderBy("s.id").limit(filter.limit).execute();
+  return rows.map((r) => ({
+    id: r.id,
+    sessionNumber: r.session_number,
+    requestId: r.request_id,
+    portal: { id: r.portal_id, slug: r.slug, name: r.portal_name },
+    agent: { id: r.agent_id, name: r.agent_name },
+    customer: { name: r.customer_name, email: r.customer_email },
+    startedAt: Number(r.started_at),
+    endedAt: r.ended_at === null ? null : Number(r.ended_at),
+    outcome: r.outcome,
+    ticket: r.ticket,
+    rating: r.rating,
+  }));
 }
 
 /** What the customer's page needs beyond the request itself (portal and account settings). */

@@ -1,10 +1,13 @@
-import type { Reaction } from "../events/reactions.js";
+import type { Reaction, StagedReaction } from "../events/reactions.js";
 import { announceReaction } from "./announce.js";
+import { notificationsReaction } from "./notifications.js";
+import { outboxWakeReaction } from "./outbox.js";
 import { outcomesReaction } from "./outcomes.js";
 import { portalPagesReaction } from "./portalPages.js";
 import { queueDispatchReaction } from "./queueDispatch.js";
 import { signInsReaction } from "./signIns.js";
 import { supervisorReaction, teamReaction } from "./team.js";
+import { webhooksReaction } from "./webhooks.js";
 
 /**
  * Every "when X happened, also do Y" rule of the server, in the order they run for one batch of
@@ -24,4 +27,13 @@ export const reactions: readonly Reaction[] = [
   // The supervisor view refetches what changed.
   supervisorReaction,
   portalPagesReaction,
+  // What the staged reactions queued in the transaction goes out now.
+  outboxWakeReaction,
 ];
+
+/**
+ * The rules whose side effect leaves the process (webhooks, emails): they run inside the change's
+ * transaction and write outbox rows there (Events.stage), so a crash loses none and a rolled-back
+ * change sends none.
+ */
+export const stagedReactions: readonly StagedReaction[] = [webhooksReaction, notificationsReaction];

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { Kysely } from "kysely";
 import type { User } from "../../shared/api.js";
-import type { Principal } from "../../shared/model.js";
+import type { Language, Principal } from "../../shared/model.js";
 import { isUniqueViolation } from "../db/database.js";
 import type { Database } from "../db/schema.js";
 import { fieldError } from "../domain/errors.js";
@@ -22,6 +22,9 @@ export interface NewUser {
   avatarUrl?: string | null;
   maxSessions?: number;
   portalIds?: string[];
+  language?: Language;
+  /** Invited by email: no usable password until they set one with the link. */
+  invited?: boolean;
 }
 
 export interface CreatedUser {
@@ -58,8 +61,9 @@ export async function insertNewUser(
   input: NewUser,
   now: number,
 ): Promise<CreatedUser> {
-  const generated = input.password === undefined ? generatePassword() : null;
-  const password = input.password ?? (generated as string);
+  // An invited user gets a random password nobody knows until they set their own with the link.
+  const generated = input.password === undefined && input.invited !== true ? generatePassword() : null;
+  const password = input.password ?? generated ?? generatePassword();
   assertPasswordRules(password);
   const email = input.email.trim().toLowerCase();
   if (await findUserByEmail(trx, email)) throw duplicateEmail(email);
@@ -75,6 +79,8 @@ export async function insertNewUser(
     maxSessions: input.maxSessions ?? DEFAULT_MAX_SESSIONS,
     disabled: false,
     portalIds,
+    language: input.language ?? "en",
+    invited: input.invited === true,
     createdAt: now,
     passwordHash: await hashPassword(password),
     failedLogins: 0,

@@ -23,6 +23,7 @@ function toPortalRow(r: Selectable<PortalTable>, agentIds: string[]): PortalRow 
     maxWaitSeconds: r.max_wait_seconds,
     greeting: r.greeting,
     agentIds,
+    notifyEmails: JSON.parse(r.notify_emails) as string[],
     createdAt: r.created_at,
     updatedAt: r.updated_at,
   };
@@ -60,6 +61,7 @@ function columns(p: PortalRow) {
     enabled: p.enabled ? 1 : 0,
     max_wait_seconds: p.maxWaitSeconds,
     greeting: p.greeting,
+    notify_emails: JSON.stringify(p.notifyEmails),
     updated_at: p.updatedAt,
   };
 }

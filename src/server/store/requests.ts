@@ -1,7 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { type Kysely, type Selectable, sql } from "kysely";
 import type { AlertKind, RequestState, RequestView } from "../../shared/protocol.js";
-import { isUniqueViolation } from "../db/database.js";
 import type { Database } from "../db/schema.js";
 import { newSessionNumber } from "../domain/requests.js";
 import { lockAgent } from "./sessions.js";
@@ -26,8 +25,9 @@ export interface NewRequestRow {
   deadlineAt: number | null;
 }
 
-export async function insertRequest(db: Kysely<Database>, r: NewRequestRow): Promise<void> {
-  await db
+/** Inserts the request; false (nothing written) when its session number is taken already. */
+export async function insertRequest(db: Kysely<Database>, r: NewRequestRow): Promise<boolean> {
+  const inserted = await db
     .insertInto("requests")
     .values({
       id: r.id,
@@ -50,8 +50,12 @@ export async function insertRequest(db: Kysely<Database>, r: NewRequestRow): Pro
       deadline_at: r.deadlineAt,
       customer_gone_at: null,
     })
-    .execute();
+    // A taken number is no error: inside a PostgreSQL transaction an error would end the transaction.
+    .onConflict((oc) => oc.column("session_number").doNothing())
+    .executeTakeFirst();
+  if (Number(inserted.numInsertedOrUpdatedRows ?? 0n) !== 1) return false;
   await recordTransition(db, r.id, r.accountId, r.state, r.agentId, r.createdAt);
+  return true;
 }
 
 export async function recordTransition(
@@ -93,6 +97,7 @@ function viewQuery(db: Kysely<Database>) {
       "r.state_at",
       "r.customer_token_hash",
       "r.customer_gone_at",
+      "r.language",
     ]);
 }
 
@@ -100,6 +105,8 @@ type ViewRow = Awaited<ReturnType<ReturnType<typeof viewQuery>["executeTakeFirst
 
 export interface RequestRecord extends RequestView {
   accountId: string;
+  /** The language of the pages the customer asked from (their emails are in it). */
+  language: string;
   customerTokenHash: string;
   customerGoneAt: number | null;
 }
@@ -126,12 +133,13 @@ function toRecord(r: ViewRow): RequestRecord {
     stateAt: r.state_at,
     customerTokenHash: r.customer_token_hash,
     customerGoneAt: r.customer_gone_at,
+    language: r.language,
   };
 }
 
 /** The public view an agent gets: no token hash, no internal bookkeeping. */
 export function toView(r: RequestRecord): RequestView {
-  const { accountId: _a, customerTokenHash: _t, customerGoneAt: _g, ...view } = r;
+  const { accountId: _a, customerTokenHash: _t, customerGoneAt: _g, language: _l, ...view } = r;
   return view;
 }
 
@@ -286,12 +294,7 @@ export async function insertWithSessionNumber(
 ): Promise<NewRequestRow> {
   for (let attempt = 0; attempt < 8; attempt++) {
     const full = { ...row, sessionNumber: newSessionNumber() };
-    try {
-      await insertRequest(db, full);
-      return full;
-    } catch (err) {
-      if (!isUniqueViolation(err)) throw err;
-    }
+    if (await insertRequest(db, full)) return full;
   }
   throw new Error("could not find a free session number after 8 tries");
 }
@@ -401,6 +404,7 @@ const CLAIMED_COLUMNS = [
   "state_at",
   "customer_token_hash",
   "customer_gone_at",
+  "language",
 ] as const;
 
 type ClaimedRow = Pick<Selectable<Database["requests"]>, (typeof CLAIMED_COLUMNS)[number]>;

@@ -1,6 +1,6 @@
 import type { Kysely, Selectable } from "kysely";
 import type { User } from "../../shared/api.js";
-import type { Principal } from "../../shared/model.js";
+import type { Language, Principal } from "../../shared/model.js";
 import type { Database, UserTable } from "../db/schema.js";
 
 export interface UserRow extends User {
@@ -20,6 +20,8 @@ function toUserRow(r: Selectable<UserTable>, portalIds: string[]): UserRow {
     maxSessions: r.max_sessions,
     disabled: r.disabled === 1,
     portalIds,
+    language: r.language as Language,
+    invited: r.invited === 1,
     createdAt: r.created_at,
     passwordHash: r.password_hash,
     failedLogins: r.failed_logins,
@@ -65,6 +67,8 @@ export async function insertUser(db: Kysely<Database>, u: UserRow): Promise<void
       password_hash: u.passwordHash,
       failed_logins: 0,
       locked_until: null,
+      language: u.language,
+      invited: u.invited ? 1 : 0,
       created_at: u.createdAt,
     })
     .execute();
@@ -162,6 +166,7 @@ export async function updateUserRow(db: Kysely<Database>, u: UserRow): Promise<v
       role: u.role,
       max_sessions: u.maxSessions,
       disabled: u.disabled ? 1 : 0,
+      language: u.language,
     })
     .where("id", "=", u.id)
     .execute();
@@ -174,7 +179,7 @@ export async function setPasswordHash(
 ): Promise<void> {
   await db
     .updateTable("users")
-    .set({ password_hash: passwordHash, failed_logins: 0, locked_until: null })
+    .set({ password_hash: passwordHash, failed_logins: 0, locked_until: null, invited: 0 })
     .where("id", "=", userId)
     .execute();
   // A new password starts every address's sign-in failures from zero (an admin's reset unlocks).

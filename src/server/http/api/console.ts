@@ -7,6 +7,7 @@ import { endSession, sendMessage } from "../../commands/chat.js";
 import { cancelCode, createCode } from "../../commands/codes.js";
 import type { Deps } from "../../commands/context.js";
 import { declineOffer, declineRequest } from "../../commands/decline.js";
+import { emailCode, emailTranscriptToAgent } from "../../commands/mail.js";
 import { recordOutcome } from "../../commands/sessions.js";
 import { listCodes } from "../../queries/codes.js";
 import { consoleSnapshot } from "../../queries/console.js";
@@ -20,7 +21,7 @@ import {
   SessionViewSchema,
   TranscriptResponse,
 } from "../responses.js";
-import { Id, SignedInErrors, SinceQuery, strict, TranscriptQuery } from "../schemas.js";
+import { Id, LanguageSchema, SignedInErrors, SinceQuery, strict, TranscriptQuery } from "../schemas.js";
 import { requireConsoleActor } from "../session.js";
 import { sendTranscript } from "../transcript.js";
 
@@ -239,5 +240,40 @@ export const consoleRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (a
         await transcript(deps, agentParty(request), request.params.sessionId),
         request.query.format,
       ),
+  );
+
+  app.post(
+    "/sessions/:sessionId/transcript-email",
+    {
+      schema: {
+        tags: ["sessions"],
+        summary: "Email the transcript (with the private notes, marked) to yourself",
+        params: SessionParams,
+        response: { 202: Type.Object({ to: Type.String() }), ...SignedInErrors },
+      },
+    },
+    async (request, reply) =>
+      reply
+        .code(202)
+        .send(await emailTranscriptToAgent(deps, requireConsoleActor(request), request.params.sessionId)),
+  );
+  app.post(
+    "/codes/:codeId/email",
+    {
+      schema: {
+        tags: ["codes"],
+        summary: "Email one of your live codes, with its join link, to the customer",
+        params: Type.Object({ codeId: Id }),
+        body: Type.Object(
+          { email: Type.String({ maxLength: 1000 }), language: Type.Optional(LanguageSchema) },
+          strict,
+        ),
+        response: { 202: Type.Object({ to: Type.String() }), ...SignedInErrors },
+      },
+    },
+    async (request, reply) =>
+      reply
+        .code(202)
+        .send(await emailCode(deps, requireConsoleActor(request), request.params.codeId, request.body)),
   );
 };

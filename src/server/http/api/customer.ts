@@ -6,6 +6,7 @@ import { customerParty, openPortal, requestForCustomer } from "../../commands/ac
 import { endSession, sendMessage } from "../../commands/chat.js";
 import { redeemCode } from "../../commands/codes.js";
 import type { Deps } from "../../commands/context.js";
+import { emailTranscriptToCustomer } from "../../commands/mail.js";
 import {
   type CustomerTicket,
   cancelRequest,
@@ -298,6 +299,26 @@ export const customerRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (
         reply,
         await transcript(deps, await party(request, request.params.requestId), request.params.requestId),
         request.query.format,
+      ),
+  );
+  app.post(
+    "/customer/requests/:requestId/transcript-email",
+    {
+      schema: {
+        tags: ["customer"],
+        summary: "Email the conversation to the customer after the session (at most 3 times per request)",
+        params: RequestParams,
+        body: Type.Object({ email: Type.String({ maxLength: 1000 }) }, strict),
+        response: { 202: Type.Object({ to: Type.String() }), ...limited },
+      },
+    },
+    async (request, reply) =>
+      reply.code(202).send(
+        await emailTranscriptToCustomer(deps, {
+          requestId: request.params.requestId,
+          token: customerToken(request, request.params.requestId),
+          email: request.body.email,
+        }),
       ),
   );
 };

@@ -16,6 +16,7 @@ export const portalRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (ap
   app.get(
     "/accounts/:accountId/portals",
     {
+      config: { tokenScope: "portals:manage" },
       schema: {
         tags: ["portals"],
         params: AccountParams,
@@ -28,6 +29,7 @@ export const portalRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (ap
   app.post(
     "/accounts/:accountId/portals",
     {
+      config: { tokenScope: "portals:manage" },
       schema: {
         tags: ["portals"],
         summary: "Create a portal; its type must be one the account's mode allows",
@@ -45,6 +47,7 @@ export const portalRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (ap
   app.get(
     "/accounts/:accountId/portals/:portalId",
     {
+      config: { tokenScope: "portals:manage" },
       schema: { tags: ["portals"], params: PortalParams, response: { 200: PortalSchema, ...SignedInErrors } },
     },
     async (request) =>
@@ -54,6 +57,7 @@ export const portalRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (ap
   app.patch(
     "/accounts/:accountId/portals/:portalId",
     {
+      config: { tokenScope: "portals:manage" },
       schema: {
         tags: ["portals"],
         summary: "Change a portal, enable or disable it, assign agents",

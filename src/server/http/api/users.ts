@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { Type } from "typebox";
 import type { Deps } from "../../commands/context.js";
+import { resendInvitation } from "../../commands/passwords.js";
 import { createUser, getUser, listAccountUsers, resetPassword, updateUser } from "../../commands/users.js";
 import {
   AccountParams,
@@ -19,6 +20,7 @@ export const userRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (app,
   app.get(
     "/accounts/:accountId/users",
     {
+      config: { tokenScope: "users:manage" },
       schema: {
         tags: ["users"],
         params: AccountParams,
@@ -31,6 +33,7 @@ export const userRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (app,
   app.post(
     "/accounts/:accountId/users",
     {
+      config: { tokenScope: "users:manage" },
       schema: {
         tags: ["users"],
         summary: "Create a user; without a password one is generated and returned once",
@@ -47,13 +50,17 @@ export const userRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (app,
 
   app.get(
     "/accounts/:accountId/users/:userId",
-    { schema: { tags: ["users"], params: UserParams, response: { 200: UserSchema, ...SignedInErrors } } },
+    {
+      config: { tokenScope: "users:manage" },
+      schema: { tags: ["users"], params: UserParams, response: { 200: UserSchema, ...SignedInErrors } },
+    },
     async (request) => getUser(deps, requireActor(request), request.params.accountId, request.params.userId),
   );
 
   app.patch(
     "/accounts/:accountId/users/:userId",
     {
+      config: { tokenScope: "users:manage" },
       schema: {
         tags: ["users"],
         summary: "Change role, limits, portals; disable or enable",
@@ -69,6 +76,7 @@ export const userRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (app,
   app.post(
     "/accounts/:accountId/users/:userId/password",
     {
+      config: { tokenScope: "users:manage" },
       schema: {
         tags: ["users"],
         summary: "Reset a password (signs the user out everywhere); without one a password is generated",
@@ -85,5 +93,29 @@ export const userRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (app,
         request.params.userId,
         request.body.password,
       ),
+  );
+
+  app.post(
+    "/accounts/:accountId/users/:userId/invitation",
+    {
+      config: { tokenScope: "users:manage" },
+      schema: {
+        tags: ["users"],
+        summary: "Send an invited user a new invitation email (earlier links stop working)",
+        params: UserParams,
+        response: { 202: Type.Object({ to: Type.String() }), ...SignedInErrors },
+      },
+    },
+    async (request, reply) =>
+      reply
+        .code(202)
+        .send(
+          await resendInvitation(
+            deps,
+            requireActor(request),
+            request.params.accountId,
+            request.params.userId,
+          ),
+        ),
   );
 };

@@ -19,6 +19,7 @@ import { ChatView, MessageList, TranscriptLinks } from "./chatView.js";
 import { renderPage } from "./Layout.js";
 import { brandOf } from "./portalPage.js";
 import { PortalShell } from "./portalShell.js";
+import { TranscriptEmail, type TranscriptEmailModel } from "./transcriptEmail.js";
 
 export interface QueuePlace {
   position: number;
@@ -35,6 +36,8 @@ export interface RequestPageModel {
   /** A chat message that was refused (no-JS post), with what was typed. */
   chatError?: Problem | null;
   draft?: string;
+  /** "Get the transcript by email" after a session; null/absent: not offered (email off, no session). */
+  transcriptEmail?: TranscriptEmailModel | null;
 }
 
 function SessionNumberFact({ t, sessionNumber }: { t: PortalTexts; sessionNumber: string }) {
@@ -218,6 +221,9 @@ function Ended({ model, t }: { model: RequestPageModel; t: PortalTexts }) {
       </p>
       {model.status.state === "ended" && model.status.agentName ? (
         <Survey t={t} requestId={model.status.requestId} done={model.status.surveyed} />
+      ) : null}
+      {model.status.state === "ended" && model.transcriptEmail ? (
+        <TranscriptEmail lang={model.lang} requestId={model.status.requestId} model={model.transcriptEmail} />
       ) : null}
       {model.messages.length > 0 ? (
         <section class="transcript" aria-labelledby="transcript-heading">
