@@ -259,7 +259,10 @@ describe.each(dialects())(
         deadlineAt: null,
       });
       expect(refused).toBe(false);
-      const count = await k.selectFrom("requests").select((eb) => eb.fn.countAll<number>().as("n")).executeTakeFirstOrThrow();
+      const count = await k
+        .selectFrom("requests")
+        .select((eb) => eb.fn.countAll<number>().as("n"))
+        .executeTakeFirstOrThrow();
       expect(Number(count.n)).toBe(2);
     });
 

@@ -159,7 +159,7 @@ export async function createCodeForAgent(
     const now = deps.now();
     await enqueue(
       db,
-      [emailRow(accountId, sessionCodeEmail(code, agent.displayName, email, agent.language, now))],
+      [emailRow(accountId, sessionCodeEmail(code, agent.displayName, email, agent.language, now, code.name))],
       now,
     );
     deps.outbox.wake();

@@ -37,7 +37,7 @@ export async function emailCode(
   deps: Deps,
   actor: Actor,
   codeId: string,
-  input: { email: string; language?: string | undefined },
+  input: { email: string; name?: string | undefined; language?: string | undefined },
 ): Promise<{ to: string }> {
   const accountId = consoleAccount(actor.user);
   const to = checkAddress(input.email);

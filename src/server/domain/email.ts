@@ -38,7 +38,15 @@ export interface CustomerDetails {
 export type EmailInput =
   | { kind: "offline-message"; request: CustomerDetails }
   | { kind: "unanswered-request"; request: CustomerDetails; waitedSeconds: number }
-  | { kind: "session-code"; agentName: string; code: string; joinUrl: string; validMinutes: number }
+  | {
+      kind: "session-code";
+      agentName: string;
+      code: string;
+      joinUrl: string;
+      validMinutes: number;
+      /** Whom the agent is talking to, for the greeting. */
+      customerName?: string;
+    }
   | {
       kind: "transcript";
       portalName: string;
@@ -190,6 +198,9 @@ export function renderEmail(
       const minutes = Math.max(1, Math.round(input.validMinutes));
       subject = de ? `Ihr Sitzungscode: ${code}` : `Your session code: ${code}`;
       blocks = [
+        ...(input.customerName
+          ? [{ p: de ? `Hallo ${input.customerName},` : `Hello ${input.customerName},` }]
+          : []),
         {
           p: de
             ? `${input.agentName} lädt Sie zu einer Support-Sitzung ein.`

@@ -27,9 +27,13 @@ const TokenQuery = Type.Object({ token: Type.Optional(Type.String()) });
 /** The forgot-password form: 5 posts a minute per client address (the API's route counts the same). */
 export const FORGOT_RATE = { max: 5, timeWindow: "1 minute" } as const;
 
-/** The page holds a link's token in its address: it must never leave in a Referer header. */
+/**
+ * The page holds a link's token in its address: it must never leave in a Referer header to
+ * another site. `same-origin` (not `no-referrer`) keeps the form's own post carrying its Origin,
+ * so the CSRF check passes on plain http too, where browsers send no Sec-Fetch-Site.
+ */
 function noReferrer(reply: FastifyReply): FastifyReply {
-  return reply.header("referrer-policy", "no-referrer");
+  return reply.header("referrer-policy", "same-origin");
 }
 
 /** Where a user lands after setting a password: admins and operators on /admin, everyone else the console. */

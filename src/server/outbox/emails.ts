@@ -51,6 +51,7 @@ export function sessionCodeEmail(
   to: string,
   language: Language,
   now: number,
+  customerName = "",
 ): RenderedEmail {
   return renderEmail(
     {
@@ -59,6 +60,7 @@ export function sessionCodeEmail(
       code: code.code,
       joinUrl: code.joinUrl,
       validMinutes: (code.expiresAt - now) / 60_000,
+      ...(customerName.trim() ? { customerName: customerName.trim() } : {}),
     },
     [to],
     language,

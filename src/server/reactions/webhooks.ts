@@ -110,7 +110,7 @@ async function outgoing(
         out.push({
           accountId: e.session.accountId,
           type: "session.ended",
-          data: { session, request: e.request ? await request(e.request, null) : null },
+          data: { session, request: e.request ? await request(e.request, e.request.stateAt) : null },
         });
       }
       break;

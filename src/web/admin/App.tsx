@@ -6,6 +6,10 @@ import { api } from "./api.js";
 import { Loading } from "./components/Status.js";
 import { AccountPage } from "./pages/Account.js";
 import { AccountsPage } from "./pages/Accounts.js";
+import { DeliveriesPage } from "./pages/integrations/Deliveries.js";
+import { IntegrationsPage } from "./pages/integrations/Overview.js";
+import { NewTokenPage, TokensPage } from "./pages/integrations/Tokens.js";
+import { WebhookPage } from "./pages/integrations/WebhookPage.js";
 import { NoAccess, NotFound } from "./pages/Misc.js";
 import { PortalForm } from "./pages/PortalForm.js";
 import { PortalsPage } from "./pages/Portals.js";
@@ -38,6 +42,18 @@ function Page({ route }: { route: Route }) {
       return <UserForm key={`${account.id}/${route.id}`} account={account} userId={route.id} />;
     case "account":
       return <AccountPage key={account.id} account={account} />;
+    case "integrations":
+      return <IntegrationsPage key={account.id} account={account} />;
+    case "newWebhook":
+      return <WebhookPage key={account.id} account={account} webhookId={null} />;
+    case "webhook":
+      return <WebhookPage key={`${account.id}/${route.id}`} account={account} webhookId={route.id} />;
+    case "deliveries":
+      return <DeliveriesPage key={account.id} account={account} />;
+    case "tokens":
+      return <TokensPage key={account.id} account={account} />;
+    case "newToken":
+      return <NewTokenPage key={account.id} account={account} />;
   }
 }
 

@@ -14,6 +14,7 @@ import {
   signedOut,
   switchAccount,
 } from "./session.js";
+import { tx } from "./texts.js";
 
 function AccountSwitcher() {
   if (!isOperator.value || accounts.value.length === 0) return null;
@@ -105,6 +106,7 @@ export function SideNav() {
           <ul>
             <NavLink href="/admin/portals">{t("admin.nav.portals")}</NavLink>
             <NavLink href="/admin/users">{t("admin.nav.users")}</NavLink>
+            <NavLink href="/admin/integrations">{tx("nav.integrations")}</NavLink>
             <NavLink href="/admin/account">{t("admin.nav.account")}</NavLink>
           </ul>
         </>

@@ -1,4 +1,19 @@
-import type { Account, Me, Portal, User } from "../../shared/api.js";
+import type {
+  Account,
+  ApiToken,
+  ApiTokenScope,
+  Delivery,
+  DeliveryAttempt,
+  DeliveryState,
+  Integrations,
+  Me,
+  NewApiToken,
+  Portal,
+  User,
+  Webhook,
+  WebhookEventType,
+  WebhookWithSecret,
+} from "../../shared/api.js";
 import type { ConnectionMode, FieldKind, Language, Mode, PortalType, Role } from "../../shared/model.js";
 import { apiRequest } from "../common/api.js";
 
@@ -26,6 +41,7 @@ export interface UserInput {
   avatarUrl: string | null;
   maxSessions: number;
   portalIds: string[];
+  language?: Language;
 }
 
 export interface FieldInput {
@@ -50,6 +66,34 @@ export interface PortalInput {
   agentIds: string[];
   maxWaitSeconds?: number;
   greeting?: string;
+  notifyEmails?: string[];
+}
+
+export interface WebhookInput {
+  url: string;
+  events: WebhookEventType[];
+  description?: string;
+  secret?: string;
+}
+
+export interface DeliveryFilter {
+  state?: DeliveryState;
+  kind?: Delivery["kind"];
+  webhookId?: string;
+  limit?: number;
+}
+
+export interface ApiTokenInput {
+  name: string;
+  scopes: ApiTokenScope[];
+  expiresInDays: number | null;
+}
+
+function query(params: Record<string, string | number | undefined>): string {
+  const q = new URLSearchParams();
+  for (const [k, v] of Object.entries(params)) if (v !== undefined && v !== "") q.set(k, String(v));
+  const s = q.toString();
+  return s === "" ? "" : `?${s}`;
 }
 
 const a = (accountId: string) => `/accounts/${encodeURIComponent(accountId)}`;
@@ -71,7 +115,7 @@ export const api = {
   users: (accountId: string) => apiRequest<User[]>("GET", `${a(accountId)}/users`),
   user: (accountId: string, userId: string) =>
     apiRequest<User>("GET", `${a(accountId)}/users/${encodeURIComponent(userId)}`),
-  createUser: (accountId: string, input: UserInput & { password?: string }) =>
+  createUser: (accountId: string, input: UserInput & { password?: string; invite?: boolean }) =>
     apiRequest<{ user: User; generatedPassword: string | null }>("POST", `${a(accountId)}/users`, input),
   updateUser: (accountId: string, userId: string, input: Partial<UserInput> & { disabled?: boolean }) =>
     apiRequest<User>("PATCH", `${a(accountId)}/users/${encodeURIComponent(userId)}`, input),
@@ -82,6 +126,9 @@ export const api = {
       password === undefined ? {} : { password },
     ),
 
+  resendInvitation: (accountId: string, userId: string) =>
+    apiRequest<null>("POST", `${a(accountId)}/users/${encodeURIComponent(userId)}/invitation`, {}),
+
   portals: (accountId: string) => apiRequest<Portal[]>("GET", `${a(accountId)}/portals`),
   portal: (accountId: string, portalId: string) =>
     apiRequest<Portal>("GET", `${a(accountId)}/portals/${encodeURIComponent(portalId)}`),
@@ -89,4 +136,50 @@ export const api = {
     apiRequest<Portal>("POST", `${a(accountId)}/portals`, input),
   updatePortal: (accountId: string, portalId: string, input: PortalInput) =>
     apiRequest<Portal>("PATCH", `${a(accountId)}/portals/${encodeURIComponent(portalId)}`, input),
+
+  authOptions: () => apiRequest<{ emailEnabled: boolean }>("GET", "/auth/options"),
+
+  integrations: (accountId: string) => apiRequest<Integrations>("GET", `${a(accountId)}/integrations`),
+  webhooks: (accountId: string) => apiRequest<Webhook[]>("GET", `${a(accountId)}/webhooks`),
+  webhook: (accountId: string, webhookId: string) =>
+    apiRequest<Webhook>("GET", `${a(accountId)}/webhooks/${encodeURIComponent(webhookId)}`),
+  createWebhook: (accountId: string, input: WebhookInput) =>
+    apiRequest<WebhookWithSecret>("POST", `${a(accountId)}/webhooks`, input),
+  updateWebhook: (
+    accountId: string,
+    webhookId: string,
+    input: Partial<Omit<WebhookInput, "secret">> & { enabled?: boolean },
+  ) => apiRequest<Webhook>("PATCH", `${a(accountId)}/webhooks/${encodeURIComponent(webhookId)}`, input),
+  deleteWebhook: (accountId: string, webhookId: string) =>
+    apiRequest<null>("DELETE", `${a(accountId)}/webhooks/${encodeURIComponent(webhookId)}`),
+  rotateWebhookSecret: (accountId: string, webhookId: string) =>
+    apiRequest<WebhookWithSecret>(
+      "POST",
+      `${a(accountId)}/webhooks/${encodeURIComponent(webhookId)}/rotate-secret`,
+      {},
+    ),
+  testWebhook: (accountId: string, webhookId: string) =>
+    apiRequest<Delivery>("POST", `${a(accountId)}/webhooks/${encodeURIComponent(webhookId)}/test`, {}),
+  webhookAttempts: (accountId: string, webhookId: string, limit = 50, before?: number) =>
+    apiRequest<DeliveryAttempt[]>(
+      "GET",
+      `${a(accountId)}/webhooks/${encodeURIComponent(webhookId)}/attempts${query({ limit, before })}`,
+    ),
+  deliveries: (accountId: string, filter: DeliveryFilter = {}) =>
+    apiRequest<Delivery[]>(
+      "GET",
+      `${a(accountId)}/deliveries${query({ state: filter.state, kind: filter.kind, webhookId: filter.webhookId, limit: filter.limit })}`,
+    ),
+  redeliver: (accountId: string, deliveryId: string) =>
+    apiRequest<Delivery>(
+      "POST",
+      `${a(accountId)}/deliveries/${encodeURIComponent(deliveryId)}/redeliver`,
+      {},
+    ),
+
+  apiTokens: (accountId: string) => apiRequest<ApiToken[]>("GET", `${a(accountId)}/api-tokens`),
+  createApiToken: (accountId: string, input: ApiTokenInput) =>
+    apiRequest<NewApiToken>("POST", `${a(accountId)}/api-tokens`, input),
+  revokeApiToken: (accountId: string, tokenId: string) =>
+    apiRequest<null>("DELETE", `${a(accountId)}/api-tokens/${encodeURIComponent(tokenId)}`),
 };

@@ -29,12 +29,36 @@ export type Route =
   | { page: "newPortal" }
   | { page: "portal"; id: string }
   | { page: "accounts" }
+  | { page: "integrations" }
+  | { page: "newWebhook" }
+  | { page: "webhook"; id: string }
+  | { page: "deliveries" }
+  | { page: "tokens" }
+  | { page: "newToken" }
   | { page: "notFound" };
+
+/** /admin/integrations[/webhooks/new | /webhooks/:id | /deliveries | /tokens | /tokens/new]. */
+function integrationsRoute(rest: string[]): Route {
+  const [first, second, ...more] = rest;
+  if (more.length > 0) return { page: "notFound" };
+  if (first === undefined) return { page: "integrations" };
+  if (first === "webhooks") {
+    if (second === undefined) return { page: "integrations" };
+    return second === "new" ? { page: "newWebhook" } : { page: "webhook", id: second };
+  }
+  if (first === "deliveries") return second === undefined ? { page: "deliveries" } : { page: "notFound" };
+  if (first === "tokens") {
+    if (second === undefined) return { page: "tokens" };
+    return second === "new" ? { page: "newToken" } : { page: "notFound" };
+  }
+  return { page: "notFound" };
+}
 
 export function parseRoute(pathname: string): Route {
   const parts = pathname.replace(/\/+$/, "").split("/").filter(Boolean).map(decodeURIComponent);
   if (parts[0] !== "admin") return { page: "notFound" };
   const [, section, id, ...rest] = parts;
+  if (section === "integrations") return integrationsRoute(parts.slice(2));
   if (rest.length > 0) return { page: "notFound" };
   switch (section) {
     case undefined:
@@ -69,6 +93,13 @@ export function sectionOf(route: Route): string {
       return "/admin/portals";
     case "accounts":
       return "/admin/accounts";
+    case "integrations":
+    case "newWebhook":
+    case "webhook":
+    case "deliveries":
+    case "tokens":
+    case "newToken":
+      return "/admin/integrations";
     default:
       return "/admin/account";
   }

@@ -24,6 +24,7 @@ import {
 import { systemText } from "./systemText.js";
 import { LeftBanner, Members, TeamNotices, TransferPending } from "./TeamBar.js";
 import { InviteDialog, TransferDialog } from "./TeamDialogs.js";
+import { TranscriptEmailButton } from "./TranscriptEmail.js";
 import { leaveSession, supervise } from "./team.js";
 import { Elapsed } from "./timers.js";
 
@@ -111,7 +112,8 @@ export function Chat({ tab }: { tab: SessionTab }) {
             ·{" "}
             <a href={transcriptUrl(s.id, "json")} download>
               {t("transcriptJson")}
-            </a>
+            </a>{" "}
+            · <TranscriptEmailButton sessionId={s.id} what={t("emailTranscriptFor", { name })} />
           </p>
         </div>
         <div class="chat-actions">

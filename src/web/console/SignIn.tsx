@@ -1,4 +1,5 @@
-import { useState } from "preact/hooks";
+import { useEffect, useState } from "preact/hooks";
+import { api } from "./api.js";
 import { t } from "./i18n.js";
 import { LanguageSwitch } from "./LanguageSwitch.js";
 import { errorText, signIn, signOut } from "./live.js";
@@ -13,6 +14,22 @@ export function SignIn() {
     null,
   );
   const error = problem?.text() ?? null;
+  // "Forgot password?" only where this server can send the link (GET /auth/options).
+  const [canReset, setCanReset] = useState(false);
+  useEffect(() => {
+    let live = true;
+    api.authOptions().then(
+      (options) => {
+        if (live) setCanReset(options.emailEnabled === true);
+      },
+      () => {
+        // no link then; signing in still works
+      },
+    );
+    return () => {
+      live = false;
+    };
+  }, []);
 
   const submit = async (event: Event) => {
     event.preventDefault();
@@ -78,6 +95,11 @@ export function SignIn() {
             {busy ? t("signingIn") : t("signIn")}
           </button>
         </form>
+        {canReset && (
+          <p class="signin-forgot">
+            <a href="/forgot-password">{t("forgotPassword")}</a>
+          </p>
+        )}
       </main>
     </div>
   );

@@ -43,6 +43,12 @@ export const api = {
   takeNext: () => call<SessionView>("POST", "/queue/take-next"),
   createCode: (portalId: string, name: string) => call<CodeView>("POST", "/codes", { portalId, name }),
   cancelCode: (codeId: string) => call<null>("DELETE", `/codes/${encodeURIComponent(codeId)}`),
+  emailCode: (codeId: string, email: string, name?: string) =>
+    call<{ to: string }>("POST", `/codes/${seg(codeId)}/email`, name ? { email, name } : { email }),
+  emailTranscript: (sessionId: string) =>
+    call<{ to: string }>("POST", `/sessions/${seg(sessionId)}/transcript-email`),
+  saveLanguage: (language: "en" | "de") => call<Me>("PATCH", "/auth/me", { language }),
+  authOptions: () => call<{ emailEnabled: boolean }>("GET", "/auth/options"),
   messages: (sessionId: string, since: number) =>
     call<ChatMessage[]>("GET", `/sessions/${encodeURIComponent(sessionId)}/messages?since=${since}`),
   endSession: (sessionId: string) => call<null>("POST", `/sessions/${encodeURIComponent(sessionId)}/end`),

@@ -69,7 +69,16 @@ export function errorText(err: unknown): string {
       return t("notParticipant");
     case "forbidden":
       return err.params.role === "manager" ? t("supervisorOnly") : err.message;
+    // email (issue 14)
+    case "email_off":
+      return t("emailOff");
+    case "code_expired":
+      return t("codeExpired");
+    case "too_many":
+      return t("tooManyEmails");
     default:
+      if (err.fields.email?.code === "invalid_email" || err.fields.email?.code === "invalid")
+        return t("emailInvalid");
       return err.message;
   }
 }

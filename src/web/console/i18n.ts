@@ -426,6 +426,25 @@ const en = {
   takeOverTitle: "Take over the session with {name}?",
   takeOverText:
     "You become its owner and {agent} is no longer in it. The customer continues the conversation with you.",
+
+  // email (issue 14)
+  forgotPassword: "Forgot password?",
+  sendByEmail: "Send by email",
+  codeEmailLegend: "Send the code {code} by email",
+  codeEmailAddress: "Customer's email",
+  codeEmailName: "Name (optional)",
+  codeEmailSend: "Send email",
+  sentTo: "Sent to {to}.",
+  emailOffReason: "Email is not set up on this server, so codes and transcripts cannot be sent by email.",
+  emailOffShort: "Email is not set up on this server.",
+  emailTranscript: "Email me the transcript",
+  emailTranscriptShort: "Email",
+  emailTranscriptFor: "the transcript of the session with {name}",
+  emailRequiredCustomer: "Enter the customer's email address.",
+  emailInvalid: "Enter an email address such as name@example.com.",
+  emailOff: "Email is not set up on this server.",
+  codeExpired: "This code has expired. Create a new one.",
+  tooManyEmails: "This has been sent as often as it can be for now. Try again later.",
 } as const;
 
 export type MessageKey = keyof typeof en;
@@ -842,6 +861,25 @@ const de: Catalog = {
   takeOverTitle: "Die Sitzung mit {name} übernehmen?",
   takeOverText:
     "Sie werden Inhaber, und {agent} ist nicht mehr in der Sitzung. Der Kunde setzt das Gespräch mit Ihnen fort.",
+  // email (issue 14)
+  forgotPassword: "Passwort vergessen?",
+  sendByEmail: "Per E-Mail senden",
+  codeEmailLegend: "Den Code {code} per E-Mail senden",
+  codeEmailAddress: "E-Mail des Kunden",
+  codeEmailName: "Name (optional)",
+  codeEmailSend: "E-Mail senden",
+  sentTo: "Gesendet an {to}.",
+  emailOffReason:
+    "Auf diesem Server ist kein E-Mail-Versand eingerichtet, daher können Codes und Verläufe nicht per E-Mail gesendet werden.",
+  emailOffShort: "Auf diesem Server ist kein E-Mail-Versand eingerichtet.",
+  emailTranscript: "Verlauf per E-Mail an mich",
+  emailTranscriptShort: "E-Mail",
+  emailTranscriptFor: "den Verlauf der Sitzung mit {name}",
+  emailRequiredCustomer: "Geben Sie die E-Mail-Adresse des Kunden ein.",
+  emailInvalid: "Geben Sie eine E-Mail-Adresse wie name@example.com ein.",
+  emailOff: "Auf diesem Server ist kein E-Mail-Versand eingerichtet.",
+  codeExpired: "Dieser Code ist abgelaufen. Erstellen Sie einen neuen.",
+  tooManyEmails: "Das wurde vorerst so oft gesendet, wie es geht. Versuchen Sie es später noch einmal.",
 };
 
 export type Lang = "en" | "de";

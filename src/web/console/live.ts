@@ -40,6 +40,7 @@ import {
   connection,
   dropTeamAlert,
   dropWaiting,
+  emailEnabled,
   findPending,
   incoming,
   isOwnMessage,
@@ -129,6 +130,7 @@ function signedOut(): void {
 
 function enter(who: Me): void {
   user.value = who.user;
+  emailEnabled.value = who.emailEnabled === true;
   if (who.user.role === "operator" || !who.user.accountId) {
     phase.value = "operator";
     return;

@@ -23,6 +23,8 @@ import type { SocketStatus } from "./socket.js";
 export type Phase = "loading" | "signed-out" | "operator" | "console";
 export const phase = signal<Phase>("loading");
 export const user = signal<User | null>(null);
+/** Whether this server sends email (Me.emailEnabled): off, the email buttons say why they are disabled. */
+export const emailEnabled = signal(false);
 export const portals = signal<Portal[]>([]);
 
 export const available = signal(false);
@@ -564,6 +566,7 @@ export function acknowledge(ref: string, seq: number | undefined): void {
 export function resetAll(): void {
   batch(() => {
     user.value = null;
+    emailEnabled.value = false;
     portals.value = [];
     available.value = false;
     incoming.value = [];

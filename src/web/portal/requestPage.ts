@@ -15,7 +15,7 @@ import { $, $$, el } from "./dom.js";
 import { CustomerPresence } from "./presence.js";
 import { CustomerShare } from "./share.js";
 import { RequestSocket } from "./socket.js";
-import { bindSurvey } from "./survey.js";
+import { bindSurvey, bindTranscriptEmail } from "./survey.js";
 
 const LIVE_STATES = new Set(["waiting", "accepted"]);
 
@@ -126,6 +126,7 @@ export function startRequestPage(t: PortalTexts, lang: string): void {
     if (state === "accepted") share.attach(main);
     else share.end();
     bindSurvey(main, t);
+    bindTranscriptEmail(main, t);
     const form = $<HTMLFormElement>("form[data-chat]", main);
     const box = $<HTMLTextAreaElement>("#chat-body", main);
     if (form && box) {

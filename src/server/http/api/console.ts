@@ -265,7 +265,11 @@ export const consoleRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (a
         summary: "Email one of your live codes, with its join link, to the customer",
         params: Type.Object({ codeId: Id }),
         body: Type.Object(
-          { email: Type.String({ maxLength: 1000 }), language: Type.Optional(LanguageSchema) },
+          {
+            email: Type.String({ maxLength: 1000 }),
+            name: Type.Optional(Type.String({ maxLength: LIMITS.userName })),
+            language: Type.Optional(LanguageSchema),
+          },
           strict,
         ),
         response: { 202: Type.Object({ to: Type.String() }), ...SignedInErrors },

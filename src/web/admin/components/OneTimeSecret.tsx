@@ -9,6 +9,13 @@ export function OneTimeSecret(props: {
   text: string;
   secret: string;
   onDone: () => void;
+  /** What the secret is, for screen readers and the copy button (default: a password). */
+  label?: string;
+  copyLabel?: string;
+  /** The button that closes it (default: "Done, I have passed it on"). */
+  doneLabel?: string;
+  /** Shown between the secret and the buttons (e.g. an example of its use). */
+  extra?: ComponentChildren;
   children?: ComponentChildren;
 }) {
   const heading = useRef<HTMLHeadingElement>(null);
@@ -21,14 +28,15 @@ export function OneTimeSecret(props: {
       </h2>
       <p>{props.text}</p>
       <div class="secret-value">
-        <span class="visually-hidden">{t("secret.password")}: </span>
+        <span class="visually-hidden">{props.label ?? t("secret.password")}: </span>
         <code>{props.secret}</code>
-        <CopyButton text={props.secret} label={t("secret.copy")} />
+        <CopyButton text={props.secret} label={props.copyLabel ?? t("secret.copy")} />
       </div>
+      {props.extra}
       <div class="actions">
         {props.children}
         <button type="button" class="button secondary" onClick={props.onDone}>
-          {t("secret.done")}
+          {props.doneLabel ?? t("secret.done")}
         </button>
       </div>
     </section>

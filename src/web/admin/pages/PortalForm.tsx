@@ -8,13 +8,7 @@ import {
   portalTypesFor,
 } from "../../../shared/model.js";
 import { ChoiceGroup, Field, FormAlert, Switch } from "../../common/Field.js";
-import {
-  type FormErrors,
-  focusFirstInvalid,
-  formErrors,
-  hasProblems,
-  NO_ERRORS,
-} from "../../common/forms.js";
+import { type FormErrors, focusFirstInvalid, hasProblems, NO_ERRORS } from "../../common/forms.js";
 import { t } from "../../common/i18n.js";
 import { useLoad } from "../../common/useLoad.js";
 import { api } from "../api.js";
@@ -28,6 +22,8 @@ import { PortalUrl } from "../components/PortalUrl.js";
 import { LoadError, Loading } from "../components/Status.js";
 import { Link } from "../Link.js";
 import { navigate } from "../router.js";
+import { me } from "../session.js";
+import { xFormErrors as formErrors, tx } from "../texts.js";
 import { typeNames } from "./Account.js";
 import { FieldsEditor } from "./FieldsEditor.js";
 import { PortalPreview } from "./PortalPreview.js";
@@ -35,12 +31,14 @@ import {
   DEFAULT_COLOR,
   defaultFieldDrafts,
   draftOf,
+  emailList,
   hasDefaultFields,
   inputOf,
   isColour,
   isQueuePortal,
   MAX_WAIT_MAX_MINUTES,
   MAX_WAIT_MIN_MINUTES,
+  NOTIFY_EMAILS_MAX,
   type PortalDraft,
   placePortalProblem,
   slugify,
@@ -410,6 +408,49 @@ function PortalEditor({
               ))}
             </div>
           </ChoiceGroup>
+        </section>
+
+        <section class="panel" aria-labelledby="notify-title">
+          <h2 id="notify-title" class="panel-title">
+            {tx("portals.notifications")}
+          </h2>
+          {me.value?.emailEnabled === false ? (
+            <p class="notice warn-notice">{tx("portals.notifyEmailsOff")}</p>
+          ) : null}
+          <Field
+            id="portal-notifyEmails"
+            label={tx("portals.notifyEmails")}
+            hint={tx("portals.notifyEmailsHint")}
+            error={e.notifyEmails}
+          >
+            {(c) => (
+              <>
+                <textarea
+                  {...c}
+                  rows={3}
+                  spellcheck={false}
+                  autoCapitalize="none"
+                  placeholder="support@example.com"
+                  aria-describedby={[
+                    c["aria-describedby"],
+                    e.notifyEmails ? null : "portal-notifyEmails-count",
+                  ]
+                    .filter(Boolean)
+                    .join(" ")}
+                  value={draft.notifyEmails}
+                  onInput={(ev) => set("notifyEmails", ev.currentTarget.value)}
+                />
+                {e.notifyEmails ? null : (
+                  <p
+                    id="portal-notifyEmails-count"
+                    class={`hint counter${emailList(draft.notifyEmails).length > NOTIFY_EMAILS_MAX ? " near-limit" : ""}`}
+                  >
+                    {emailList(draft.notifyEmails).length} / {NOTIFY_EMAILS_MAX}
+                  </p>
+                )}
+              </>
+            )}
+          </Field>
         </section>
 
         <div class="form-buttons sticky-buttons">

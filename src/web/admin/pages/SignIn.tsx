@@ -14,16 +14,29 @@ import {
 import { t } from "../../common/i18n.js";
 import { api } from "../api.js";
 import { signedIn, signInNotice } from "../session.js";
+import { tx } from "../texts.js";
 
 export function SignIn() {
   const [email, setEmail] = useState("");
   const [password, setPassword] = useState("");
   const [busy, setBusy] = useState(false);
   const [errors, setErrors] = useState<FormErrors>(NO_ERRORS);
+  const [emailEnabled, setEmailEnabled] = useState(false);
   const form = useRef<HTMLFormElement>(null);
   useEffect(() => {
     document.title = `${t("admin.signIn")} · ${t("admin.title")}`;
   });
+  // "Forgot password?" only where the server can send the link.
+  useEffect(() => {
+    let live = true;
+    api.authOptions().then(
+      (o) => live && setEmailEnabled(o.emailEnabled === true),
+      () => undefined,
+    );
+    return () => {
+      live = false;
+    };
+  }, []);
 
   async function submit(e: Event) {
     e.preventDefault();
@@ -83,6 +96,11 @@ export function SignIn() {
         <button type="submit" class="button primary wide" disabled={busy}>
           {busy ? t("signIn.busy") : t("admin.signIn")}
         </button>
+        {emailEnabled ? (
+          <p class="forgot">
+            <a href="/forgot-password">{tx("signIn.forgot")}</a>
+          </p>
+        ) : null}
       </form>
     </div>
   );

@@ -1,32 +1,44 @@
 import { useRef, useState } from "preact/hooks";
 import type { Account, Portal, User } from "../../../shared/api.js";
-import { EMAIL_PATTERN, LIMITS, ROLES, type Role } from "../../../shared/model.js";
+import { EMAIL_PATTERN, LANGUAGES, type Language, LIMITS, ROLES, type Role } from "../../../shared/model.js";
 import { ChoiceGroup, Field, FormAlert } from "../../common/Field.js";
 import {
   checkInteger,
   checkText,
   type FormErrors,
   focusFirstInvalid,
-  formErrors,
   hasProblems,
   NO_ERRORS,
   type Problems,
   placeIn,
 } from "../../common/forms.js";
-import { t } from "../../common/i18n.js";
+import { language, t } from "../../common/i18n.js";
 import { useLoad } from "../../common/useLoad.js";
 import { api, type UserInput } from "../api.js";
 import { flash } from "../components/Flash.js";
+import { LANGUAGE_NAMES } from "../components/LanguageSwitch.js";
 import { OneTimeSecret } from "../components/OneTimeSecret.js";
 import { PageHeader } from "../components/PageHeader.js";
 import { LoadError, Loading } from "../components/Status.js";
 import { Link } from "../Link.js";
 import { navigate } from "../router.js";
-import { storeSelf } from "../session.js";
+import { me, storeSelf } from "../session.js";
+import { tx, xFormErrors } from "../texts.js";
 import { URL_PATTERN } from "./portalDraft.js";
 import { UserAccess } from "./UserAccess.js";
 
-const SHOWN = ["displayName", "email", "role", "maxSessions", "avatarUrl", "portalIds", "password"];
+const SHOWN = [
+  "displayName",
+  "email",
+  "role",
+  "maxSessions",
+  "avatarUrl",
+  "portalIds",
+  "password",
+  "language",
+  "invite",
+];
+const formErrors = xFormErrors;
 
 interface Draft {
   displayName: string;
@@ -36,6 +48,9 @@ interface Draft {
   avatarUrl: string;
   portalIds: string[];
   password: string;
+  language: Language;
+  /** New users: send an invitation email instead of setting a password. */
+  invite: boolean;
 }
 
 function draftOf(user: User | null): Draft {
@@ -47,6 +62,8 @@ function draftOf(user: User | null): Draft {
     avatarUrl: user?.avatarUrl ?? "",
     portalIds: user?.portalIds ?? [],
     password: "",
+    language: user?.language ?? language.value,
+    invite: user === null && me.value?.emailEnabled === true,
   };
 }
 
@@ -56,7 +73,7 @@ function validate(d: Draft, isNew: boolean): Problems {
   checkText(p, "email", d.email, { required: true, max: LIMITS.email, pattern: EMAIL_PATTERN });
   checkInteger(p, "maxSessions", d.maxSessions, LIMITS.maxSessionsMin, LIMITS.maxSessionsMax);
   checkText(p, "avatarUrl", d.avatarUrl, { max: LIMITS.url, pattern: URL_PATTERN });
-  if (isNew && d.password !== "") {
+  if (isNew && !d.invite && d.password !== "") {
     checkText(p, "password", d.password, { min: LIMITS.passwordMin, max: LIMITS.passwordMax });
   }
   return p;
@@ -70,6 +87,7 @@ function inputOf(d: Draft): UserInput {
     maxSessions: Number(d.maxSessions),
     avatarUrl: d.avatarUrl.trim() === "" ? null : d.avatarUrl.trim(),
     portalIds: d.portalIds,
+    language: d.language,
   };
 }
 
@@ -121,6 +139,7 @@ function UserEditor(props: {
   const [errors, setErrors] = useState<FormErrors>(NO_ERRORS);
   const [busy, setBusy] = useState(false);
   const [created, setCreated] = useState<{ user: User; password: string } | null>(null);
+  const emailEnabled = me.value?.emailEnabled === true;
   const form = useRef<HTMLFormElement>(null);
   const set = <K extends keyof Draft>(key: K, value: Draft[K]) => setDraft((d) => ({ ...d, [key]: value }));
 
@@ -138,9 +157,16 @@ function UserEditor(props: {
         const input = inputOf(draft);
         const res = await api.createUser(
           account.id,
-          draft.password === "" ? input : { ...input, password: draft.password },
+          draft.invite
+            ? { ...input, invite: true }
+            : draft.password === ""
+              ? input
+              : { ...input, password: draft.password },
         );
-        if (res.generatedPassword) {
+        if (draft.invite) {
+          flash.value = tx("users.invitedFlash", { name: res.user.displayName, email: res.user.email });
+          navigate("/admin/users");
+        } else if (res.generatedPassword) {
           setCreated({ user: res.user, password: res.generatedPassword });
         } else {
           flash.value = t("users.createdFlash", { name: res.user.displayName });
@@ -284,7 +310,63 @@ function UserEditor(props: {
             ))}
           </div>
         </ChoiceGroup>
+        <Field
+          id="user-language"
+          label={tx("users.language")}
+          hint={tx("users.languageHint")}
+          error={errors.fields.language}
+        >
+          {(c) => (
+            <select
+              {...c}
+              class="short-select"
+              value={draft.language}
+              onChange={(e) => set("language", e.currentTarget.value as Language)}
+            >
+              {LANGUAGES.map((l) => (
+                <option key={l} value={l} lang={l}>
+                  {LANGUAGE_NAMES[l]}
+                </option>
+              ))}
+            </select>
+          )}
+        </Field>
         {isNew ? (
+          <ChoiceGroup
+            id="user-invite"
+            legend={tx("users.access.how")}
+            hint={emailEnabled ? undefined : tx("users.inviteOff")}
+            error={errors.fields.invite}
+            radio
+          >
+            <label class="check">
+              <input
+                type="radio"
+                name="user-invite"
+                checked={draft.invite}
+                disabled={!emailEnabled}
+                onChange={() => set("invite", true)}
+              />
+              <span>
+                <strong>{tx("users.invite")}</strong>
+                <span class="hint block">{tx("users.inviteHint")}</span>
+              </span>
+            </label>
+            <label class="check">
+              <input
+                type="radio"
+                name="user-invite"
+                checked={!draft.invite}
+                onChange={() => set("invite", false)}
+              />
+              <span>
+                <strong>{tx("users.setPassword")}</strong>
+                <span class="hint block">{tx("users.setPasswordHint")}</span>
+              </span>
+            </label>
+          </ChoiceGroup>
+        ) : null}
+        {isNew && !draft.invite ? (
           <Field
             id="user-password"
             label={t("users.password")}

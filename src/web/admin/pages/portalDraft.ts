@@ -5,6 +5,7 @@ import {
   type ConnectionMode,
   CUSTOM_FIELD_KINDS,
   defaultFields,
+  EMAIL_PATTERN,
   type FieldKind,
   type Language,
   LIMITS,
@@ -46,6 +47,18 @@ export interface PortalDraft {
   greeting: string;
   /** Queue portals: the maximum wait in whole minutes, as the input holds it (sent as seconds). */
   maxWaitMinutes: string;
+  /** Who is emailed offline messages and unanswered requests: one per line or comma separated. */
+  notifyEmails: string;
+}
+
+/** At most this many notification addresses per portal (the server's limit). */
+export const NOTIFY_EMAILS_MAX = 10;
+
+export function emailList(text: string): string[] {
+  return text
+    .split(/[\s,;]+/)
+    .map((e) => e.trim())
+    .filter((e) => e !== "");
 }
 
 export const DEFAULT_COLOR = "#1f6feb";
@@ -105,6 +118,7 @@ export function draftOf(portal: Portal | null, account: Account): PortalDraft {
       agentIds: portal.agentIds,
       greeting: portal.greeting,
       maxWaitMinutes: String(Math.round(portal.maxWaitSeconds / 60)),
+      notifyEmails: (portal.notifyEmails ?? []).join("\n"),
     };
   }
   const type = portalTypesFor(account.mode)[0] ?? "question";
@@ -123,6 +137,7 @@ export function draftOf(portal: Portal | null, account: Account): PortalDraft {
     agentIds: [],
     greeting: "",
     maxWaitMinutes: String(DEFAULT_MAX_WAIT_MINUTES),
+    notifyEmails: "",
   };
 }
 
@@ -194,6 +209,12 @@ export function validate(d: PortalDraft, queue = false): Problems {
   checkText(p, "welcomeText", d.welcomeText, { max: LIMITS.welcomeText });
   checkText(p, "primaryColor", d.primaryColor, { required: true, max: 7, pattern: COLOR_PATTERN });
   checkText(p, "logoUrl", d.logoUrl, { max: LIMITS.url, pattern: URL_PATTERN });
+  const emails = emailList(d.notifyEmails);
+  if (emails.length > NOTIFY_EMAILS_MAX) {
+    p.notifyEmails = { code: "too_many", message: "too many", params: { limit: NOTIFY_EMAILS_MAX } };
+  } else if (emails.some((e) => e.length > LIMITS.email || !new RegExp(EMAIL_PATTERN).test(e))) {
+    p.notifyEmails = { code: "invalid", message: "has the wrong format" };
+  }
   const custom = d.fields.filter((f) => isCustom(f.kind)).length;
   if (custom > LIMITS.customFields) {
     p.fields = {
@@ -243,6 +264,7 @@ export function inputOf(d: PortalDraft, queue = false): PortalInput {
     connectionMode: d.connectionMode,
     enabled: d.enabled,
     agentIds: d.agentIds,
+    notifyEmails: emailList(d.notifyEmails),
   };
 }
 
@@ -261,6 +283,7 @@ const TOP_LEVEL = [
   "agentIds",
   "greeting",
   "maxWaitSeconds",
+  "notifyEmails",
 ];
 
 /**
@@ -269,6 +292,7 @@ const TOP_LEVEL = [
  */
 export function placePortalProblem(field: string): string | null {
   if (TOP_LEVEL.includes(field)) return field;
+  if (field.startsWith("notifyEmails.")) return "notifyEmails";
   const m = /^fields\.(\d+)(?:\.(label|options|kind|required))?/.exec(field);
   if (!m) return null;
   const part = m[2];

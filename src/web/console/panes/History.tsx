@@ -2,6 +2,7 @@ import { endedSessions, transcriptUrl } from "../ended.js";
 import { formatDuration, formatSessionNumber, formatTime } from "../format.js";
 import { hasKey, t } from "../i18n.js";
 import { HISTORY_STATES, history, select, stats } from "../state.js";
+import { TranscriptEmailButton } from "../TranscriptEmail.js";
 import { Pane } from "./Pane.js";
 import { SelectableRow, Table } from "./Table.js";
 
@@ -129,7 +130,13 @@ function EndedSessions() {
                 ·{" "}
                 <a href={transcriptUrl(s.id, "json")} download>
                   JSON
-                </a>
+                </a>{" "}
+                ·{" "}
+                <TranscriptEmailButton
+                  sessionId={s.id}
+                  short
+                  what={t("emailTranscriptFor", { name: s.request.customerName || t("noName") })}
+                />
               </td>
             </tr>
           ))}
