@@ -280,7 +280,12 @@ export function renderEmail(
             ? `Alle Zustellungen an diesen Webhook schlagen seit ${when(input.failingSince, language)} UTC fehl. Helpgate hat ihn abgeschaltet.`
             : `Every delivery to this webhook has failed since ${when(input.failingSince, language)} UTC. Helpgate switched it off.`,
         },
-        { rows: [[de ? "Letzter Fehler" : "Last error", input.lastError]] },
+        {
+          rows: [
+            [de ? "Adresse" : "Address", input.url],
+            [de ? "Letzter Fehler" : "Last error", input.lastError],
+          ],
+        },
         {
           link: input.adminUrl,
           label: de ? "Webhook prüfen und wieder einschalten" : "Check the webhook and switch it on again",
