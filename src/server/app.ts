@@ -37,6 +37,7 @@ import { Mailer } from "./outbox/mailer.js";
 import { WebhookSender } from "./outbox/webhookSender.js";
 import { OutboxWorker } from "./outbox/worker.js";
 import { reactions, stagedReactions } from "./reactions/index.js";
+import { outboxCounts } from "./store/outbox.js";
 import { startSweeper } from "./sweeper.js";
 
 export interface AppOptions {
@@ -117,6 +118,31 @@ export async function buildApp(options: AppOptions): Promise<App> {
     help: "Tries of outbox deliveries by kind (email, webhook) and outcome (delivered, failed, dead)",
     labelNames: ["kind", "outcome"] as const,
     registers: [metrics.registry],
+  });
+  // The outbox's backlog as the database has it (every node reports the same figure).
+  new client.Gauge({
+    name: "helpgate_outbox_deliveries",
+    help: "Outbox deliveries waiting (pending) and given up (dead), emails and webhooks together",
+    labelNames: ["state"] as const,
+    registers: [metrics.registry],
+    async collect() {
+      // A database that cannot be reached leaves the last figures (a scrape never fails for it).
+      const counts = await outboxCounts(db.kysely).catch(() => null);
+      if (!counts) return;
+      this.set({ state: "pending" }, counts.pending);
+      this.set({ state: "dead" }, counts.dead);
+    },
+  });
+  new client.Gauge({
+    name: "helpgate_outbox_oldest_pending_seconds",
+    help: "Age of the oldest delivery still waiting in the outbox (0 when none waits)",
+    registers: [metrics.registry],
+    async collect() {
+      const counts = await outboxCounts(db.kysely);
+      this.set(
+        counts.oldestPendingAt === null ? 0 : Math.max(0, (Date.now() - counts.oldestPendingAt) / 1000),
+      );
+    },
   });
   const sender = new WebhookSender({
     timeoutMs: config.webhookTimeoutMs,
