@@ -59,6 +59,7 @@ export async function emailCode(
     to,
     asLanguage(input.language, actor.user.language),
     now,
+    input.name?.trim() || code.name,
   );
   await enqueue(deps.db.kysely, [emailRow(accountId, email)], now);
   deps.outbox.wake();
