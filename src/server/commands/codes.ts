@@ -34,7 +34,7 @@ import { enqueue } from "../store/outbox.js";
 import { findPortal, listPortals } from "../store/portals.js";
 import { findRequest, insertWithSessionNumber, type RequestRecord } from "../store/requests.js";
 import { openSession } from "../store/sessions.js";
-import { findUser, type UserRow } from "../store/users.js";
+import { findUser, lockUser, type UserRow } from "../store/users.js";
 import { accountFor, openPortal } from "./access.js";
 import { hashToken } from "./auth.js";
 import type { Actor, Deps } from "./context.js";
@@ -78,26 +78,32 @@ async function issueCode(
   }
   const now = deps.now();
   await expireCodes(db, now);
-  const live = await listLiveCodes(db, accountId, agent.id, now);
-  if (live.length >= MAX_LIVE_CODES_PER_AGENT) {
-    throw new DomainError(
-      409,
-      "too_many_codes",
-      `${own ? "You have" : `${agent.displayName} has`} ${MAX_LIVE_CODES_PER_AGENT} live codes, the most allowed; cancel one first.`,
-    ).withParams({ limit: MAX_LIVE_CODES_PER_AGENT });
-  }
   const id = randomUUID();
+  // A new code that clashes with another live one (10^9 numbers: unlikely) is a unique violation
+  // that rolls the transaction back; it is tried again with another number.
   for (let attempt = 0; ; attempt++) {
     try {
-      await insertCode(db, {
-        id,
-        accountId,
-        portalId,
-        agentId: agent.id,
-        code: newCode(),
-        name: name.trim(),
-        createdAt: now,
-        expiresAt: now + CODE_LIFETIME_MS,
+      await db.transaction().execute(async (trx) => {
+        // The agent's row locked: concurrent creates are counted one after the other.
+        await lockUser(trx, agent.id);
+        const live = await listLiveCodes(trx, accountId, agent.id, now);
+        if (live.length >= MAX_LIVE_CODES_PER_AGENT) {
+          throw new DomainError(
+            409,
+            "too_many_codes",
+            `${own ? "You have" : `${agent.displayName} has`} ${MAX_LIVE_CODES_PER_AGENT} live codes, the most allowed; cancel one first.`,
+          ).withParams({ limit: MAX_LIVE_CODES_PER_AGENT });
+        }
+        await insertCode(trx, {
+          id,
+          accountId,
+          portalId,
+          agentId: agent.id,
+          code: newCode(),
+          name: name.trim(),
+          createdAt: now,
+          expiresAt: now + CODE_LIFETIME_MS,
+        });
       });
       break;
     } catch (err) {

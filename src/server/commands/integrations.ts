@@ -17,6 +17,7 @@ import {
   newWebhookSecret,
 } from "../domain/webhooks.js";
 import { webhookBody } from "../outbox/payloads.js";
+import { lockAccount } from "../store/accounts.js";
 import {
   enqueue,
   findDelivery,
@@ -117,23 +118,26 @@ export async function createWebhook(
   const description = checkDescription(input.description);
   const secret =
     input.secret === undefined || input.secret === "" ? newWebhookSecret() : checkSecret(input.secret);
-  const db = deps.db.kysely;
-  if ((await countWebhooks(db, accountId)) >= MAX_WEBHOOKS_PER_ACCOUNT)
-    throw new DomainError(
-      409,
-      "too_many_webhooks",
-      `An account has at most ${MAX_WEBHOOKS_PER_ACCOUNT} webhooks; delete one first.`,
-    ).withParams({ limit: MAX_WEBHOOKS_PER_ACCOUNT });
   const now = deps.now();
-  const w = await insertWebhook(db, {
-    accountId,
-    url,
-    description,
-    events,
-    secret,
-    enabled: true,
-    createdAt: now,
-    updatedAt: now,
+  const w = await deps.db.kysely.transaction().execute(async (trx) => {
+    // The account's row locked: concurrent creates are counted one after the other.
+    await lockAccount(trx, accountId);
+    if ((await countWebhooks(trx, accountId)) >= MAX_WEBHOOKS_PER_ACCOUNT)
+      throw new DomainError(
+        409,
+        "too_many_webhooks",
+        `An account has at most ${MAX_WEBHOOKS_PER_ACCOUNT} webhooks; delete one first.`,
+      ).withParams({ limit: MAX_WEBHOOKS_PER_ACCOUNT });
+    return insertWebhook(trx, {
+      accountId,
+      url,
+      description,
+      events,
+      secret,
+      enabled: true,
+      createdAt: now,
+      updatedAt: now,
+    });
   });
   return { ...toWebhook(w, { pending: 0, dead: 0 }), secret };
 }
@@ -291,7 +295,12 @@ export async function redeliver(
         "This webhook is switched off; switch it on to redeliver.",
       );
   }
-  if (!(await requeue(db, accountId, deliveryId, deps.now()))) throw notFound("Delivery");
+  if (!(await requeue(db, accountId, deliveryId, deps.now())))
+    throw new DomainError(
+      409,
+      "delivery_in_flight",
+      "This delivery is being tried right now; wait for its result, then redeliver.",
+    );
   deps.outbox.wake();
   const after = await findDelivery(db, accountId, deliveryId);
   if (!after) throw notFound("Delivery");

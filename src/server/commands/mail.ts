@@ -6,6 +6,7 @@ import { toCodeView } from "../queries/codes.js";
 import { transcriptOf } from "../queries/sessions.js";
 import { listLiveCodes } from "../store/codes.js";
 import { countByRef, enqueue } from "../store/outbox.js";
+import { lockRequest } from "../store/requests.js";
 import { findSession } from "../store/sessions.js";
 import { requestForCustomer, sessionAccess } from "./access.js";
 import type { Actor, Deps } from "./context.js";
@@ -112,6 +113,8 @@ export async function emailTranscriptToCustomer(
   const email = transcriptEmail(t, to, asLanguage(request.language));
   const now = deps.now();
   const queued = await deps.db.kysely.transaction().execute(async (trx) => {
+    // One at a time per request, so concurrent asks cannot all pass the count.
+    await lockRequest(trx, request.accountId, request.id);
     if ((await countByRef(trx, request.id, "transcript")) >= TRANSCRIPT_EMAILS_PER_REQUEST) return false;
     await enqueue(trx, [{ ...emailRow(request.accountId, email), ref: request.id }], now);
     return true;

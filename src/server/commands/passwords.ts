@@ -10,7 +10,14 @@ import {
   findUsablePasswordToken,
   retirePasswordTokens,
 } from "../store/passwordTokens.js";
-import { findUser, findUserByEmail, findUserById, setPasswordHash, type UserRow } from "../store/users.js";
+import {
+  findUser,
+  findUserByEmail,
+  findUserById,
+  lockUser,
+  setPasswordHash,
+  type UserRow,
+} from "../store/users.js";
 import { accountFor } from "./access.js";
 import { AUTH_SESSION_MS, hashToken } from "./auth.js";
 import type { Actor, Deps } from "./context.js";
@@ -42,6 +49,8 @@ export async function forgotPassword(deps: Deps, email: string): Promise<void> {
   if (!user || user.disabled) return;
   const now = deps.now();
   const queued = await db.transaction().execute(async (trx) => {
+    // One at a time per user, so concurrent requests cannot all pass the count.
+    await lockUser(trx, user.id);
     if ((await countRecentPasswordTokens(trx, user.id, "reset", now - 60 * 60_000)) >= RESETS_PER_HOUR) {
       deps.log.warn({ userId: user.id }, "password reset: limit of links per hour reached; no email sent");
       return false;

@@ -32,7 +32,8 @@ export function afterAttempt(
   random: number = Math.random(),
 ): AttemptVerdict {
   if (ok) return { state: "delivered" };
-  const nextAt = now + retryDelay(delivery.attempts, random);
+  // `attempts` counts the tries before this one: with this failure, attempts + 1 have failed.
+  const nextAt = now + retryDelay(delivery.attempts + 1, random);
   if (nextAt - delivery.createdAt > GIVE_UP_AFTER_MS) return { state: "dead" };
   return { state: "pending", nextAt };
 }

@@ -62,7 +62,9 @@ class TokenRate {
 
 function bearerOf(request: FastifyRequest): string | null {
   const header = request.headers.authorization;
-  if (header === undefined) return null;
+  // Another scheme (a reverse proxy's Basic sign-in the browser repeats on every request) is not
+  // ours: the request goes on with its cookies as if the header were not there.
+  if (header === undefined || !/^Bearer(\s|$)/i.test(header)) return null;
   const m = /^Bearer\s+(\S+)\s*$/i.exec(header);
   if (!m) throw new DomainError(401, "token_invalid", 'Send the token as "Authorization: Bearer <token>".');
   return m[1] as string;

@@ -21,6 +21,14 @@ const CONCURRENCY = 64;
 /** Finished tries are written together: at most this many, or after this long. */
 const FLUSH_SIZE = 100;
 const FLUSH_MS = 10;
+/**
+ * At most this many claimed rows whose results are not written yet (in flight, or tried and
+ * waiting for a flush). While the database writes results slower than deliveries come back
+ * (PostgreSQL: one round trip per row), claiming pauses, so a flush's batch stays small — an
+ * unbounded one outgrew PostgreSQL's 65,535 bind parameters and was lost — and results are written
+ * long before the lease runs out.
+ */
+const UNRECORDED_MAX = 4 * CONCURRENCY;
 
 interface Finished {
   row: OutboxRecord;
@@ -47,6 +55,8 @@ export class OutboxWorker {
   private maybeMore = true;
   private inflight = 0;
   private finished: Finished[] = [];
+  /** Tried, their results not written yet (waiting in `finished` or being flushed). */
+  private unrecorded = 0;
   private flushTimer: NodeJS.Timeout | null = null;
   private flushing: Promise<void> = Promise.resolve();
   private pollTimer: NodeJS.Timeout | null = null;
@@ -87,7 +97,12 @@ export class OutboxWorker {
     try {
       while (this.running && this.maybeMore && this.inflight < CONCURRENCY) {
         this.maybeMore = false;
-        const room = CONCURRENCY - this.inflight;
+        const room = Math.min(CONCURRENCY - this.inflight, UNRECORDED_MAX - this.inflight - this.unrecorded);
+        if (room <= 0) {
+          // Results to write first; the flush wakes this loop again.
+          this.maybeMore = true;
+          break;
+        }
         const now = this.deps.now();
         const rows = await claimDue(
           this.deps.db.kysely,
@@ -146,9 +161,20 @@ export class OutboxWorker {
       result = { ok: false, status: null, error: (err as Error).message, durationMs: 0 };
     }
     this.finished.push({ row, ...result, at, webhook });
+    this.unrecorded += 1;
     this.inflight -= 1;
     if (this.finished.length >= FLUSH_SIZE) this.flushSoon(0);
     else this.flushSoon(FLUSH_MS);
+    // With a backlog (the last claim filled all the room), claim more once half the room is free
+    // instead of only after the results are written — as long as the results not yet written stay
+    // few, so recording keeps up with delivering (far inside the lease). Rows tried but not yet
+    // recorded stay leased to this node, so they are not claimed again meanwhile.
+    if (
+      this.maybeMore &&
+      this.inflight <= CONCURRENCY / 2 &&
+      this.inflight + this.unrecorded < UNRECORDED_MAX
+    )
+      this.wake();
   }
 
   private flushSoon(ms: number): void {
@@ -210,7 +236,10 @@ export class OutboxWorker {
         // The endpoints' last status and failing-since, once per endpoint (its last try decides).
         const last = new Map<string, Finished>();
         for (const f of batch) if (f.webhook?.enabled) last.set(f.webhook.id, f);
-        for (const [id, f] of last) {
+        // In id order: two nodes flushing at once lock the endpoints' rows in the same order, so on
+        // PostgreSQL they wait for each other instead of deadlocking (which would lose a whole batch
+        // of results, and send it all again once the leases run out).
+        for (const [id, f] of [...last].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
           await markWebhookTried(trx, id, f.ok, f.status, f.at);
           const failingSince = f.ok ? null : (f.webhook?.failingSince ?? f.at);
           if (f.webhook && !f.ok && shouldDisableEndpoint(failingSince, f.at)) {
@@ -227,6 +256,7 @@ export class OutboxWorker {
       // The rows stay leased until the lease runs out, then they are tried again: nothing is lost.
       this.deps.log.error({ err, deliveries: batch.length }, "outbox: recording delivery results failed");
     }
+    this.unrecorded -= batch.length;
     for (const w of disabled)
       this.deps.log.warn({ webhookId: w.id, url: w.url }, "webhook switched off after failing for 72 hours");
     if (disabled.length > 0) this.wake();

@@ -190,7 +190,11 @@ export async function listDeliveries(
   return rows.map(toDelivery);
 }
 
-/** Due again at once, with its tries counted afresh (redeliver); the id — the idempotency key — stays. */
+/**
+ * Due again at once, with its tries counted afresh (redeliver); the id — the idempotency key — stays.
+ * A row a node is delivering right now (pending, leased) is left alone: freeing its lease would let
+ * it be claimed and sent a second time while the first try is still under way. False then too.
+ */
 export async function requeue(
   db: Kysely<Database>,
   accountId: string,
@@ -210,6 +214,9 @@ export async function requeue(
     })
     .where("account_id", "=", accountId)
     .where("id", "=", id)
+    .where((eb) =>
+      eb.or([eb("state", "!=", "pending"), eb("lease_until", "is", null), eb("lease_until", "<", now)]),
+    )
     .executeTakeFirst();
   return Number(res.numUpdatedRows) === 1;
 }

@@ -493,3 +493,13 @@ export async function claimRequest(
     maxSessions: Number(max_sessions),
   };
 }
+
+/** Locks a request's row until the transaction ends (a no-op update), for a count-then-insert per request. */
+export async function lockRequest(db: Kysely<Database>, accountId: string, requestId: string): Promise<void> {
+  await db
+    .updateTable("requests")
+    .set((eb) => ({ state: eb.ref("state") }))
+    .where("account_id", "=", accountId)
+    .where("id", "=", requestId)
+    .execute();
+}

@@ -205,3 +205,16 @@ export async function setUserPortals(
       .execute();
   }
 }
+
+/**
+ * Locks a user's row until the transaction ends (a no-op update: a row lock on PostgreSQL, the
+ * writer lock on SQLite), so a count-then-insert per user (reset links, live codes) holds under
+ * concurrent requests.
+ */
+export async function lockUser(db: Kysely<Database>, userId: string): Promise<void> {
+  await db
+    .updateTable("users")
+    .set((eb) => ({ language: eb.ref("language") }))
+    .where("id", "=", userId)
+    .execute();
+}
