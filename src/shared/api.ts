@@ -12,6 +12,8 @@ export interface Account {
   offerTimeoutSeconds: number;
   /** Whether a customer is told (a line in the chat) that a supervisor is watching their session. */
   tellCustomerMonitored: boolean;
+  /** The IANA time zone reports count days and hours in (e.g. "Europe/Berlin"). */
+  timeZone: string;
   createdAt: number;
 }
 
@@ -196,4 +198,103 @@ export interface ApiCode {
   joinUrl: string;
   expiresAt: number;
   emailed: boolean;
+}
+
+/** Reports (issue 12): what happened to every request of a period, in the account's time zone. */
+
+export const REPORT_PERIODS = ["today", "yesterday", "last7", "last30", "thisMonth", "lastMonth", "custom"] as const;
+export type ReportPeriod = (typeof REPORT_PERIODS)[number];
+
+/** The period and filters a report was computed for (echoed in every answer). */
+export interface ReportScope {
+  period: ReportPeriod;
+  /** Inclusive start and exclusive end, epoch ms, computed in `timeZone`. */
+  from: number;
+  to: number;
+  /** First and last calendar day of the period in the account's zone ("2026-11-01"). */
+  fromDay: string;
+  toDay: string;
+  timeZone: string;
+  portalId: string | null;
+  agentId: string | null;
+}
+
+export interface Percentiles {
+  /** Seconds; null when there is nothing to measure. */
+  median: number | null;
+  p90: number | null;
+  max: number | null;
+}
+
+export interface ReportSummary {
+  scope: ReportScope;
+  /** Live requests created in the period (not offline messages, not code redemptions). */
+  submitted: number;
+  /** Sessions started from them, plus code redemptions (counted apart in `codeSessions`). */
+  accepted: number;
+  codeSessions: number;
+  declined: number;
+  noResponse: number;
+  /** The customer canceled or left, by how long they had waited. */
+  canceled: { total: number; under30s: number; under2m: number; under5m: number; over5m: number };
+  /** Still waiting at the period's end (not counted as missed). */
+  waiting: number;
+  offline: number;
+  /** accepted / (submitted − waiting); null when nothing was decided. */
+  answerRate: number | null;
+  timeToAccept: Percentiles;
+  sessionDuration: Omit<Percentiles, "max">;
+  outcomes: { resolved: number; unresolved: number; unknown: number; notRecorded: number };
+  rating: { answered: number; average: number | null; distribution: [number, number, number, number, number] };
+  comments: { sessionId: string; sessionNumber: string; at: number; rating: number; comment: string; agentName: string }[];
+}
+
+export interface AgentReportRow {
+  agentId: string;
+  name: string;
+  disabled: boolean;
+  sessions: number;
+  /** Seconds. */
+  medianHandle: number | null;
+  medianTimeToAccept: number | null;
+  declines: number;
+  offersTimedOut: number;
+  ratingAverage: number | null;
+  ratings: number;
+}
+
+export interface PortalReportRow {
+  portalId: string;
+  name: string;
+  submitted: number;
+  accepted: number;
+  declined: number;
+  noResponse: number;
+  canceled: number;
+  offline: number;
+  medianTimeToAccept: number | null;
+}
+
+/** One day (in the account's zone) or one hour of the day (0–23, all days of the period together). */
+export interface VolumeRow {
+  key: string;
+  accepted: number;
+  declined: number;
+  noResponse: number;
+  canceled: number;
+  offline: number;
+  waitMedian: number | null;
+  waitP90: number | null;
+}
+
+export interface QueueReport {
+  scope: ReportScope;
+  offersMade: number;
+  offersAccepted: number;
+  offersDeclined: number;
+  offersTimedOut: number;
+  /** Seconds the longest-waiting queue request waited (until taken or ended). */
+  longestWait: number | null;
+  /** Queue requests that ended because they hit the portal's maximum wait. */
+  hitMaxWait: number;
 }

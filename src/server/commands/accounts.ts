@@ -3,6 +3,7 @@ import type { Account, User } from "../../shared/api.js";
 import type { Mode } from "../../shared/model.js";
 import { DomainError } from "../domain/errors.js";
 import { assertModeChangeAllowed, assertWebChatSwitchAllowed } from "../domain/portals.js";
+import { checkTimeZone, serverTimeZone } from "../domain/timeZones.js";
 import { visibleAccounts } from "../policy.js";
 import {
   findAccount,
@@ -22,6 +23,8 @@ export interface NewAccount {
   webChatEnabled?: boolean;
   upgradeEnabled?: boolean;
   admin: { email: string; displayName: string; password?: string };
+  /** IANA zone of the reports; the server's when left out. */
+  timeZone?: string | undefined;
 }
 
 export interface CreatedAccount {
@@ -41,6 +44,7 @@ export async function insertNewAccount(deps: Deps, input: NewAccount): Promise<C
     upgradeEnabled: input.upgradeEnabled ?? true,
     offerTimeoutSeconds: 30,
     tellCustomerMonitored: true,
+    timeZone: input.timeZone === undefined ? serverTimeZone() : checkTimeZone(input.timeZone),
     createdAt: now,
   };
   return deps.db.kysely.transaction().execute(async (trx) => {
@@ -84,6 +88,7 @@ export interface AccountPatch {
   upgradeEnabled?: boolean;
   offerTimeoutSeconds?: number;
   tellCustomerMonitored?: boolean;
+  timeZone?: string;
 }
 
 export async function updateAccount(
@@ -104,6 +109,7 @@ export async function updateAccount(
       upgradeEnabled: patch.upgradeEnabled ?? current.upgradeEnabled,
       offerTimeoutSeconds: patch.offerTimeoutSeconds ?? current.offerTimeoutSeconds,
       tellCustomerMonitored: patch.tellCustomerMonitored ?? current.tellCustomerMonitored,
+      timeZone: patch.timeZone === undefined ? current.timeZone : checkTimeZone(patch.timeZone),
     };
     const portals = await listPortals(trx, accountId);
     if (next.mode !== current.mode) assertModeChangeAllowed(next.mode, portals);

@@ -22,6 +22,7 @@ import * as m006 from "./migrations/006_login_failures.js";
 import * as m007 from "./migrations/007_session_number.js";
 import * as m008 from "./migrations/008_teamwork.js";
 import * as m009 from "./migrations/009_integrations.js";
+import * as m010 from "./migrations/010_reports.js";
 import type { Database } from "./schema.js";
 
 export type Dialect = "sqlite" | "postgres";
@@ -59,6 +60,7 @@ const migrations: Record<string, Migration> = {
   "007_session_number": m007,
   "008_teamwork": m008,
   "009_integrations": m009,
+  "010_reports": m010,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -11,6 +11,8 @@ export interface AccountTable {
   offer_timeout_seconds: Generated<number>;
   /** Whether the customer is told (a line in the chat) that a supervisor watches their session. */
   tell_customer_monitored: Generated<number>;
+  /** IANA zone reports count days in; null: the server's zone. */
+  time_zone: string | null;
 }
 
 export interface UserTable {

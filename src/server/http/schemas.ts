@@ -71,6 +71,7 @@ export const AccountSchema = Type.Object({
   upgradeEnabled: Type.Boolean(),
   offerTimeoutSeconds: Type.Integer(),
   tellCustomerMonitored: Type.Boolean(),
+  timeZone: Type.String({ description: "IANA time zone of the reports' days and hours" }),
   createdAt: Type.Number(),
 });
 
@@ -150,6 +151,7 @@ export const NewAccountBody = Type.Object(
     mode: ModeSchema,
     webChatEnabled: Type.Optional(Type.Boolean()),
     upgradeEnabled: Type.Optional(Type.Boolean()),
+    timeZone: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
     admin: Type.Object({ email: Email, displayName: DisplayName, password: Type.Optional(Password) }, strict),
   },
   strict,
@@ -165,6 +167,7 @@ export const AccountPatchBody = Type.Object(
       Type.Integer({ minimum: LIMITS.offerTimeoutMin, maximum: LIMITS.offerTimeoutMax }),
     ),
     tellCustomerMonitored: Type.Optional(Type.Boolean()),
+    timeZone: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
   },
   strict,
 );

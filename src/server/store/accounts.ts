@@ -2,6 +2,7 @@ import type { Kysely, Selectable } from "kysely";
 import type { Account } from "../../shared/api.js";
 import type { Mode } from "../../shared/model.js";
 import type { AccountTable, Database } from "../db/schema.js";
+import { serverTimeZone } from "../domain/timeZones.js";
 
 export function toAccount(r: Selectable<AccountTable>): Account {
   return {
@@ -12,6 +13,7 @@ export function toAccount(r: Selectable<AccountTable>): Account {
     upgradeEnabled: r.upgrade_enabled === 1,
     offerTimeoutSeconds: r.offer_timeout_seconds,
     tellCustomerMonitored: r.tell_customer_monitored !== 0,
+    timeZone: r.time_zone ?? serverTimeZone(),
     createdAt: r.created_at,
   };
 }
@@ -27,6 +29,7 @@ export async function insertAccount(db: Kysely<Database>, a: Account): Promise<v
       upgrade_enabled: a.upgradeEnabled ? 1 : 0,
       offer_timeout_seconds: a.offerTimeoutSeconds,
       tell_customer_monitored: a.tellCustomerMonitored ? 1 : 0,
+      time_zone: a.timeZone,
       created_at: a.createdAt,
     })
     .execute();
@@ -66,6 +69,7 @@ export async function updateAccountRow(db: Kysely<Database>, a: Account): Promis
       upgrade_enabled: a.upgradeEnabled ? 1 : 0,
       offer_timeout_seconds: a.offerTimeoutSeconds,
       tell_customer_monitored: a.tellCustomerMonitored ? 1 : 0,
+      time_zone: a.timeZone,
     })
     .where("id", "=", a.id)
     .execute();
