@@ -282,7 +282,9 @@ describe.each(dialects())("email on %s", (dialect) => {
       name: "Mrs. Named",
     });
     expect(sent.status, JSON.stringify(sent.body)).toBe(202);
-    await smtp.waitFor(sentTo(to));
+    const m = await smtp.waitFor(sentTo(to));
+    // The email greets the customer by the name given.
+    expect(m.text).toContain("Mrs. Named");
   });
 
   it("emails the transcript to the customer after the end (≤3, then 429) and to the agent", async () => {

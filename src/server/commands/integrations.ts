@@ -157,11 +157,11 @@ export async function updateWebhook(
   patch: WebhookPatch,
 ): Promise<Webhook> {
   const w = await webhookOf(deps, actor, accountId, webhookId);
-  const next: WebhookRecord = {
-    ...w,
-    url: patch.url === undefined ? w.url : checkWebhookUrl(patch.url, deps.config.webhooksAllowPrivate),
-    events: patch.events === undefined ? w.events : checkEvents(patch.events),
-    description: patch.description === undefined ? w.description : checkDescription(patch.description),
+  // Only what the patch names is written (what else changed meanwhile stays as it is).
+  const next: Parameters<typeof updateWebhookRow>[3] = {
+    ...(patch.url === undefined ? {} : { url: checkWebhookUrl(patch.url, deps.config.webhooksAllowPrivate) }),
+    ...(patch.events === undefined ? {} : { events: checkEvents(patch.events) }),
+    ...(patch.description === undefined ? {} : { description: checkDescription(patch.description) }),
     updatedAt: deps.now(),
   };
   if (patch.enabled !== undefined && patch.enabled !== w.enabled) {
@@ -173,8 +173,9 @@ export async function updateWebhook(
     } else next.disabledReason = `Switched off by ${actor.user.displayName}.`;
   }
   await deps.db.kysely.transaction().execute(async (trx) => {
-    await updateWebhookRow(trx, next);
-    if (!next.enabled && w.enabled) await killPendingOfWebhook(trx, w.id, "the webhook was switched off");
+    // Its deliveries first, then the endpoint: the order a node recording results locks them in.
+    if (next.enabled === false) await killPendingOfWebhook(trx, w.id, "the webhook was switched off");
+    await updateWebhookRow(trx, accountId, w.id, next);
   });
   return getWebhook(deps, actor, accountId, webhookId);
 }
@@ -200,7 +201,7 @@ export async function rotateWebhookSecret(
 ): Promise<WebhookWithSecret> {
   const w = await webhookOf(deps, actor, accountId, webhookId);
   const secret = newWebhookSecret();
-  await updateWebhookRow(deps.db.kysely, { ...w, secret, updatedAt: deps.now() });
+  await updateWebhookRow(deps.db.kysely, accountId, w.id, { secret, updatedAt: deps.now() });
   return { ...(await getWebhook(deps, actor, accountId, webhookId)), secret };
 }
 

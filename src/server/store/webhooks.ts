@@ -83,21 +83,35 @@ export async function insertWebhook(
   return { ...w, id, disabledReason: null, failingSince: null, lastDeliveryAt: null, lastStatus: null };
 }
 
-export async function updateWebhookRow(db: Kysely<Database>, w: WebhookRecord): Promise<void> {
+/**
+ * Writes only the given fields: a change of the URL does not write back a secret rotated, or an
+ * `enabled` the delivering node switched off, since the caller read the row.
+ */
+export async function updateWebhookRow(
+  db: Kysely<Database>,
+  accountId: string,
+  id: string,
+  w: Partial<
+    Pick<
+      WebhookRecord,
+      "url" | "description" | "events" | "secret" | "enabled" | "disabledReason" | "failingSince"
+    >
+  > & { updatedAt: number },
+): Promise<void> {
   await db
     .updateTable("webhooks")
     .set({
-      url: w.url,
-      description: w.description,
-      events: JSON.stringify(w.events),
-      secret: w.secret,
-      enabled: w.enabled ? 1 : 0,
-      disabled_reason: w.disabledReason,
-      failing_since: w.failingSince,
+      ...(w.url !== undefined ? { url: w.url } : {}),
+      ...(w.description !== undefined ? { description: w.description } : {}),
+      ...(w.events !== undefined ? { events: JSON.stringify(w.events) } : {}),
+      ...(w.secret !== undefined ? { secret: w.secret } : {}),
+      ...(w.enabled !== undefined ? { enabled: w.enabled ? 1 : 0 } : {}),
+      ...(w.disabledReason !== undefined ? { disabled_reason: w.disabledReason } : {}),
+      ...(w.failingSince !== undefined ? { failing_since: w.failingSince } : {}),
       updated_at: w.updatedAt,
     })
-    .where("account_id", "=", w.accountId)
-    .where("id", "=", w.id)
+    .where("account_id", "=", accountId)
+    .where("id", "=", id)
     .execute();
 }
 
