@@ -5,6 +5,8 @@ import { CUSTOMER_GONE_GRACE_MS } from "./domain/requests.js";
 import type { DomainEvent } from "./events/events.js";
 import { expireCodes } from "./store/codes.js";
 import { endOffer, expiredOffers } from "./store/offers.js";
+import { pruneOutbox } from "./store/outbox.js";
+import { prunePasswordTokens } from "./store/passwordTokens.js";
 import {
   findRequest,
   listOverdue,
@@ -86,6 +88,19 @@ export async function reconcileQueues(deps: Deps): Promise<number> {
   return stale.length;
 }
 
+/** Delivered and dead outbox rows, and the webhook logs' tries, are kept this long. */
+export const KEEP_DELIVERIES_MS = 30 * 24 * 60 * 60_000;
+/** How often the outbox and used password links are pruned. */
+const PRUNE_EVERY_MS = 60 * 60_000;
+
+/** Forgets finished deliveries (their rendered emails hold transcripts and links) and spent password links. */
+export async function pruneOld(deps: Deps): Promise<number> {
+  const now = deps.now();
+  const removed = await pruneOutbox(deps.db.kysely, now - KEEP_DELIVERIES_MS);
+  await prunePasswordTokens(deps.db.kysely, now - 24 * 60 * 60_000);
+  return removed;
+}
+
 export interface SweeperOptions {
   /** How often requests, codes and offers are swept (ms); 0 switches the sweeper off (tests drive it). */
   everyMs: number;
@@ -98,14 +113,18 @@ export function startSweeper(deps: Deps, options: SweeperOptions): () => void {
   if (options.everyMs <= 0) return () => {};
   let running = false;
   let lastReconcile = deps.now();
+  let lastPrune = 0;
   const timer = setInterval(() => {
     if (running) return;
     running = true;
     const now = deps.now();
     const reconcile = now - lastReconcile >= options.reconcileEveryMs;
     if (reconcile) lastReconcile = now;
+    const prune = now - lastPrune >= PRUNE_EVERY_MS;
+    if (prune) lastPrune = now;
     Promise.all([sweepRequests(deps), sweepCodes(deps), sweepOffers(deps), sweepTeamwork(deps)])
       .then(() => (reconcile ? reconcileQueues(deps) : 0))
+      .then(() => (prune ? pruneOld(deps) : 0))
       .catch((err: unknown) => deps.log.warn({ err }, "sweep failed; will retry"))
       .finally(() => {
         running = false;

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { pruneOld } from "../../src/server/sweeper.js";
 import type { Delivery, Webhook } from "../../src/shared/api.js";
 import { call, login, seedAccount, startTestApp, type TestApp } from "../support/app.js";
 import { dialects } from "../support/databases.js";
@@ -112,5 +113,11 @@ describe.each(dialects())("a webhook failing for days, on %s", (dialect) => {
       return d.find((x) => x.id === first.id && x.state === "delivered") ?? null;
     });
     expect(delivered.lastStatus).toBe(204);
+    // A month on, what is over is forgotten: the deliveries and the log's tries.
+    clock += 31 * 24 * HOUR;
+    expect(await pruneOld(app.deps)).toBeGreaterThanOrEqual(3);
+    cookie = await login(app, admin.email);
+    expect((await call(app, cookie, "GET", `${base}/deliveries?webhookId=${hook.id}`)).body).toEqual([]);
+    expect((await call(app, cookie, "GET", `${base}/webhooks/${hook.id}/attempts`)).body).toEqual([]);
   });
 });

@@ -47,8 +47,16 @@ export async function forgotPassword(deps: Deps, email: string): Promise<void> {
   const db = deps.db.kysely;
   const user = await findUserByEmail(db, address);
   if (!user || user.disabled) return;
+  // The link is made after the answer, so a known address takes no longer to answer than an
+  // unknown one (the timing would tell which addresses have accounts).
+  void queueReset(deps, user).catch((err: unknown) =>
+    deps.log.error({ err, userId: user.id }, "password reset: queueing the link failed"),
+  );
+}
+
+async function queueReset(deps: Deps, user: UserRow): Promise<void> {
   const now = deps.now();
-  const queued = await db.transaction().execute(async (trx) => {
+  const queued = await deps.db.kysely.transaction().execute(async (trx) => {
     // One at a time per user, so concurrent requests cannot all pass the count.
     await lockUser(trx, user.id);
     if ((await countRecentPasswordTokens(trx, user.id, "reset", now - 60 * 60_000)) >= RESETS_PER_HOUR) {

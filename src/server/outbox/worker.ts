@@ -2,7 +2,15 @@ import { randomUUID } from "node:crypto";
 import type { Deps } from "../commands/context.js";
 import { type RenderedEmail, renderEmail } from "../domain/email.js";
 import { afterAttempt, shouldDisableEndpoint } from "../domain/outbox.js";
-import { claimDue, enqueue, killPendingOfWebhook, type OutboxRecord, recordResult } from "../store/outbox.js";
+import {
+  claimDue,
+  enqueue,
+  killPendingOfWebhook,
+  type OutboxRecord,
+  recordResult,
+  releaseLeases,
+  renewLeases,
+} from "../store/outbox.js";
 import {
   adminAddresses,
   disableWebhook,
@@ -60,6 +68,9 @@ export class OutboxWorker {
   private flushTimer: NodeJS.Timeout | null = null;
   private flushing: Promise<void> = Promise.resolve();
   private pollTimer: NodeJS.Timeout | null = null;
+  private renewTimer: NodeJS.Timeout | null = null;
+  /** Rows this node has claimed and not yet recorded: their leases are renewed while they last. */
+  private readonly held = new Set<string>();
   private idle: (() => void) | null = null;
   /** Counters since start (metrics, bench). */
   readonly counts = { delivered: 0, failed: 0, dead: 0 };
@@ -82,7 +93,28 @@ export class OutboxWorker {
       this.pollTimer.unref();
     };
     poll();
+    // Renew the claims still in flight well before they run out.
+    const renewEvery = Math.max(100, Math.floor(this.deps.config.outboxLeaseMs / 3));
+    this.renewTimer = setInterval(() => void this.renew(), renewEvery);
+    this.renewTimer.unref();
     this.wake();
+  }
+
+  private async renew(): Promise<void> {
+    if (this.held.size === 0) return;
+    try {
+      await renewLeases(
+        this.deps.db.kysely,
+        this.nodeId,
+        [...this.held],
+        this.deps.now() + this.deps.config.outboxLeaseMs,
+      );
+    } catch (err) {
+      this.deps.log.warn(
+        { err },
+        "outbox: renewing the claims in flight failed; they may be delivered again",
+      );
+    }
   }
 
   /** Something was queued (or may be due): look now. */
@@ -114,6 +146,16 @@ export class OutboxWorker {
         );
         if (rows.length === room) this.maybeMore = true;
         if (rows.length === 0) break;
+        if (!this.running) {
+          // Stopped while claiming: give the rows back for the other nodes rather than hold them.
+          await releaseLeases(
+            this.deps.db.kysely,
+            this.nodeId,
+            rows.map((r) => r.id),
+          );
+          break;
+        }
+        for (const row of rows) this.held.add(row.id);
         const hooks = await findWebhooksByIds(this.deps.db.kysely, [
           ...new Set(rows.flatMap((r) => (r.webhookId ? [r.webhookId] : []))),
         ]);
@@ -257,6 +299,8 @@ export class OutboxWorker {
       this.deps.log.error({ err, deliveries: batch.length }, "outbox: recording delivery results failed");
     }
     this.unrecorded -= batch.length;
+    // Recorded (or left to run out after a failed write): no longer this node's to renew.
+    for (const f of batch) this.held.delete(f.row.id);
     for (const w of disabled)
       this.deps.log.warn({ webhookId: w.id, url: w.url }, "webhook switched off after failing for 72 hours");
     if (disabled.length > 0) this.wake();
@@ -296,6 +340,7 @@ export class OutboxWorker {
     if (!this.running) return;
     this.running = false;
     if (this.pollTimer) clearTimeout(this.pollTimer);
+    if (this.renewTimer) clearInterval(this.renewTimer);
     if (this.inflight > 0) {
       await Promise.race([
         new Promise<void>((resolve) => {

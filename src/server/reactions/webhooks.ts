@@ -76,7 +76,9 @@ async function outgoing(
       if (!wants("session.started") && !wants("request.ended") && !wants("code.redeemed")) break;
       const r = await request(e.request, e.session.startedAt);
       const session = await sessionData(trx, publicUrl, { ...e.session, accountId, requestId: e.request.id });
-      if (wants("request.ended")) out.push({ accountId, type: "request.ended", data: { request: r } });
+      // A code redemption was never a waiting request (no request.submitted either).
+      if (wants("request.ended") && e.request.kind !== "code")
+        out.push({ accountId, type: "request.ended", data: { request: r } });
       if (wants("session.started"))
         out.push({ accountId, type: "session.started", data: { session, request: r } });
       if (e.request.kind === "code" && wants("code.redeemed")) {

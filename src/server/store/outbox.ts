@@ -263,3 +263,55 @@ export async function countByRef(db: Kysely<Database>, ref: string, eventType: s
     .executeTakeFirstOrThrow();
   return Number(r.n);
 }
+
+/**
+ * Extends this node's claim on deliveries still in flight (a slow receiver, emails queued behind
+ * a busy SMTP pool), so the lease never runs out under a delivery that is still going on.
+ */
+export async function renewLeases(
+  db: Kysely<Database>,
+  node: string,
+  ids: readonly string[],
+  until: number,
+): Promise<void> {
+  for (let i = 0; i < ids.length; i += 500) {
+    await db
+      .updateTable("outbox")
+      .set({ lease_until: until })
+      .where("leased_by", "=", node)
+      .where("state", "=", "pending")
+      .where("id", "in", ids.slice(i, i + 500))
+      .execute();
+  }
+}
+
+/** Gives back claims this node will not deliver (it is stopping): due again at once for the others. */
+export async function releaseLeases(
+  db: Kysely<Database>,
+  node: string,
+  ids: readonly string[],
+): Promise<void> {
+  for (let i = 0; i < ids.length; i += 500) {
+    await db
+      .updateTable("outbox")
+      .set({ lease_until: null, leased_by: null })
+      .where("leased_by", "=", node)
+      .where("state", "=", "pending")
+      .where("id", "in", ids.slice(i, i + 500))
+      .execute();
+  }
+}
+
+/**
+ * Forgets what is over: delivered and dead deliveries (with their payloads — rendered emails hold
+ * transcripts and set-password links) and the tries of the endpoints' logs older than `before`.
+ */
+export async function pruneOutbox(db: Kysely<Database>, before: number): Promise<number> {
+  const res = await db
+    .deleteFrom("outbox")
+    .where("state", "in", ["delivered", "dead"])
+    .where("created_at", "<", before)
+    .executeTakeFirst();
+  await db.deleteFrom("webhook_attempts").where("at", "<", before).execute();
+  return Number(res.numDeletedRows);
+}

@@ -106,3 +106,8 @@ export async function findUsablePasswordToken(
     .executeTakeFirst();
   return row ? { userId: row.user_id, purpose: row.purpose as PasswordTokenPurpose } : null;
 }
+
+/** Links that expired before `before` (used or not) are deleted. */
+export async function prunePasswordTokens(db: Kysely<Database>, before: number): Promise<void> {
+  await db.deleteFrom("password_tokens").where("expires_at", "<", before).execute();
+}
