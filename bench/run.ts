@@ -7,8 +7,11 @@
  * process, and drives each from this process over real HTTP and WebSockets the way browsers do:
  * A agents with their console sockets, C idle customers connected, alerts and accept races, S chat
  * sessions, and the portal page under autocannon; with --cluster also one node and three nodes on
- * PostgreSQL + Redis. Prints p50/p95/p99/max beside the targets and writes the figures as JSON
- * (and the tables as Markdown next to it).
+ * PostgreSQL + Redis. Then the outbox's webhooks: the alert phase once more with an endpoint
+ * subscribed to every event type (against the same phase without), the throughput of one node's
+ * OutboxWorker through a backlog of pending rows (SQLite, and PostgreSQL when it is reachable),
+ * and commit → receiver latency of real events. Prints p50/p95/p99/max beside the targets and
+ * writes the figures as JSON (and the tables as Markdown next to it).
  */
 import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -21,6 +24,7 @@ import { Redis } from "ioredis";
 import { sql } from "kysely";
 import pg from "pg";
 import { openDatabase } from "../src/server/db/database.js";
+import { WEBHOOK_EVENT_TYPES } from "../src/shared/api.js";
 import { Crowd } from "./lib/crowd.js";
 import { BaselineDriver, type Driver, HelpgateDriver } from "./lib/drivers.js";
 import { Fleet } from "./lib/fleet.js";
@@ -42,7 +46,18 @@ import { PortalClient, type PortalRun } from "./lib/portal.js";
 import { type Child, fileLimits, freePort, rssBytes, spawnNode, waitReady } from "./lib/proc.js";
 import { fmt, markdownTable, type Summary, summarize, table } from "./lib/stats.js";
 import { log, sleep } from "./lib/util.js";
-import { seed } from "./seed.js";
+import {
+  type AlertWebhookStats,
+  countTypes,
+  createWebhook,
+  deleteWebhook,
+  type LatencyResult,
+  latencyPhase,
+  type ThroughputResult,
+  throughputPhase,
+  WebhookReceiver,
+} from "./lib/webhooks.js";
+import { type Seed, seed } from "./seed.js";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 
@@ -53,6 +68,10 @@ const TARGETS = {
   kbPerIdleCustomer: 60,
   portalP99Ms: 10,
   portalRate: 1000,
+  webhooksPerSecond: 1000,
+  webhookP99Ms: 200,
+  /** Alert p99 with webhooks on for every event type, at most this much above the same phase without. */
+  webhookAlertPercent: 10,
 };
 
 interface Options {
@@ -76,6 +95,11 @@ interface Options {
   /** --history: sizes of the account's history to time the console snapshot against (empty: the usual run). */
   history: number[];
   historyCalls: number;
+  /** The webhook phases (--no-webhooks: none of them). */
+  webhooks: boolean;
+  webhookDeliveries: number;
+  webhookRate: number;
+  webhookSeconds: number;
   out: string;
 }
 
@@ -99,6 +123,10 @@ function options(): Options {
       "portal-cache-ms": { type: "string" },
       history: { type: "string" },
       "history-calls": { type: "string" },
+      "no-webhooks": { type: "boolean", default: false },
+      "webhook-deliveries": { type: "string" },
+      "webhook-rate": { type: "string" },
+      "webhook-seconds": { type: "string" },
       out: { type: "string" },
       help: { type: "boolean", default: false },
     },
@@ -126,6 +154,10 @@ function options(): Options {
           "                         account and time GET /api/v1/console, on SQLite (and with --cluster one\n" +
           "                         PostgreSQL node); A defaults to 20 agents here",
         "  --history-calls N      console snapshots timed per size (default 200, after 10 unmeasured)",
+        "  --no-webhooks          skip the webhook phases (alerts with webhooks on, outbox throughput, latency)",
+        "  --webhook-deliveries N pending webhook rows one node's outbox worker delivers (default 20000; quick 2000)",
+        "  --webhook-rate N       events per second for the commit → receiver latency (default 20)",
+        "  --webhook-seconds N    length of the latency phase (default 30; quick 5)",
         "",
       ].join("\n"),
     );
@@ -170,6 +202,13 @@ function options(): Options {
         : int(values["portal-cache-ms"], 1000, "portal-cache-ms"),
     history,
     historyCalls: Math.max(1, int(values["history-calls"], 200, "history-calls")),
+    webhooks: !values["no-webhooks"],
+    webhookDeliveries: Math.max(
+      1,
+      int(values["webhook-deliveries"], q ? 2000 : 20_000, "webhook-deliveries"),
+    ),
+    webhookRate: Math.max(1, int(values["webhook-rate"], 20, "webhook-rate")),
+    webhookSeconds: Math.max(1, int(values["webhook-seconds"], q ? 5 : 30, "webhook-seconds")),
     out: path.resolve(values.out ?? path.join(ROOT, "bench/results", `${date}.json`)),
   };
 }
@@ -211,6 +250,11 @@ interface TargetResult {
   startupMs: number;
   memory: MemoryResult;
   alerts: AlertResult;
+  /** The alert phase again with an endpoint subscribed to every webhook event type (helpgate only). */
+  alertsWebhooks?: AlertResult;
+  /** And once more without, after it: how far the p99 moves between two runs of the same phase. */
+  alertsOffAgain?: AlertResult;
+  alertWebhookStats?: AlertWebhookStats;
   chatSetupMs: number;
   chat: ChatResult;
   portal?: { fixed: PortalRun; paced: PortalRun; max: PortalRun };
@@ -228,6 +272,7 @@ async function runTarget(
   driver: Driver,
   startupMs: number,
   portalUrl: string | null,
+  webhooks: { base: string; seeded: Seed; receiver: WebhookReceiver } | null = null,
 ): Promise<TargetResult> {
   const fleet = new Fleet();
   const crowd = Crowd.start(ROOT);
@@ -241,6 +286,34 @@ async function runTarget(
     await waitForQuiet(pids, o.quick ? 2000 : 30_000);
     log(`${name}: ${o.rounds} alert rounds, each followed by an accept race of all ${o.agents} agents`);
     const alerts = await alertPhase(driver, fleet, pids, o.rounds, o.roundGapMs);
+    let alertsWebhooks: AlertResult | undefined;
+    let alertWebhookStats: AlertWebhookStats | undefined;
+    let alertsOffAgain: AlertResult | undefined;
+    if (webhooks) {
+      // The same phase with an endpoint for every event type: each round queues request.submitted,
+      // request.ended, session.started and session.ended in the commands' transactions.
+      const hook = await createWebhook(
+        webhooks.base,
+        webhooks.seeded,
+        webhooks.receiver.url,
+        WEBHOOK_EVENT_TYPES,
+        "bench: alerts",
+      );
+      webhooks.receiver.reset(hook.secret);
+      const stats = countTypes(webhooks.receiver);
+      await waitForQuiet(pids, o.quick ? 2000 : 30_000);
+      log(`${name}: ${o.rounds} alert rounds again, webhooks on for every event type`);
+      alertsWebhooks = await alertPhase(driver, fleet, pids, o.rounds, o.roundGapMs);
+      await sleep(500);
+      alertWebhookStats = stats();
+      await deleteWebhook(webhooks.base, webhooks.seeded, hook.id);
+      await waitForQuiet(pids, o.quick ? 2000 : 30_000);
+      log(`${name}: ${o.rounds} alert rounds once more without webhooks (the run-to-run spread)`);
+      alertsOffAgain = await alertPhase(driver, fleet, pids, o.rounds, o.roundGapMs);
+      log(
+        `${name}: alert p99 ${fmt(alerts.alertAll.p99)} ms without webhooks, ${fmt(alertsWebhooks.alertAll.p99)} ms with (${alertWebhookStats.received} deliveries received), ${fmt(alertsOffAgain.alertAll.p99)} ms without again`,
+      );
+    }
     log(`${name}: opening ${o.sessions} chat sessions`);
     const t0 = performance.now();
     const chats = await openChats(driver, fleet, o.sessions);
@@ -279,6 +352,9 @@ async function runTarget(
       startupMs,
       memory,
       alerts,
+      ...(alertsWebhooks ? { alertsWebhooks } : {}),
+      ...(alertWebhookStats ? { alertWebhookStats } : {}),
+      ...(alertsOffAgain ? { alertsOffAgain } : {}),
       chatSetupMs,
       chat,
       ...(portal ? { portal } : {}),
@@ -364,7 +440,7 @@ async function startNode(
   return { child, startupMs: Math.round(performance.now() - t0) };
 }
 
-async function runHelpgate(o: Options, dir: string): Promise<TargetResult> {
+async function runHelpgate(o: Options, dir: string, receiver: WebhookReceiver | null): Promise<TargetResult> {
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
   const databaseUrl = `sqlite:${path.join(dir, "helpgate.sqlite")}`;
@@ -379,10 +455,20 @@ async function runHelpgate(o: Options, dir: string): Promise<TargetResult> {
   const { child, startupMs } = await startNode(o, dir, "helpgate", port, {
     PUBLIC_URL: base,
     DATABASE_URL: databaseUrl,
+    // The webhook receiver listens on 127.0.0.1 (this changes nothing until an endpoint exists).
+    HELPGATE_WEBHOOKS_ALLOW_PRIVATE: "1",
   });
   try {
     const driver = new HelpgateDriver("helpgate", base, [base], seeded);
-    return await runTarget(o, "helpgate", [child], driver, startupMs, `${base}/p/bench-question`);
+    return await runTarget(
+      o,
+      "helpgate",
+      [child],
+      driver,
+      startupMs,
+      `${base}/p/bench-question`,
+      receiver ? { base, seeded, receiver } : null,
+    );
   } finally {
     await child.stop();
     if (o.profile) log(`helpgate: CPU profile in ${path.join(dir, "profile")}`);
@@ -451,6 +537,146 @@ async function runPostgres(o: Options, dir: string, nodes: 1 | 3): Promise<Targe
     } while (cursor !== "0");
     redis.disconnect();
   }
+}
+
+// ── webhooks: outbox throughput, commit → receiver latency ─────────────────────
+
+interface WebhookResults {
+  throughput: ThroughputResult[];
+  /** Why PostgreSQL's throughput was not measured, when it was not. */
+  postgresSkipped: string | null;
+  latency: LatencyResult;
+}
+
+/** A PostgreSQL database of this run's own (dropped by `drop`), or why there is none. */
+async function pgDatabase(): Promise<{ url: string; drop: () => Promise<void> } | { error: string }> {
+  const dbName = `helpgate_bench_${process.pid}_${randomBytes(4).toString("hex")}`;
+  const admin = new pg.Client({ connectionString: PG_ADMIN_URL, connectionTimeoutMillis: 3000 });
+  try {
+    await admin.connect();
+    await admin.query(`CREATE DATABASE ${dbName}`);
+  } catch (err) {
+    return { error: `${PG_ADMIN_URL}: ${(err as Error).message}` };
+  } finally {
+    await admin.end().catch(() => {});
+  }
+  const url = new URL(PG_ADMIN_URL);
+  url.pathname = `/${dbName}`;
+  return {
+    url: url.toString(),
+    drop: async () => {
+      const c = new pg.Client({ connectionString: PG_ADMIN_URL });
+      await c.connect();
+      await c.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
+      await c.end();
+    },
+  };
+}
+
+/** One node (its own fresh database) delivering a backlog of N pending webhook rows to the receiver. */
+async function runWebhookThroughput(
+  o: Options,
+  dir: string,
+  receiver: WebhookReceiver,
+  database: "sqlite" | "postgres",
+  databaseUrl: string,
+): Promise<ThroughputResult> {
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  const name = `webhooks-${database}`;
+  log(
+    `${name}: ${o.webhookDeliveries} pending webhook rows, one node's outbox worker, receiver on 127.0.0.1`,
+  );
+  const seeded = await seed({ databaseUrl, publicUrl: base, agents: 2, idleCustomers: 0, maxSessions: 3 });
+  const { child } = await startNode(o, dir, name, port, {
+    PUBLIC_URL: base,
+    DATABASE_URL: databaseUrl,
+    HELPGATE_WEBHOOKS_ALLOW_PRIVATE: "1",
+  });
+  try {
+    await waitForQuiet([child.pid], o.quick ? 2000 : 10_000);
+    const r = await throughputPhase({
+      database,
+      databaseUrl,
+      base,
+      seeded,
+      receiver,
+      pid: [child.pid],
+      count: o.webhookDeliveries,
+    });
+    log(
+      `${name}: ${r.received}/${r.deliveries} received (${r.duplicates} twice), ${fmt(r.perSecond, 0)} deliveries/s`,
+    );
+    return r;
+  } finally {
+    await child.stop();
+  }
+}
+
+/** Real events through the API at a steady rate; commit → receiver, on one SQLite node. */
+async function runWebhookLatency(o: Options, dir: string, receiver: WebhookReceiver): Promise<LatencyResult> {
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  const databaseUrl = `sqlite:${path.join(dir, "webhooks-latency.sqlite")}`;
+  const agents = 5;
+  const seeded = await seed({ databaseUrl, publicUrl: base, agents, idleCustomers: 0, maxSessions: 3 });
+  const { child } = await startNode(o, dir, "webhooks-latency", port, {
+    PUBLIC_URL: base,
+    DATABASE_URL: databaseUrl,
+    HELPGATE_WEBHOOKS_ALLOW_PRIVATE: "1",
+  });
+  const fleet = new Fleet();
+  try {
+    const driver = new HelpgateDriver("webhooks-latency", base, [base], seeded);
+    // Agents online, so the question portal takes requests (and alerts them).
+    await connectAgents(driver, fleet);
+    await waitForQuiet([child.pid], o.quick ? 2000 : 10_000);
+    log(
+      `webhooks-latency: ${o.webhookRate} events/s for ${o.webhookSeconds} s (requests and offline messages, in turn), endpoint for every event type`,
+    );
+    const r = await latencyPhase({
+      base,
+      seeded,
+      receiver,
+      pid: [child.pid],
+      rate: o.webhookRate,
+      seconds: o.webhookSeconds,
+      submit: (customerName) => driver.submit(customerName),
+    });
+    log(
+      `webhooks-latency: ${r.events} events, p99 ${fmt(r.latency.p99)} ms commit → receiver, ${r.missing} missing`,
+    );
+    return r;
+  } finally {
+    fleet.closeAll();
+    await child.stop();
+  }
+}
+
+async function runWebhooks(o: Options, dir: string, receiver: WebhookReceiver): Promise<WebhookResults> {
+  const throughput = [
+    await runWebhookThroughput(
+      o,
+      dir,
+      receiver,
+      "sqlite",
+      `sqlite:${path.join(dir, "webhooks-throughput.sqlite")}`,
+    ),
+  ];
+  let postgresSkipped: string | null = null;
+  const pgDb = await pgDatabase();
+  if ("error" in pgDb) {
+    postgresSkipped = pgDb.error;
+    log(`webhooks-postgres: not measured (${postgresSkipped})`);
+  } else {
+    try {
+      throughput.push(await runWebhookThroughput(o, dir, receiver, "postgres", pgDb.url));
+    } finally {
+      await pgDb.drop();
+    }
+  }
+  const latency = await runWebhookLatency(o, dir, receiver);
+  return { throughput, postgresSkipped, latency };
 }
 
 // ── --history: the console snapshot against a long history ─────────────────────
@@ -645,6 +871,7 @@ function report(
   bl: TargetResult | null,
   pgOne: TargetResult | null,
   cl: TargetResult | null,
+  wh: WebhookResults | null,
 ) {
   const header = ["latency (ms)", "p50", "p95", "p99", "max", "baseline p99", "÷ baseline", "target"];
   const A = o.agents;
@@ -664,6 +891,51 @@ function report(
     row(`chat: send → receiver (${o.sessions} sessions)`, hg.chat.latency, bl?.chat.latency, "p99 ≤ 20"),
     row("chat: send → ack (stored)", hg.chat.ack, bl?.chat.ack, ""),
   ];
+  if (hg.alertsWebhooks) {
+    rows.push(
+      row(
+        `alert: submit → all ${A} agents, webhooks on (all events)`,
+        hg.alertsWebhooks.alertAll,
+        bl?.alerts.alertAll,
+        `p99 ≤ +${TARGETS.webhookAlertPercent} % of off`,
+      ),
+      row(
+        "alert: submit → first agent, webhooks on",
+        hg.alertsWebhooks.alertFirst,
+        bl?.alerts.alertFirst,
+        "",
+      ),
+      row("submit: POST → 201, webhooks on", hg.alertsWebhooks.submitResponse, bl?.alerts.submitResponse, ""),
+      row(
+        `accept race: ${A} accepts sent → all told, webhooks on`,
+        hg.alertsWebhooks.acceptAllTold,
+        bl?.alerts.acceptAllTold,
+        "",
+      ),
+    );
+    if (hg.alertsOffAgain)
+      rows.push(
+        row(
+          `alert: submit → all ${A} agents, webhooks off again`,
+          hg.alertsOffAgain.alertAll,
+          bl?.alerts.alertAll,
+          "",
+        ),
+      );
+  }
+  if (wh) {
+    const l = wh.latency;
+    rows.push(
+      row(
+        `webhook: commit → receiver (${l.events} events, ${fmt(l.events / l.seconds, 0)}/s)`,
+        l.latency,
+        undefined,
+        `p99 ≤ ${TARGETS.webhookP99Ms}`,
+      ),
+      row("webhook: request.submitted (POST → 201) → receiver", l.submitted, undefined, ""),
+      row("webhook: offline_message.received (POST → 201) → receiver", l.offline, undefined, ""),
+    );
+  }
   if (hg.portal) {
     rows.push(
       row(
@@ -718,6 +990,37 @@ function report(
         hg.portal.fixed.requestsPerSecond >= TARGETS.portalRate * 0.95,
     });
   }
+  const sqliteThroughput = wh?.throughput.find((t) => t.database === "sqlite");
+  if (sqliteThroughput) {
+    const t = sqliteThroughput;
+    verdicts.push({
+      target: `webhook deliveries ≥ ${TARGETS.webhooksPerSecond.toLocaleString("en")}/s`,
+      measured: `${fmt(t.perSecond, 0)}/s (${t.received} of ${t.deliveries} received, ${t.duplicates} twice, ${t.deliveries - t.recordedDelivered} not recorded)`,
+      met:
+        t.perSecond >= TARGETS.webhooksPerSecond &&
+        t.received === t.deliveries &&
+        t.duplicates === 0 &&
+        t.recordedDelivered === t.deliveries,
+    });
+  }
+  if (wh) {
+    const l = wh.latency;
+    verdicts.push({
+      target: `webhook p99 ≤ ${TARGETS.webhookP99Ms} ms from commit`,
+      measured: `${fmt(l.latency.p99)} ms (${l.events} events, ${l.missing} missing, ${l.duplicates} twice)`,
+      met: l.latency.p99 <= TARGETS.webhookP99Ms && l.missing === 0 && l.duplicates === 0,
+    });
+  }
+  if (hg.alertsWebhooks) {
+    const on = hg.alertsWebhooks.alertAll.p99;
+    const off = hg.alerts.alertAll.p99;
+    const pct = ((on - off) / off) * 100;
+    verdicts.push({
+      target: `alert p99 with webhooks on ≤ +${TARGETS.webhookAlertPercent} %`,
+      measured: `${fmt(on)} ms on vs ${fmt(off)} ms off (${pct >= 0 ? "+" : ""}${fmt(pct)} %; off again: ${fmt(hg.alertsOffAgain?.alertAll.p99)} ms)`,
+      met: pct <= TARGETS.webhookAlertPercent && hg.alertsWebhooks.problems.missingAlerts === 0,
+    });
+  }
   const vHeader = ["target (one node, SQLite)", "measured", ""];
   const vRows = verdicts.map((v) => [v.target, v.measured, verdictText(v.met)]);
   const extra = [
@@ -747,10 +1050,77 @@ function report(
           cpuRow("helpgate: portal flat out", hg.portal.max.cpu),
         ]
       : []),
+    ...(hg.alertsWebhooks
+      ? [cpuRow("helpgate: alerts + accept races, webhooks on", hg.alertsWebhooks.cpu)]
+      : []),
+    ...(wh
+      ? [
+          ...wh.throughput.map((t) =>
+            cpuRow(
+              `webhooks: ${t.deliveries} deliveries, ${t.database === "sqlite" ? "SQLite" : "PostgreSQL"}`,
+              t.cpu,
+            ),
+          ),
+          cpuRow(`webhooks: ${wh.latency.events} events through the API`, wh.latency.cpu),
+        ]
+      : []),
     ...(bl
       ? [cpuRow("baseline: alerts + accept races", bl.alerts.cpu), cpuRow("baseline: chat", bl.chat.cpu)]
       : []),
   ];
+  let webhookText = "";
+  let webhookMarkdown = "";
+  if (wh) {
+    const wHeader = [
+      "webhook throughput, one node",
+      "deliveries",
+      "received",
+      "twice",
+      "bad sig.",
+      "commit → first (ms)",
+      "first → last (s)",
+      "last → all recorded (ms)",
+      "deliveries/s",
+      "connections",
+      "target",
+    ];
+    const wRows = wh.throughput.map((t) => [
+      t.database === "sqlite" ? "SQLite" : "PostgreSQL",
+      String(t.deliveries),
+      String(t.received),
+      String(t.duplicates),
+      String(t.badSignatures),
+      fmt(t.waitForPollMs, 0),
+      fmt(t.spanMs / 1000, 2),
+      fmt(t.recordTailMs, 0),
+      fmt(t.perSecond, 0),
+      String(t.connections),
+      t.database === "sqlite" ? `≥ ${TARGETS.webhooksPerSecond.toLocaleString("en")}/s` : "",
+    ]);
+    if (wh.postgresSkipped) wRows.push(["PostgreSQL", "not run", "", "", "", "", "", "", "", "", ""]);
+    webhookText = `\n\n${table(wHeader, wRows)}`;
+    webhookMarkdown = `\n\n${markdownTable(wHeader, wRows)}`;
+    for (const t of wh.throughput) {
+      extra.push(
+        `webhook throughput (${t.database}): ${t.deliveries} rows enqueued in ${fmt(t.enqueueMs, 0)} ms (one transaction); deliveries/s = recorded ÷ (first arrival → all recorded delivered); "commit → first" is the wait for the worker's next poll (nothing woke it)`,
+      );
+    }
+    if (wh.postgresSkipped) extra.push(`webhook throughput on PostgreSQL not run: ${wh.postgresSkipped}`);
+    const l = wh.latency;
+    extra.push(
+      `webhook latency: ${l.events} events at ${fmt(l.events / l.seconds, 0)}/s, ${l.missing} missing, ${l.duplicates} twice, ${l.badSignatures} bad signatures, ${l.httpErrors} HTTP errors; ${l.received} deliveries received in all (every event type)`,
+    );
+  }
+  if (hg.alertWebhookStats) {
+    const st = hg.alertWebhookStats;
+    const types = Object.entries(st.byType)
+      .sort()
+      .map(([t, n]) => `${t} ${n}`)
+      .join(", ");
+    extra.push(
+      `alerts with webhooks on: ${st.received} deliveries received (${types}), ${st.duplicates} twice, ${st.badSignatures} bad signatures`,
+    );
+  }
   for (const t of [hg, bl, pgOne, cl]) {
     if (t && t.socketErrors > 0)
       extra.push(`${t.name}: ${t.socketErrors} socket error messages, e.g. ${t.socketErrorExamples[0]}`);
@@ -822,8 +1192,8 @@ function report(
     clusterMarkdown = `\n\n${markdownTable(cHeader, cRows)}`;
   }
   return {
-    text: `${table(header, rows)}${clusterText}\n\n${table(vHeader, vRows)}\n\n${table(cpuHeader, cpuRows)}\n\n${extra.join("\n")}`,
-    markdown: `${markdownTable(header, rows)}${clusterMarkdown}\n\n${markdownTable(vHeader, vRows)}\n\n${markdownTable(cpuHeader, cpuRows)}\n\n${extra.map((e) => `- ${e}`).join("\n")}`,
+    text: `${table(header, rows)}${clusterText}${webhookText}\n\n${table(vHeader, vRows)}\n\n${table(cpuHeader, cpuRows)}\n\n${extra.join("\n")}`,
+    markdown: `${markdownTable(header, rows)}${clusterMarkdown}${webhookMarkdown}\n\n${markdownTable(vHeader, vRows)}\n\n${markdownTable(cpuHeader, cpuRows)}\n\n${extra.map((e) => `- ${e}`).join("\n")}`,
     verdicts,
   };
 }
@@ -851,10 +1221,18 @@ async function main(): Promise<void> {
   const started = performance.now();
   const baseline = o.baseline ? await runBaseline(o, dir) : null;
   if (baseline) await sleep(1000);
-  const helpgate = await runHelpgate(o, dir);
+  const receiver = o.webhooks ? await WebhookReceiver.start() : null;
+  let helpgate: TargetResult;
+  let webhooks: WebhookResults | null = null;
+  try {
+    helpgate = await runHelpgate(o, dir, receiver);
+    if (receiver) webhooks = await runWebhooks(o, dir, receiver);
+  } finally {
+    await receiver?.close();
+  }
   const postgres = o.cluster ? await runPostgres(o, dir, 1) : null;
   const cluster = o.cluster ? await runPostgres(o, dir, 3) : null;
-  const out = report(o, helpgate, baseline, postgres, cluster);
+  const out = report(o, helpgate, baseline, postgres, cluster, webhooks);
   const totalSeconds = Math.round((performance.now() - started) / 1000);
   process.stdout.write(
     `\nHelpgate benchmark — ${m.date.slice(0, 10)}, ${m.nproc} × ${m.cpu}, ${m.memTotalGiB} GiB, node ${m.node}\n` +
@@ -872,6 +1250,7 @@ async function main(): Promise<void> {
     baseline,
     postgres,
     cluster,
+    webhooks,
   };
   fs.writeFileSync(o.out, `${JSON.stringify(json, null, 2)}\n`);
   fs.writeFileSync(`${o.out.replace(/\.json$/, "")}.md`, `${out.markdown}\n`);

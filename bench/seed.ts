@@ -44,6 +44,8 @@ export interface SeededCustomer {
 
 export interface Seed {
   accountId: string;
+  /** The account admin's hg_session cookie value (webhooks and other admin routes). */
+  adminToken: string;
   agents: SeededAgent[];
   idleCustomers: SeededCustomer[];
 }
@@ -79,7 +81,7 @@ export async function seed(options: SeedOptions): Promise<Seed> {
       outbox: { wake: () => {} },
     };
     const now = Date.now();
-    const { account } = await insertNewAccount(deps, {
+    const { account, admin } = await insertNewAccount(deps, {
       name: "Bench Support",
       mode: "web",
       admin: { email: "admin@bench.example.com", displayName: "Bench Admin", password: AGENT_PASSWORD },
@@ -87,6 +89,8 @@ export async function seed(options: SeedOptions): Promise<Seed> {
     const passwordHash = await hashPassword(AGENT_PASSWORD);
     const agents: SeededAgent[] = [];
     const k = db.kysely;
+    const adminToken = randomBytes(32).toString("base64url");
+    await insertAuthSession(k, hashToken(adminToken), admin.id, now, now + AUTH_SESSION_MS);
     await k.transaction().execute(async (trx) => {
       for (let i = 0; i < options.agents; i++) {
         const row: UserRow = {
@@ -174,7 +178,7 @@ export async function seed(options: SeedOptions): Promise<Seed> {
         }
       });
     }
-    return { accountId: account.id, agents, idleCustomers };
+    return { accountId: account.id, adminToken, agents, idleCustomers };
   } finally {
     await db.close();
   }

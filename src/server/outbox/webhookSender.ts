@@ -51,7 +51,7 @@ export class WebhookSender {
     const agentOptions = {
       keepAlive: true,
       maxSockets: 64,
-      maxFreeSockets: 16,
+      maxFreeSockets: 64,
       timeout: options.timeoutMs * 2,
       lookup,
     };
