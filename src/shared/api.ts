@@ -202,7 +202,15 @@ export interface ApiCode {
 
 /** Reports (issue 12): what happened to every request of a period, in the account's time zone. */
 
-export const REPORT_PERIODS = ["today", "yesterday", "last7", "last30", "thisMonth", "lastMonth", "custom"] as const;
+export const REPORT_PERIODS = [
+  "today",
+  "yesterday",
+  "last7",
+  "last30",
+  "thisMonth",
+  "lastMonth",
+  "custom",
+] as const;
 export type ReportPeriod = (typeof REPORT_PERIODS)[number];
 
 /** The period and filters a report was computed for (echoed in every answer). */
@@ -245,8 +253,19 @@ export interface ReportSummary {
   timeToAccept: Percentiles;
   sessionDuration: Omit<Percentiles, "max">;
   outcomes: { resolved: number; unresolved: number; unknown: number; notRecorded: number };
-  rating: { answered: number; average: number | null; distribution: [number, number, number, number, number] };
-  comments: { sessionId: string; sessionNumber: string; at: number; rating: number; comment: string; agentName: string }[];
+  rating: {
+    answered: number;
+    average: number | null;
+    distribution: [number, number, number, number, number];
+  };
+  comments: {
+    sessionId: string;
+    sessionNumber: string;
+    at: number;
+    rating: number;
+    comment: string;
+    agentName: string;
+  }[];
 }
 
 export interface AgentReportRow {
