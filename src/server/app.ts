@@ -20,6 +20,7 @@ import { consoleRoutes } from "./http/api/console.js";
 import { customerRoutes } from "./http/api/customer.js";
 import { integrationRoutes } from "./http/api/integrations.js";
 import { portalRoutes } from "./http/api/portals.js";
+import { reportRoutes } from "./http/api/reports.js";
 import { teamRoutes } from "./http/api/team.js";
 import { userRoutes } from "./http/api/users.js";
 import { installErrorHandling } from "./http/errors.js";
@@ -254,6 +255,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
       await api.register(teamRoutes, { deps });
       await api.register(customerRoutes, { deps });
       await api.register(integrationRoutes, { deps });
+      await api.register(reportRoutes, { deps });
     },
     { prefix: "/api/v1" },
   );

@@ -905,6 +905,32 @@ describe.each(dialects())("the OpenAPI document matches what the server answers,
     ).toBe(204);
   });
 
+  it("reports: every table as JSON and CSV, the raw list, a refusal", async () => {
+    const tenant = await seedTenant(world, "rep");
+    const cookie = tenant.adminCookie;
+    const params = { accountId: tenant.account.id };
+    const base = "/api/v1/accounts/{accountId}/reports";
+    for (const table of ["summary", "agents", "portals", "days", "hours", "queue"]) {
+      const res = await send("GET", `${base}/${table}`, { cookie, params, query: "period=last30" });
+      expect(res.statusCode, `${table}: ${res.body}`).toBe(200);
+      const file = await send("GET", `${base}/${table}.csv`, {
+        cookie,
+        params,
+        query: "period=custom&from=2026-01-01&to=2026-01-31",
+      });
+      expect(file.statusCode, `${table}.csv: ${file.body}`).toBe(200);
+      expect(file.headers["content-type"]).toBe("text/csv; charset=utf-8");
+    }
+    const list = await send("GET", `${base}/requests.csv`, { cookie, params, query: "period=today" });
+    expect(list.statusCode).toBe(200);
+    expect(list.body.startsWith("\uFEFFrequestId,")).toBe(true);
+    const bad = await send("GET", `${base}/summary`, { cookie, params, query: "period=fortnight" });
+    expect(bad.statusCode).toBe(400);
+    const agent = await seedAgent(world, tenant, "reporter");
+    const refused = await send("GET", `${base}/agents`, { cookie: agent.cookie, params });
+    expect(refused.statusCode).toBe(403);
+  });
+
   it("every documented route was called and its success answer checked", () => {
     const missing = api
       .operations()
