@@ -13,18 +13,26 @@ import { WebhookPage } from "./pages/integrations/WebhookPage.js";
 import { NoAccess, NotFound } from "./pages/Misc.js";
 import { PortalForm } from "./pages/PortalForm.js";
 import { PortalsPage } from "./pages/Portals.js";
+import { ReportsPage } from "./pages/reports/Reports.js";
 import { SignIn } from "./pages/SignIn.js";
 import { UserForm } from "./pages/UserForm.js";
 import { UsersPage } from "./pages/Users.js";
 import { parseRoute, path, type Route } from "./router.js";
 import { SideNav, TopBar } from "./Shell.js";
-import { canAdmin, currentAccount, isOperator, me, signedIn, signedOut } from "./session.js";
+import { canAdmin, canReport, currentAccount, isOperator, me, signedIn, signedOut } from "./session.js";
 
 function Page({ route }: { route: Route }) {
   const account = currentAccount.value;
   if (route.page === "accounts") return isOperator.value ? <AccountsPage /> : <NotFound />;
   if (route.page === "notFound") return <NotFound />;
   if (!account) return isOperator.value ? <AccountsPage /> : <NotFound />;
+  if (route.page === "reports") return <ReportsPage key={account.id} account={account} />;
+  // Managers see the reports and nothing else of /admin.
+  if (!canAdmin.value) {
+    const user = me.value?.user;
+    if (route.page === "home") return <ReportsPage key={account.id} account={account} />;
+    return user ? <NoAccess role={user.role} /> : <NotFound />;
+  }
   // Keyed by account, so switching accounts starts each page afresh.
   switch (route.page) {
     case "home":
@@ -91,7 +99,7 @@ export function App() {
       </Centered>
     );
   }
-  if (!canAdmin.value) {
+  if (!canReport.value) {
     return (
       <Centered signedIn>
         <NoAccess role={session.user.role} />

@@ -4,10 +4,13 @@ import { t } from "../common/i18n.js";
 import { api } from "./api.js";
 import { LanguageSwitch } from "./components/LanguageSwitch.js";
 import { Link } from "./Link.js";
+import { rx } from "./reportTexts.js";
 import { navigate, parseRoute, path, sectionOf } from "./router.js";
 import {
   accountId,
   accounts,
+  canAdmin,
+  canReport,
   currentAccount,
   currentUser,
   isOperator,
@@ -104,10 +107,19 @@ export function SideNav() {
             {account.name}
           </p>
           <ul>
-            <NavLink href="/admin/portals">{t("admin.nav.portals")}</NavLink>
-            <NavLink href="/admin/users">{t("admin.nav.users")}</NavLink>
-            <NavLink href="/admin/integrations">{tx("nav.integrations")}</NavLink>
-            <NavLink href="/admin/account">{t("admin.nav.account")}</NavLink>
+            {canAdmin.value ? (
+              <>
+                <NavLink href="/admin/portals">{t("admin.nav.portals")}</NavLink>
+                <NavLink href="/admin/users">{t("admin.nav.users")}</NavLink>
+              </>
+            ) : null}
+            {canReport.value ? <NavLink href="/admin/reports">{rx("nav.reports")}</NavLink> : null}
+            {canAdmin.value ? (
+              <>
+                <NavLink href="/admin/integrations">{tx("nav.integrations")}</NavLink>
+                <NavLink href="/admin/account">{t("admin.nav.account")}</NavLink>
+              </>
+            ) : null}
           </ul>
         </>
       ) : null}

@@ -1,5 +1,6 @@
 import type {
   Account,
+  AgentReportRow,
   ApiToken,
   ApiTokenScope,
   Delivery,
@@ -9,7 +10,13 @@ import type {
   Me,
   NewApiToken,
   Portal,
+  PortalReportRow,
+  QueueReport,
+  ReportPeriod,
+  ReportScope,
+  ReportSummary,
   User,
+  VolumeRow,
   Webhook,
   WebhookEventType,
   WebhookWithSecret,
@@ -26,6 +33,8 @@ export interface AccountInput {
   upgradeEnabled: boolean;
   offerTimeoutSeconds: number;
   tellCustomerMonitored: boolean;
+  /** IANA zone the reports count days and hours in. */
+  timeZone: string;
 }
 
 export interface NewAccountInput {
@@ -89,6 +98,18 @@ export interface ApiTokenInput {
   expiresInDays: number | null;
 }
 
+/** The filters of a report, as the reports API takes them in its query string. */
+export interface ReportFilter {
+  period: ReportPeriod;
+  /** "YYYY-MM-DD", custom periods only. */
+  from?: string;
+  to?: string;
+  portalId?: string;
+  agentId?: string;
+}
+
+export type ReportTable = "summary" | "agents" | "portals" | "days" | "hours" | "queue" | "requests";
+
 function query(params: Record<string, string | number | undefined>): string {
   const q = new URLSearchParams();
   for (const [k, v] of Object.entries(params)) if (v !== undefined && v !== "") q.set(k, String(v));
@@ -97,6 +118,25 @@ function query(params: Record<string, string | number | undefined>): string {
 }
 
 const a = (accountId: string) => `/accounts/${encodeURIComponent(accountId)}`;
+
+export function reportQuery(filter: ReportFilter): string {
+  const custom = filter.period === "custom";
+  return query({
+    period: filter.period,
+    from: custom ? filter.from : undefined,
+    to: custom ? filter.to : undefined,
+    portalId: filter.portalId,
+    agentId: filter.agentId,
+  });
+}
+
+const report = (accountId: string, table: ReportTable, filter: ReportFilter) =>
+  `${a(accountId)}/reports/${table}${reportQuery(filter)}`;
+
+/** The address of a report's CSV download (same query as the table). */
+export function reportCsvUrl(accountId: string, table: ReportTable, filter: ReportFilter): string {
+  return `/api/v1${a(accountId)}/reports/${table}.csv${reportQuery(filter)}`;
+}
 
 export const api = {
   me: () => apiRequest<Me>("GET", "/auth/me"),
@@ -176,6 +216,19 @@ export const api = {
       `${a(accountId)}/deliveries/${encodeURIComponent(deliveryId)}/redeliver`,
       {},
     ),
+
+  reportSummary: (accountId: string, filter: ReportFilter) =>
+    apiRequest<ReportSummary>("GET", report(accountId, "summary", filter)),
+  reportAgents: (accountId: string, filter: ReportFilter) =>
+    apiRequest<{ scope: ReportScope; rows: AgentReportRow[] }>("GET", report(accountId, "agents", filter)),
+  reportPortals: (accountId: string, filter: ReportFilter) =>
+    apiRequest<{ scope: ReportScope; rows: PortalReportRow[] }>("GET", report(accountId, "portals", filter)),
+  reportDays: (accountId: string, filter: ReportFilter) =>
+    apiRequest<{ scope: ReportScope; rows: VolumeRow[] }>("GET", report(accountId, "days", filter)),
+  reportHours: (accountId: string, filter: ReportFilter) =>
+    apiRequest<{ scope: ReportScope; rows: VolumeRow[] }>("GET", report(accountId, "hours", filter)),
+  reportQueue: (accountId: string, filter: ReportFilter) =>
+    apiRequest<QueueReport>("GET", report(accountId, "queue", filter)),
 
   apiTokens: (accountId: string) => apiRequest<ApiToken[]>("GET", `${a(accountId)}/api-tokens`),
   createApiToken: (accountId: string, input: ApiTokenInput) =>

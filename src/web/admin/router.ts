@@ -2,19 +2,23 @@ import { signal } from "@preact/signals";
 
 /** The admin pages' own path (History API); every page is a URL that can be reloaded and shared. */
 export const path = signal(location.pathname);
+/** The query string of the current URL ("?period=last7"), for pages whose state lives in it (reports). */
+export const search = signal(location.search);
 /** Counts in-app navigations, so pages know to move focus to their heading (not on first load). */
 export const navigations = signal(0);
 
 window.addEventListener("popstate", () => {
   path.value = location.pathname;
+  search.value = location.search;
   navigations.value += 1;
 });
 
 export function navigate(to: string, options: { replace?: boolean } = {}): void {
-  if (to === location.pathname) return;
+  if (to === location.pathname + location.search) return;
   if (options.replace) history.replaceState(null, "", to);
   else history.pushState(null, "", to);
-  path.value = to;
+  path.value = location.pathname;
+  search.value = location.search;
   navigations.value += 1;
   window.scrollTo(0, 0);
 }
@@ -35,6 +39,7 @@ export type Route =
   | { page: "deliveries" }
   | { page: "tokens" }
   | { page: "newToken" }
+  | { page: "reports" }
   | { page: "notFound" };
 
 /** /admin/integrations[/webhooks/new | /webhooks/:id | /deliveries | /tokens | /tokens/new]. */
@@ -65,6 +70,8 @@ export function parseRoute(pathname: string): Route {
       return { page: "home" };
     case "account":
       return id === undefined ? { page: "account" } : { page: "notFound" };
+    case "reports":
+      return id === undefined ? { page: "reports" } : { page: "notFound" };
     case "accounts":
       return id === undefined ? { page: "accounts" } : { page: "notFound" };
     case "users":
@@ -93,6 +100,8 @@ export function sectionOf(route: Route): string {
       return "/admin/portals";
     case "accounts":
       return "/admin/accounts";
+    case "reports":
+      return "/admin/reports";
     case "integrations":
     case "newWebhook":
     case "webhook":
@@ -103,4 +112,12 @@ export function sectionOf(route: Route): string {
     default:
       return "/admin/account";
   }
+}
+
+/** Replaces the query string of the current page (a filter change: shareable, one history entry each). */
+export function setSearch(query: string): void {
+  const next = query === "" ? location.pathname : `${location.pathname}?${query}`;
+  if (next === location.pathname + location.search) return;
+  history.pushState(null, "", next);
+  search.value = location.search;
 }

@@ -21,6 +21,12 @@ export const canAdmin = computed(() => {
   return role === "admin" || role === "operator";
 });
 
+/** Reports: managers, admins and operators (agents never see them). */
+export const canReport = computed(() => {
+  const role = currentUser.value?.role;
+  return role === "manager" || role === "admin" || role === "operator";
+});
+
 function remembered(): string | null {
   try {
     return localStorage.getItem(ACCOUNT_KEY);

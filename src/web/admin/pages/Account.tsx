@@ -1,6 +1,7 @@
 import { useRef, useState } from "preact/hooks";
 import type { Account } from "../../../shared/api.js";
 import { LIMITS, MODES, type Mode, portalTypesFor } from "../../../shared/model.js";
+import { ApiFailure } from "../../common/api.js";
 import { ChoiceGroup, Field, FormAlert, Switch } from "../../common/Field.js";
 import {
   checkInteger,
@@ -17,6 +18,7 @@ import { t } from "../../common/i18n.js";
 import { api } from "../api.js";
 import { PageHeader } from "../components/PageHeader.js";
 import { SavedNote } from "../components/Status.js";
+import { rx } from "../reportTexts.js";
 import { storeAccount } from "../session.js";
 
 const SHOWN = [
@@ -26,7 +28,31 @@ const SHOWN = [
   "upgradeEnabled",
   "offerTimeoutSeconds",
   "tellCustomerMonitored",
+  "timeZone",
 ];
+
+let zones: string[] | null = null;
+
+/** The IANA zones this browser knows, offered as suggestions (any zone the server knows is accepted). */
+function timeZoneNames(): string[] {
+  if (zones === null) {
+    try {
+      zones = Intl.supportedValuesOf("timeZone");
+    } catch {
+      zones = [];
+    }
+  }
+  return zones;
+}
+
+/** `formErrors`, with the reports' wording for an unknown time zone. */
+function accountErrors(err: unknown): FormErrors {
+  const errors = formErrors(err, placeIn(SHOWN));
+  if (err instanceof ApiFailure && err.fields.timeZone?.code === "unknown_time_zone") {
+    return { ...errors, fields: { ...errors.fields, timeZone: rx("error.unknown_time_zone") } };
+  }
+  return errors;
+}
 
 export function typeNames(mode: Mode): string {
   return portalTypesFor(mode)
@@ -73,6 +99,7 @@ export function AccountPage({ account }: { account: Account }) {
   const [upgrade, setUpgrade] = useState(account.upgradeEnabled);
   const [tellMonitored, setTellMonitored] = useState(account.tellCustomerMonitored);
   const [offerTimeout, setOfferTimeout] = useState(String(account.offerTimeoutSeconds));
+  const [timeZone, setTimeZone] = useState(account.timeZone);
   const [errors, setErrors] = useState<FormErrors>(NO_ERRORS);
   const [busy, setBusy] = useState(false);
   const [saved, setSaved] = useState(false);
@@ -83,6 +110,7 @@ export function AccountPage({ account }: { account: Account }) {
     setSaved(false);
     const problems: Problems = {};
     checkText(problems, "name", name, { required: true, max: LIMITS.accountName });
+    checkText(problems, "timeZone", timeZone, { required: true, max: 64 });
     if (mode === "queue") {
       checkInteger(
         problems,
@@ -105,14 +133,16 @@ export function AccountPage({ account }: { account: Account }) {
         webChatEnabled: webChat,
         upgradeEnabled: upgrade,
         tellCustomerMonitored: tellMonitored,
+        timeZone: timeZone.trim(),
         ...(mode === "queue" ? { offerTimeoutSeconds: Number(offerTimeout) } : {}),
       });
       storeAccount(next);
       setOfferTimeout(String(next.offerTimeoutSeconds));
+      setTimeZone(next.timeZone);
       setErrors(NO_ERRORS);
       setSaved(true);
     } catch (err) {
-      setErrors(formErrors(err, placeIn(SHOWN)));
+      setErrors(accountErrors(err));
       focusFirstInvalid(form.current);
     } finally {
       setBusy(false);
@@ -180,6 +210,30 @@ export function AccountPage({ account }: { account: Account }) {
           checked={tellMonitored}
           onChange={setTellMonitored}
         />
+        <Field
+          id="account-timeZone"
+          label={rx("account.timeZone")}
+          hint={rx("account.timeZoneHint")}
+          error={errors.fields.timeZone}
+        >
+          {(c) => (
+            <input
+              {...c}
+              type="text"
+              list="account-timeZones"
+              autocomplete="off"
+              spellcheck={false}
+              class="zone-input"
+              value={timeZone}
+              onInput={(e) => setTimeZone(e.currentTarget.value)}
+            />
+          )}
+        </Field>
+        <datalist id="account-timeZones">
+          {timeZoneNames().map((zone) => (
+            <option key={zone} value={zone} />
+          ))}
+        </datalist>
         <div class="form-buttons">
           <button type="submit" class="button primary" disabled={busy}>
             {t("admin.save")}
