@@ -97,7 +97,9 @@ const en = {
 
   // history
   historyEmpty: "No requests today yet.",
-  statSessions: "Sessions today",
+  statsMine: "Your numbers today",
+  historyScope: "Today's requests at your portals, everyone's: {count}",
+  statSessions: "Your sessions",
   statAvgWait: "Average wait",
   statAvgSession: "Average session",
   statNone: "—",
@@ -543,7 +545,9 @@ const de: Catalog = {
   sessionsEmpty: "Keine offenen Sitzungen.",
 
   historyEmpty: "Heute noch keine Anfragen.",
-  statSessions: "Sitzungen heute",
+  statsMine: "Ihre Zahlen heute",
+  historyScope: "Heutige Anfragen an Ihren Portalen, von allen: {count}",
+  statSessions: "Ihre Sitzungen",
   statAvgWait: "Mittlere Wartezeit",
   statAvgSession: "Mittlere Sitzungsdauer",
   statNone: "—",

@@ -21,6 +21,8 @@ export function History() {
   const s = stats.value;
   return (
     <Pane id="history" title={t("paneHistory")} count={list.length}>
+      {/* Two scopes, each said: the agent's own figures, and the team's requests at their portals. */}
+      <h3 class="stats-title">{t("statsMine")}</h3>
       <dl class="stats">
         <div>
           <dt>{t("statSessions")}</dt>
@@ -35,6 +37,7 @@ export function History() {
           <dd>{seconds(s?.averageSessionSeconds)}</dd>
         </div>
       </dl>
+      <h3 class="stats-title">{t("historyScope", { count: list.length })}</h3>
       {list.length > 0 && (
         <ul class="outcomes" aria-label={t("colOutcome")}>
           {HISTORY_STATES.map((state) => {
