@@ -259,7 +259,8 @@ export interface ReportSummary {
     distribution: [number, number, number, number, number];
   };
   comments: {
-    sessionId: string;
+    /** The request (and its session: the same id). */
+    requestId: string;
     sessionNumber: string;
     at: number;
     rating: number;

@@ -305,7 +305,7 @@ async function commentsOf(c: Ctx): Promise<ReportSummary["comments"]> {
     .limit(COMMENTS_SHOWN)
     .execute();
   return rows.map((r) => ({
-    sessionId: r.id,
+    requestId: r.id,
     sessionNumber: r.session_number,
     at: num(r.ended_at ?? r.started_at),
     rating: num(r.rating),

@@ -61,7 +61,7 @@ const SummarySchema = Type.Object({
   }),
   comments: Type.Array(
     Type.Object({
-      sessionId: Type.String(),
+      requestId: Type.String(),
       sessionNumber: Type.String(),
       at: Type.Number(),
       rating: Type.Integer(),

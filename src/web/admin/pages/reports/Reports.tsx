@@ -459,7 +459,7 @@ function Comments({ summary }: { summary: ReportSummary }) {
   return (
     <ul class="comment-list">
       {summary.comments.map((c) => (
-        <li key={c.sessionId} class="panel comment">
+        <li key={c.requestId} class="panel comment">
           <p class="comment-rating">
             <span aria-hidden="true">
               {"★".repeat(c.rating)}
