@@ -99,6 +99,7 @@ export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
 
 export const API_TOKEN_SCOPES = [
   "sessions:read",
+  "reports:read",
   "codes:create",
   "portals:manage",
   "users:manage",

@@ -312,6 +312,39 @@ describe.each(dialects())("API tokens on %s", (dialect) => {
     ).toBe(204);
   });
 
+  it("reads reports and their CSV with reports:read, and nothing of them without it", async () => {
+    const { secret } = await newToken(world, web, ["reports:read"]);
+    const summary = await bearer(
+      world,
+      secret,
+      "GET",
+      `/api/v1/accounts/${web.account.id}/reports/summary?period=last7`,
+    );
+    expect(summary.status, JSON.stringify(summary.body)).toBe(200);
+    expect(summary.body).toMatchObject({ scope: { period: "last7" } });
+    const csv = await world.app.server.inject({
+      method: "GET",
+      url: `/api/v1/accounts/${web.account.id}/reports/requests.csv?period=last7`,
+      headers: { authorization: `Bearer ${secret}` },
+    });
+    expect(csv.statusCode).toBe(200);
+    expect(csv.headers["content-type"]).toContain("text/csv");
+    expectError(
+      await bearer(world, secret, "GET", `/api/v1/accounts/${web.account.id}/sessions`),
+      403,
+      "token_scope",
+    );
+    const other = await newToken(world, web, ["sessions:read"]);
+    const refused = await bearer(
+      world,
+      other.secret,
+      "GET",
+      `/api/v1/accounts/${web.account.id}/reports/agents`,
+    );
+    expectError(refused, 403, "token_scope");
+    expect((refused.body as ApiError).params).toEqual({ scope: "reports:read" });
+  });
+
   it("does not reach another account with a token (403/404)", async () => {
     const { secret } = await newToken(world, web, [...API_TOKEN_SCOPES]);
     for (const [method, url, payload] of [

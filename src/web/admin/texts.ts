@@ -188,6 +188,7 @@ const en = {
   "ig.event.code.redeemed": "A customer entered an agent's session code.",
 
   "ig.scope.sessions:read": "Read sessions and their transcripts.",
+  "ig.scope.reports:read": "Read reports and download them as CSV.",
   "ig.scope.codes:create": "Create session codes for agents, e.g. from a CRM.",
   "ig.scope.portals:manage": "Create, change and delete portals.",
   "ig.scope.users:manage": "Create and change users.",
@@ -425,6 +426,7 @@ const de: Record<TextKey, string> = {
   "ig.event.code.redeemed": "Ein Kunde hat den Sitzungscode eines Agenten eingegeben.",
 
   "ig.scope.sessions:read": "Sitzungen und ihre Protokolle lesen.",
+  "ig.scope.reports:read": "Berichte lesen und als CSV herunterladen.",
   "ig.scope.codes:create": "Sitzungscodes für Agenten erstellen, z. B. aus einem CRM.",
   "ig.scope.portals:manage": "Portale anlegen, ändern und löschen.",
   "ig.scope.users:manage": "Benutzer anlegen und ändern.",

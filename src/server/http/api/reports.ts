@@ -264,6 +264,8 @@ export const REQUESTS_CSV_HEADER = [
 export const reportRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (app, { deps }) => {
   const tags = ["reports"];
   const base = "/accounts/:accountId/reports";
+  // Scripts read reports with an API token of this scope.
+  const reportScope = { tokenScope: "reports:read" as const };
   const schema = (summary: string, ok: unknown) => ({
     tags,
     summary,
@@ -274,13 +276,16 @@ export const reportRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (ap
 
   app.get(
     `${base}/summary`,
-    { schema: schema("Submitted, accepted, missed; waits, durations, outcomes and ratings", SummarySchema) },
+    {
+      config: reportScope,
+      schema: schema("Submitted, accepted, missed; waits, durations, outcomes and ratings", SummarySchema),
+    },
     async (request) =>
       reportSummary(deps, requireActor(request), request.params.accountId, filterOf(request.query)),
   );
   app.get(
     `${base}/summary.csv`,
-    { schema: schema("The summary as CSV (figure, value)", CsvResponse) },
+    { config: reportScope, schema: schema("The summary as CSV (figure, value)", CsvResponse) },
     async (request, reply) => {
       const s = await reportSummary(
         deps,
@@ -295,6 +300,7 @@ export const reportRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (ap
   app.get(
     `${base}/agents`,
     {
+      config: reportScope,
       schema: schema(
         "By agent: sessions, handle time, time to accept, declines, ratings",
         table(AgentRowSchema),
@@ -305,7 +311,7 @@ export const reportRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (ap
   );
   app.get(
     `${base}/agents.csv`,
-    { schema: schema("By agent, as CSV", CsvResponse) },
+    { config: reportScope, schema: schema("By agent, as CSV", CsvResponse) },
     async (request, reply) => {
       const t = await reportAgents(
         deps,
@@ -319,13 +325,16 @@ export const reportRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (ap
 
   app.get(
     `${base}/portals`,
-    { schema: schema("By portal: submitted, accepted, missed, time to accept", table(PortalRowSchema)) },
+    {
+      config: reportScope,
+      schema: schema("By portal: submitted, accepted, missed, time to accept", table(PortalRowSchema)),
+    },
     async (request) =>
       reportPortals(deps, requireActor(request), request.params.accountId, filterOf(request.query)),
   );
   app.get(
     `${base}/portals.csv`,
-    { schema: schema("By portal, as CSV", CsvResponse) },
+    { config: reportScope, schema: schema("By portal, as CSV", CsvResponse) },
     async (request, reply) => {
       const t = await reportPortals(
         deps,
@@ -340,6 +349,7 @@ export const reportRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (ap
   app.get(
     `${base}/days`,
     {
+      config: reportScope,
       schema: schema(
         "Volume and waits by day of the period (every day, in the account's zone)",
         table(VolumeRowSchema),
@@ -348,19 +358,24 @@ export const reportRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (ap
     async (request) =>
       reportDays(deps, requireActor(request), request.params.accountId, filterOf(request.query)),
   );
-  app.get(`${base}/days.csv`, { schema: schema("By day, as CSV", CsvResponse) }, async (request, reply) => {
-    const t = await reportDays(
-      deps,
-      requireActor(request),
-      request.params.accountId,
-      filterOf(request.query),
-    );
-    return sendCsv(reply, fileName("days", t.scope), volumeHeader("day"), t.rows.map(volumeCells));
-  });
+  app.get(
+    `${base}/days.csv`,
+    { config: reportScope, schema: schema("By day, as CSV", CsvResponse) },
+    async (request, reply) => {
+      const t = await reportDays(
+        deps,
+        requireActor(request),
+        request.params.accountId,
+        filterOf(request.query),
+      );
+      return sendCsv(reply, fileName("days", t.scope), volumeHeader("day"), t.rows.map(volumeCells));
+    },
+  );
 
   app.get(
     `${base}/hours`,
     {
+      config: reportScope,
       schema: schema(
         "Volume and waits by hour of the day (00–23, in the account's zone)",
         table(VolumeRowSchema),
@@ -371,7 +386,7 @@ export const reportRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (ap
   );
   app.get(
     `${base}/hours.csv`,
-    { schema: schema("By hour of the day, as CSV", CsvResponse) },
+    { config: reportScope, schema: schema("By hour of the day, as CSV", CsvResponse) },
     async (request, reply) => {
       const t = await reportHours(
         deps,
@@ -385,13 +400,16 @@ export const reportRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (ap
 
   app.get(
     `${base}/queue`,
-    { schema: schema("Queue mode: offers made, accepted, declined, timed out; longest wait", QueueSchema) },
+    {
+      config: reportScope,
+      schema: schema("Queue mode: offers made, accepted, declined, timed out; longest wait", QueueSchema),
+    },
     async (request) =>
       reportQueue(deps, requireActor(request), request.params.accountId, filterOf(request.query)),
   );
   app.get(
     `${base}/queue.csv`,
-    { schema: schema("Queue mode, as CSV (figure, value)", CsvResponse) },
+    { config: reportScope, schema: schema("Queue mode, as CSV (figure, value)", CsvResponse) },
     async (request, reply) => {
       const q = await reportQueue(
         deps,
@@ -413,6 +431,7 @@ export const reportRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (ap
   app.get(
     `${base}/requests.csv`,
     {
+      config: reportScope,
       schema: schema(
         "Every request of the period with its session, one row each, streamed (times in the account's zone)",
         CsvResponse,
