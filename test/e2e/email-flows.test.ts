@@ -160,7 +160,7 @@ describe.skipIf(!inject("chromium"))("email flows (codes, transcripts, invitatio
     const form = agent.getByRole("form", { name: `Den Code ${spaced(digits)} per E-Mail senden` });
     await form.waitFor();
     // The address field has the focus; an empty one is refused in place.
-    expect(await agent.evaluate(() => document.activeElement?.getAttribute("type"))).toBe("email");
+    await expect.poll(() => agent.evaluate(() => document.activeElement?.getAttribute("type"))).toBe("email");
     await form.getByRole("button", { name: "E-Mail senden" }).click();
     await form.getByRole("alert").getByText("Geben Sie die E-Mail-Adresse des Kunden ein.").waitFor();
     await form.getByLabel("E-Mail des Kunden").fill(customerEmail);

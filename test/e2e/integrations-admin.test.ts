@@ -145,7 +145,7 @@ describe.skipIf(!inject("chromium"))("integrations admin pages (/admin/integrati
       await url.fill("crm.example.com/hooks");
       await create.click();
       expect(await errorNextTo(url)).toContain("starting with https://");
-      expect(await page.evaluate(() => document.activeElement?.id)).toBe("webhook-url");
+      await expect.poll(() => page.evaluate(() => document.activeElement?.id)).toBe("webhook-url");
 
       // 2. Looks like a URL but is none: the server's 400 names the field, shown at it.
       await url.fill("http://bad host.example/hooks");
@@ -243,7 +243,8 @@ describe.skipIf(!inject("chromium"))("integrations admin pages (/admin/integrati
       await page.getByRole("button", { name: "Delete webhook" }).click();
       // Asked first, in place; "No" is focused.
       await page.getByRole("group", { name: /Delete this webhook\?/ }).waitFor();
-      expect(await page.evaluate(() => document.activeElement?.textContent)).toBe("No, keep it");
+      // Focus moves after the question renders: wait for it rather than read it once.
+      await expect.poll(() => page.evaluate(() => document.activeElement?.textContent)).toBe("No, keep it");
       await page
         .getByRole("group", { name: /Delete this webhook\?/ })
         .getByRole("button", { name: "Delete webhook" })
