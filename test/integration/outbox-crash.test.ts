@@ -299,6 +299,11 @@ describe.skipIf(!inject("postgres") || !inject("redis"))("two nodes on PostgreSQ
       ...baseEnv(store.databaseUrl, store.dataDir),
       REDIS_URL,
       HELPGATE_REDIS_PREFIX: store.prefix,
+      // A busy machine must not turn a quick 200 into a timeout (and a legitimate third try): this
+      // test counts claims, so every answer has the full default time to arrive.
+      HELPGATE_WEBHOOK_TIMEOUT_MS: "5000",
+      // No node dies here: the default lease, so a stalled renewal cannot hand a row to the other node.
+      HELPGATE_OUTBOX_LEASE_MS: "60000",
     };
     nodes.push(await startNode("node A", env));
     nodes.push(await startNode("node B", env));
