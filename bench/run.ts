@@ -1,6 +1,7 @@
 /**
  * `npm run bench [-- --quick] [--agents A] [--customers C] [--sessions S] [--cluster] [--out file.json]`
- * `npm run bench -- --history N[,N…] [--cluster]`: the console snapshot against N requests of history
+ * `npm run bench -- --history N[,N…] [--cluster]` (`npm run bench:history [-- --cluster]`): reports,
+ * the CSV export and the hot paths against N requests of history
  * (`--help` lists every flag; the README's Performance section explains what is measured.)
  *
  * Starts a bare `ws` baseline server and then Helpgate (one node, SQLite), each as its own
@@ -23,12 +24,24 @@ import { parseArgs } from "node:util";
 import { Redis } from "ioredis";
 import { sql } from "kysely";
 import pg from "pg";
+import type WebSocket from "ws";
+import { insertNewPortal } from "../src/server/commands/portals.js";
 import { openDatabase } from "../src/server/db/database.js";
+import { findAccount } from "../src/server/store/accounts.js";
 import { WEBHOOK_EVENT_TYPES } from "../src/shared/api.js";
 import { Crowd } from "./lib/crowd.js";
 import { BaselineDriver, type Driver, HelpgateDriver } from "./lib/drivers.js";
+import { type ExplainedStatement, explainReports, plansText } from "./lib/explain.js";
 import { Fleet } from "./lib/fleet.js";
-import { type HistoryCounts, seedHistory, timeConsoleSnapshots } from "./lib/history.js";
+import {
+  type ExportRun,
+  type HistoryCounts,
+  seedHistory,
+  timeConsoleSnapshots,
+  timeExport,
+  timeGets,
+  timeSubmits,
+} from "./lib/history.js";
 import {
   type AlertResult,
   alertPhase,
@@ -45,7 +58,7 @@ import {
 import { PortalClient, type PortalRun } from "./lib/portal.js";
 import { type Child, fileLimits, freePort, rssBytes, spawnNode, waitReady } from "./lib/proc.js";
 import { fmt, markdownTable, type Summary, summarize, table } from "./lib/stats.js";
-import { log, sleep } from "./lib/util.js";
+import { log, sleep, withTimeout } from "./lib/util.js";
 import {
   type AlertWebhookStats,
   countTypes,
@@ -57,7 +70,7 @@ import {
   throughputPhase,
   WebhookReceiver,
 } from "./lib/webhooks.js";
-import { type Seed, seed } from "./seed.js";
+import { QUESTION_SLUG, type Seed, seed } from "./seed.js";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 
@@ -95,6 +108,10 @@ interface Options {
   /** --history: sizes of the account's history to time the console snapshot against (empty: the usual run). */
   history: number[];
   historyCalls: number;
+  /** --history: calls of each 30-day report (after 5 unmeasured), exports of requests.csv, node starts. */
+  historyReportCalls: number;
+  historyExports: number;
+  historyStarts: number;
   /** The webhook phases (--no-webhooks: none of them). */
   webhooks: boolean;
   webhookDeliveries: number;
@@ -123,6 +140,9 @@ function options(): Options {
       "portal-cache-ms": { type: "string" },
       history: { type: "string" },
       "history-calls": { type: "string" },
+      "history-report-calls": { type: "string" },
+      "history-exports": { type: "string" },
+      "history-starts": { type: "string" },
       "no-webhooks": { type: "boolean", default: false },
       "webhook-deliveries": { type: "string" },
       "webhook-rate": { type: "string" },
@@ -149,11 +169,19 @@ function options(): Options {
         "  --node-arg ARG         an extra node option for the Helpgate server, e.g. --node-arg=--trace-gc",
         "  --portal-cache-ms N    HELPGATE_PORTAL_PAGE_CACHE_MS of the servers (default: theirs, 1000;\n" +
           "                         0 measures every portal view rendered afresh)",
-        "  --history N[,N…]       instead of the phases above: seed N ended requests of history (sessions,\n" +
-          "                         messages, transitions; over 180 days, 200 of them today) into the bench\n" +
-          "                         account and time GET /api/v1/console, on SQLite (and with --cluster one\n" +
-          "                         PostgreSQL node); A defaults to 20 agents here",
-        "  --history-calls N      console snapshots timed per size (default 200, after 10 unmeasured)",
+        "  --history N[,N…]       instead of the phases above: for each N, seed N requests of history\n" +
+          "                         (transitions, sessions with outcomes and ratings, messages, offers; 10\n" +
+          "                         portals, over 400 days, 200 of them today) into the bench account and\n" +
+          "                         time: the console snapshot, the 30-day summary/agents/days reports, the\n" +
+          "                         requests.csv export of ~100,000 requests (rows/s, server RSS growth), a\n" +
+          "                         portal page without cache, a chat message, a submit and server start —\n" +
+          "                         on SQLite (with --cluster also one PostgreSQL node); A defaults to 20\n" +
+          "                         agents here (npm run bench:history: 10k/100k/1M, A = 50)",
+        "  --history-calls N      console snapshots, portal pages, chat messages, submits timed per size\n" +
+          "                         (default 200, after 10 unmeasured)",
+        "  --history-report-calls N  calls of each report per size (default 50, after 5 unmeasured)",
+        "  --history-exports N    requests.csv downloads per size (default 3)",
+        "  --history-starts N     node starts timed per size (default 5)",
         "  --no-webhooks          skip the webhook phases (alerts with webhooks on, outbox throughput, latency)",
         "  --webhook-deliveries N pending webhook rows one node's outbox worker delivers (default 20000; quick 2000)",
         "  --webhook-rate N       events per second for the commit → receiver latency (default 20)",
@@ -202,6 +230,9 @@ function options(): Options {
         : int(values["portal-cache-ms"], 1000, "portal-cache-ms"),
     history,
     historyCalls: Math.max(1, int(values["history-calls"], 200, "history-calls")),
+    historyReportCalls: Math.max(1, int(values["history-report-calls"], 50, "history-report-calls")),
+    historyExports: Math.max(1, int(values["history-exports"], 3, "history-exports")),
+    historyStarts: Math.max(1, int(values["history-starts"], 5, "history-starts")),
     webhooks: !values["no-webhooks"],
     webhookDeliveries: Math.max(
       1,
@@ -679,10 +710,36 @@ async function runWebhooks(o: Options, dir: string, receiver: WebhookReceiver): 
   return { throughput, postgresSkipped, latency };
 }
 
-// ── --history: the console snapshot against a long history ─────────────────────
+// ── --history: reports and the hot paths against a long history ─────────────────
 
-/** Of the N requests of history, how many ended today (the rest spread over the 180 days before). */
+/** Of the N requests of history, how many ended today (the rest spread over the days before). */
 const HISTORY_TODAY = 200;
+/** The history spans this many local days, today included (the longest custom report period). */
+const HISTORY_DAYS = 400;
+/** Portals of the bench account during --history: the seed's two and eight more. */
+const HISTORY_PORTALS = 10;
+/** Of the eight more, this many take their requests as a queue (offered to one agent at a time). */
+const HISTORY_QUEUE_PORTALS = 3;
+/** The raw export is timed over a period holding about this many requests (or all of them). */
+const HISTORY_EXPORT_ROWS = 100_000;
+const HISTORY_TARGETS = {
+  reportP95Ms: 300,
+  exportRowsPerSecond: 50_000,
+  exportRssGrowthMB: 50,
+  flatP99Ratio: 1.2,
+};
+const REPORTS = ["summary", "agents", "days"] as const;
+type ReportName = (typeof REPORTS)[number];
+/** The paths that must not grow with history: p99 compared with the smallest size's. */
+const FLAT = ["console", "submit", "portal", "chat", "start"] as const;
+type FlatName = (typeof FLAT)[number];
+const FLAT_LABELS: Record<FlatName, string> = {
+  console: "console snapshot",
+  submit: "customer submit",
+  portal: "portal page (no cache)",
+  chat: "chat send → ack",
+  start: "server start",
+};
 
 interface HistoryResult {
   database: "sqlite" | "postgres";
@@ -690,14 +747,52 @@ interface HistoryResult {
   rows: HistoryCounts;
   seedSeconds: number;
   snapshotBytes: number;
-  latency: Summary;
+  /** Requests created in the last 30 days (the reports' period). */
+  last30Requests: number;
+  reports: Record<ReportName, Summary>;
+  export: { fromDay: string; toDay: string; runs: ExportRun[] };
+  flat: Record<FlatName, Summary>;
   cpu: CpuUse;
+  /** The report statements and their plans (EXPLAIN QUERY PLAN / EXPLAIN ANALYZE). */
+  plans: ExplainedStatement[];
+}
+
+/** YYYY-MM-DD of a local day (the bench account has no time zone of its own: the server's). */
+function localDay(t: number): string {
+  const d = new Date(t);
+  return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, "0")}-${String(d.getDate()).padStart(2, "0")}`;
+}
+
+/** Chat messages from the customer's side, one at a time: send → the ack (stored). */
+async function timeChatAcks(fleet: Fleet, ws: WebSocket, calls: number, warmup: number): Promise<number[]> {
+  const samples: number[] = [];
+  for (let i = 0; i < warmup + calls; i++) {
+    const ref = `h${i}`;
+    const acked = new Promise<void>((resolve) => {
+      const on = (data: WebSocket.RawData) => {
+        const text = Buffer.isBuffer(data) ? data.toString("utf8") : String(data);
+        const msg = JSON.parse(text) as { type?: unknown; ref?: unknown };
+        if (msg.type === "ack" && msg.ref === ref) {
+          ws.off("message", on);
+          resolve();
+        }
+      };
+      ws.on("message", on);
+    });
+    fleet.sendChat(ws, "customer", ref, {});
+    await withTimeout(acked, 30_000, `chat ack ${ref}`);
+    const rec = fleet.chat.get(ref);
+    if (i >= warmup && rec?.ackAt !== undefined) samples.push(rec.ackAt - rec.sentAt);
+  }
+  return samples;
 }
 
 /**
- * One size of history on one database: a fresh database seeded with the bench account, A agents
- * and N requests of history (PostgreSQL analyzed after, as autovacuum would), then one node and
- * `historyCalls` console snapshots of agent 0, one after the other.
+ * One size of history on one database: a fresh database seeded with the bench account, A agents,
+ * 10 portals and N requests of history over 400 days (PostgreSQL analyzed after, as autovacuum
+ * would); then the node started `historyStarts` times (spawn → /healthz 200), the portal page
+ * cache off, and on the last one: console snapshots of agent 0, the 30-day reports, the raw
+ * export of ~100,000 requests, portal pages, chat messages and submits, each one call at a time.
  */
 async function runHistory(
   o: Options,
@@ -732,6 +827,7 @@ async function runHistory(
   try {
     log(`${name}: seeding ${o.agents} agents and ${count.toLocaleString("en")} requests of history`);
     const t0 = performance.now();
+    const now = Date.now();
     const seeded = await seed({
       databaseUrl,
       publicUrl: base,
@@ -742,19 +838,38 @@ async function runHistory(
     const db = openDatabase(databaseUrl);
     let rows: HistoryCounts;
     try {
+      const account = await findAccount(db.kysely, seeded.accountId);
+      if (!account) throw new Error("the bench account is missing");
+      const agentIds = seeded.agents.map((a) => a.id);
+      await db.kysely.transaction().execute(async (trx) => {
+        for (let k = 0; k < HISTORY_PORTALS - 2; k++) {
+          const slug = `history-${k}`;
+          await insertNewPortal(
+            trx,
+            account,
+            { slug, type: "question", name: `History ${k}`, agentIds },
+            now,
+          );
+        }
+      });
       const portals = await db.kysely
         .selectFrom("portals")
-        .select("id")
+        .select(["id", "slug"])
         .where("account_id", "=", seeded.accountId)
         .orderBy("slug")
         .execute();
+      // The account is a web account; a queue account's requests (kind queue, offers) are written
+      // for three of its portals all the same: reports count them whatever the account's mode.
+      const queueSlugs = new Set(Array.from({ length: HISTORY_QUEUE_PORTALS }, (_, k) => `history-${k}`));
       rows = await seedHistory(db.kysely, db.dialect, {
         accountId: seeded.accountId,
         portalIds: portals.map((p) => p.id),
-        agentIds: seeded.agents.map((a) => a.id),
+        queuePortalIds: portals.filter((p) => queueSlugs.has(p.slug)).map((p) => p.id),
+        agentIds,
         count,
         today: Math.min(count, HISTORY_TODAY),
-        now: Date.now(),
+        days: HISTORY_DAYS - 1,
+        now,
       });
       if (db.dialect === "postgres") await sql`analyze`.execute(db.kysely);
     } finally {
@@ -762,58 +877,283 @@ async function runHistory(
     }
     const seedSeconds = (performance.now() - t0) / 1000;
     log(`${name}: seeded in ${fmt(seedSeconds)} s (${JSON.stringify(rows)})`);
-    const { child } = await startNode(o, dir, name, port, { PUBLIC_URL: base, DATABASE_URL: databaseUrl });
+    // The portal page rendered afresh on every view; chat messages back to back from one socket
+    // (the per-socket and per-sign-in limits, 10 and 20 a second, would refuse them; 0 lifts them).
+    const env = {
+      PUBLIC_URL: base,
+      DATABASE_URL: databaseUrl,
+      HELPGATE_PORTAL_PAGE_CACHE_MS: "0",
+      HELPGATE_WS_MESSAGES_PER_SECOND: "0",
+      HELPGATE_WS_SIGNIN_MESSAGES_PER_SECOND: "0",
+    };
+    const starts: number[] = [];
+    let child: Child | null = null;
+    for (let k = 0; k < o.historyStarts; k++) {
+      const started = await startNode(o, dir, name, port, env);
+      starts.push(started.startupMs);
+      if (k < o.historyStarts - 1) await started.child.stop();
+      else child = started.child;
+    }
+    if (!child) throw new Error("no node");
+    const node = child;
+    log(`${name}: server start ${starts.join(", ")} ms`);
+    const fleet = new Fleet();
+    let customerSocket: WebSocket | null = null;
     try {
-      await waitForQuiet([child.pid], 30_000);
+      await waitForQuiet([node.pid], 30_000);
       const agent = seeded.agents[0] as (typeof seeded.agents)[number];
-      log(`${name}: ${o.historyCalls} console snapshots of ${agent.name}, one at a time`);
-      const meter = cpuMeter([child.pid]);
-      const { samples, bytes } = await timeConsoleSnapshots(
-        base,
-        `hg_session=${agent.token}`,
-        o.historyCalls,
+      const calls = o.historyCalls;
+      const warmup = 10;
+      log(`${name}: ${calls} console snapshots of ${agent.name}, one at a time`);
+      const meter = cpuMeter([node.pid]);
+      const snapshots = await timeConsoleSnapshots(base, `hg_session=${agent.token}`, calls, warmup);
+      const cpu = meter();
+
+      const admin = { cookie: `hg_session=${seeded.adminToken}` };
+      const reportsBase = `${base}/api/v1/accounts/${seeded.accountId}/reports`;
+      const reports = {} as Record<ReportName, Summary>;
+      let last30Requests = 0;
+      for (const report of REPORTS) {
+        log(`${name}: ${o.historyReportCalls} × reports/${report}?period=last30`);
+        const r = await timeGets(
+          `${reportsBase}/${report}?period=last30`,
+          admin,
+          o.historyReportCalls,
+          5,
+          `reports/${report}`,
+        );
+        reports[report] = summarize(r.samples);
+        if (report === "summary") {
+          const body = JSON.parse(r.body) as { submitted: number; offline: number; codeSessions: number };
+          last30Requests = body.submitted + body.offline + body.codeSessions;
+        }
+      }
+
+      // A period holding about 100,000 requests, ending today (all 400 days when there are fewer).
+      const perDay = (count - Math.min(count, HISTORY_TODAY)) / (HISTORY_DAYS - 1);
+      const exportDays = Math.min(
+        HISTORY_DAYS,
+        Math.max(1, Math.ceil(HISTORY_EXPORT_ROWS / Math.max(1, perDay))),
       );
+      const toDay = localDay(now);
+      const fromDate = new Date(now);
+      fromDate.setDate(fromDate.getDate() - (exportDays - 1));
+      const fromDay = localDay(fromDate.getTime());
+      const runs: ExportRun[] = [];
+      for (let k = 0; k < o.historyExports; k++) {
+        const run = await timeExport(
+          `${reportsBase}/requests.csv?period=custom&from=${fromDay}&to=${toDay}`,
+          admin.cookie,
+          node.pid,
+        );
+        log(
+          `${name}: requests.csv ${fromDay} … ${toDay}: ${run.rows.toLocaleString("en")} rows in ` +
+            `${fmt(run.ms)} ms (${Math.round(run.rowsPerSecond).toLocaleString("en")}/s), RSS ` +
+            `${fmt(run.rssBeforeBytes / 2 ** 20)} → ${fmt(run.rssPeakBytes / 2 ** 20)} MiB`,
+        );
+        runs.push(run);
+      }
+
+      log(`${name}: ${calls} portal pages (no page cache), ${calls} chat messages, ${calls} submits`);
+      const portal = await timeGets(
+        `${base}/p/${QUESTION_SLUG}`,
+        { "accept-language": "en" },
+        calls,
+        warmup,
+        "portal page",
+      );
+      const driver = new HelpgateDriver(name, base, [base], seeded);
+      await fleet.openAgent(0, driver.agentSocket(0));
+      await driver.prepareAgent(0);
+      const chat = await driver.openChat(0, 0);
+      customerSocket = await fleet.openCustomer(chat.customer);
+      const chatAcks = await timeChatAcks(fleet, customerSocket, calls, warmup);
+      const submits = await timeSubmits(base, QUESTION_SLUG, calls, warmup);
+      // After the timings (the node idle): each report statement shown to the planner.
+      const plans = await explainReports(databaseUrl, seeded.accountId, {
+        period: "custom",
+        from: fromDay,
+        to: toDay,
+      });
+      const slowest = [...plans].sort((x, y) => y.ms - x.ms)[0];
+      if (slowest) log(`${name}: slowest report statement ${fmt(slowest.ms)} ms (${slowest.report})`);
       return {
+        plans,
         database,
         count,
         rows,
         seedSeconds,
-        snapshotBytes: bytes,
-        latency: summarize(samples),
-        cpu: meter(),
+        snapshotBytes: snapshots.bytes,
+        last30Requests,
+        reports,
+        export: { fromDay, toDay, runs },
+        flat: {
+          console: summarize(snapshots.samples),
+          submit: summarize(submits),
+          portal: summarize(portal.samples),
+          chat: summarize(chatAcks),
+          start: summarize(starts),
+        },
+        cpu,
       };
     } finally {
-      await child.stop();
+      customerSocket?.terminate();
+      fleet.closeAll();
+      await node.stop();
     }
   } finally {
     await drop();
   }
 }
 
+const mib = (bytes: number) => bytes / 2 ** 20;
+const dbLabel = (r: HistoryResult) => (r.database === "sqlite" ? "SQLite" : "PostgreSQL (one node)");
+
+/** The export figures of a size: the median run's rows/s, the largest RSS growth over the runs. */
+function exportFigures(r: HistoryResult): {
+  rows: number;
+  seconds: number;
+  rowsPerSecond: number;
+  growthMiB: number;
+} {
+  const sorted = [...r.export.runs].sort((a, b) => a.rowsPerSecond - b.rowsPerSecond);
+  const mid = sorted[Math.floor((sorted.length - 1) / 2)];
+  const first = r.export.runs[0];
+  const peak = Math.max(...r.export.runs.map((x) => x.rssPeakBytes));
+  return {
+    rows: mid?.rows ?? 0,
+    seconds: (mid?.ms ?? 0) / 1000,
+    rowsPerSecond: mid?.rowsPerSecond ?? 0,
+    growthMiB: first ? mib(peak - first.rssBeforeBytes) : Number.NaN,
+  };
+}
+
 function historyReport(o: Options, results: HistoryResult[]): { text: string; markdown: string } {
-  const header = [
-    "GET /api/v1/console (ms)",
-    "history",
-    "p50",
-    "p95",
-    "p99",
-    "max",
-    "snapshot KB",
-    "seed s",
-    "other programs (cores)",
-  ];
-  const rows = results.map((r) => [
-    `${r.database === "sqlite" ? "SQLite" : "PostgreSQL"}, ${o.historyCalls} calls`,
-    r.count.toLocaleString("en"),
-    fmt(r.latency.p50),
-    fmt(r.latency.p95),
-    fmt(r.latency.p99),
-    fmt(r.latency.max),
-    fmt(r.snapshotBytes / 1024),
-    fmt(r.seedSeconds, 0),
-    fmt(r.cpu.otherCores, 2),
-  ]);
-  return { text: table(header, rows), markdown: markdownTable(header, rows) };
+  const parts: { header: string[]; rows: string[][] }[] = [];
+  parts.push({
+    header: [
+      "history (requests)",
+      "database",
+      "seed s",
+      "requests",
+      "events",
+      "sessions",
+      "messages",
+      "offers",
+      "last 30 days",
+    ],
+    rows: results.map((r) => [
+      r.count.toLocaleString("en"),
+      dbLabel(r),
+      fmt(r.seedSeconds, 0),
+      r.rows.requests.toLocaleString("en"),
+      r.rows.requestEvents.toLocaleString("en"),
+      r.rows.sessions.toLocaleString("en"),
+      r.rows.messages.toLocaleString("en"),
+      r.rows.offers.toLocaleString("en"),
+      r.last30Requests.toLocaleString("en"),
+    ]),
+  });
+  parts.push({
+    header: [
+      `reports, period=last30, ${o.historyReportCalls} calls (ms)`,
+      "history",
+      "p50",
+      "p95",
+      "p99",
+      "max",
+      `target p95 ≤ ${HISTORY_TARGETS.reportP95Ms}`,
+    ],
+    rows: results.flatMap((r) =>
+      REPORTS.map((report) => {
+        const s = r.reports[report];
+        return [
+          `${dbLabel(r)}: ${report}`,
+          r.count.toLocaleString("en"),
+          fmt(s.p50),
+          fmt(s.p95),
+          fmt(s.p99),
+          fmt(s.max),
+          s.p95 <= HISTORY_TARGETS.reportP95Ms ? "met" : "MISSED",
+        ];
+      }),
+    ),
+  });
+  parts.push({
+    header: [
+      `requests.csv (median of ${o.historyExports} runs)`,
+      "history",
+      "period",
+      "rows",
+      "s",
+      "rows/s",
+      "RSS before MiB",
+      "RSS growth MiB",
+      `target ≥ ${HISTORY_TARGETS.exportRowsPerSecond.toLocaleString("en")}/s, < ${HISTORY_TARGETS.exportRssGrowthMB} MB`,
+    ],
+    rows: results.map((r) => {
+      const e = exportFigures(r);
+      const met =
+        e.rowsPerSecond >= HISTORY_TARGETS.exportRowsPerSecond &&
+        e.growthMiB * 1.048576 < HISTORY_TARGETS.exportRssGrowthMB;
+      return [
+        dbLabel(r),
+        r.count.toLocaleString("en"),
+        `${r.export.fromDay} … ${r.export.toDay}`,
+        e.rows.toLocaleString("en"),
+        fmt(e.seconds, 2),
+        Math.round(e.rowsPerSecond).toLocaleString("en"),
+        fmt(mib(r.export.runs[0]?.rssBeforeBytes ?? 0)),
+        fmt(e.growthMiB),
+        met ? "met" : "MISSED",
+      ];
+    }),
+  });
+  const reference = (r: HistoryResult) =>
+    results
+      .filter((x) => x.database === r.database)
+      .reduce<HistoryResult | undefined>((a, x) => (a === undefined || x.count < a.count ? x : a), undefined);
+  parts.push({
+    header: [
+      `p99 (ms), ${o.historyCalls} calls (start: ${o.historyStarts}); × the smallest size`,
+      "history",
+      ...FLAT.map((f) => FLAT_LABELS[f]),
+      `target ≤ ${HISTORY_TARGETS.flatP99Ratio}×`,
+    ],
+    rows: results.map((r) => {
+      const ref = reference(r);
+      let worst = 0;
+      const cells = FLAT.map((f) => {
+        const p99 = r.flat[f].p99;
+        const base = ref?.flat[f].p99 ?? Number.NaN;
+        const ratio = p99 / base;
+        if (ref !== r) worst = Math.max(worst, ratio);
+        return ref === r ? fmt(p99) : `${fmt(p99)} (${fmt(ratio, 2)}×)`;
+      });
+      return [
+        dbLabel(r),
+        r.count.toLocaleString("en"),
+        ...cells,
+        ref === r
+          ? "(reference)"
+          : worst <= HISTORY_TARGETS.flatP99Ratio
+            ? "met"
+            : `MISSED (${fmt(worst, 2)}×)`,
+      ];
+    }),
+  });
+  parts.push({
+    header: ["p50 / p95 (ms)", "history", ...FLAT.map((f) => FLAT_LABELS[f])],
+    rows: results.map((r) => [
+      dbLabel(r),
+      r.count.toLocaleString("en"),
+      ...FLAT.map((f) => `${fmt(r.flat[f].p50)} / ${fmt(r.flat[f].p95)}`),
+    ]),
+  });
+  return {
+    text: parts.map((p) => table(p.header, p.rows)).join("\n\n"),
+    markdown: parts.map((p) => markdownTable(p.header, p.rows)).join("\n\n"),
+  };
 }
 
 async function mainHistory(o: Options, dir: string, command: string, m: ReturnType<typeof machine>) {
@@ -823,17 +1163,21 @@ async function mainHistory(o: Options, dir: string, command: string, m: ReturnTy
   if (o.cluster) for (const n of o.history) results.push(await runHistory(o, dir, "postgres", n));
   const out = historyReport(o, results);
   const totalSeconds = Math.round((performance.now() - started) / 1000);
-  process.stdout.write(
-    `\nHelpgate console snapshot against history — ${m.date.slice(0, 10)}, ${m.nproc} × ${m.cpu}, node ${m.node}\n` +
-      `${command}  (A=${o.agents} agents, ${HISTORY_TODAY} of the requests today; ${totalSeconds} s)\n\n${out.text}\n`,
-  );
+  const head =
+    `Helpgate against a long history — ${m.date.slice(0, 10)}, ${m.nproc} × ${m.cpu}, node ${m.node}\n` +
+    `${command}  (A=${o.agents} agents, ${HISTORY_PORTALS} portals, ${HISTORY_DAYS} days, ${HISTORY_TODAY} of the requests today; ${totalSeconds} s)`;
+  process.stdout.write(`\n${head}\n\n${out.text}\n`);
   fs.mkdirSync(path.dirname(o.out), { recursive: true });
   fs.writeFileSync(
     o.out,
-    `${JSON.stringify({ command, options: o, machine: m, totalSeconds, history: results }, null, 2)}\n`,
+    `${JSON.stringify({ command, options: o, machine: m, totalSeconds, targets: HISTORY_TARGETS, history: results }, null, 2)}\n`,
   );
-  fs.writeFileSync(`${o.out.replace(/\.json$/, "")}.md`, `${out.markdown}\n`);
-  process.stdout.write(`\nwrote ${o.out}\n`);
+  fs.writeFileSync(`${o.out.replace(/\.json$/, "")}.md`, `${head}\n\n${out.markdown}\n`);
+  const plans = results.map((r) =>
+    plansText(`${dbLabel(r)}, ${r.count.toLocaleString("en")} requests`, r.plans),
+  );
+  fs.writeFileSync(`${o.out.replace(/\.json$/, "")}.plans.txt`, `${plans.join("\n")}\n`);
+  process.stdout.write(`\nwrote ${o.out} (and .md, .plans.txt)\n`);
 }
 
 // ── report ─────────────────────────────────────────────────────────────────────

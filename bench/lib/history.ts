@@ -12,6 +12,7 @@ import { CompiledQuery, type Kysely } from "kysely";
 import type { Dialect } from "../../src/server/db/database.js";
 import type { Database } from "../../src/server/db/schema.js";
 import { httpRequest } from "./http.js";
+import { rssBytes } from "./proc.js";
 
 const DAY_MS = 24 * 60 * 60_000;
 
@@ -120,7 +121,19 @@ const COLUMNS = {
     "state_at",
   ],
   request_events: ["id", "request_id", "account_id", "state", "agent_id", "at"],
-  sessions: ["id", "account_id", "request_id", "agent_id", "started_at", "ended_at", "last_seq", "ended_by"],
+  sessions: [
+    "id",
+    "account_id",
+    "request_id",
+    "agent_id",
+    "started_at",
+    "ended_at",
+    "last_seq",
+    "ended_by",
+    "outcome",
+    "rating",
+    "comment",
+  ],
   messages: ["session_id", "seq", "account_id", "sender", "author_name", "body", "created_at"],
   offers: [
     "id",
@@ -156,6 +169,30 @@ function outcomeOf(i: number): "ended" | "offline" | "canceled" | "no-response" 
     default:
       return "ended";
   }
+}
+
+/** What the agent recorded at the end: mostly resolved, some not, some unknown, a fifth nothing. */
+function sessionOutcomeOf(i: number): string | null {
+  switch (i % 10) {
+    case 0:
+    case 1:
+      return null;
+    case 2:
+      return "unresolved";
+    case 3:
+      return "unknown";
+    default:
+      return "resolved";
+  }
+}
+
+/** Three customers in five rate the session (1–5, mostly good), one rating in four with a comment. */
+function ratingOf(i: number): { rating: number | null; comment: string | null } {
+  if (i % 5 >= 3) return { rating: null, comment: null };
+  const rating = [5, 4, 5, 3, 5, 1, 4, 2, 5, 4][Math.floor(i / 5) % 10] as number;
+  const comment =
+    Math.floor(i / 5) % 4 === 0 ? (rating >= 4 ? "Quick and friendly, thank you!" : "Took too long.") : null;
+  return { rating, comment };
 }
 
 /**
@@ -200,7 +237,16 @@ export async function seedHistory(
       const kind = outcome === "declined" ? "targeted" : queued ? "queue" : "broadcast";
       const acceptedAt = createdAt + 15_000 + (i % 45) * 1000;
       const endedAt = acceptedAt + 4 * 60_000 + (i % 300) * 1000;
-      const stateAt = outcome === "ended" ? endedAt : outcome === "offline" ? createdAt : createdAt + 30_000;
+      // Cancels spread over the report's four buckets (< 30 s, < 2 min, < 5 min, longer).
+      const canceledAfter = [12_000, 75_000, 200_000, 420_000][Math.floor(i / 20) % 4] as number;
+      const stateAt =
+        outcome === "ended"
+          ? endedAt
+          : outcome === "offline"
+            ? createdAt
+            : outcome === "canceled"
+              ? createdAt + canceledAfter
+              : createdAt + 30_000;
       counts.requests++;
       w.add("requests", [
         id,
@@ -227,12 +273,41 @@ export async function seedHistory(
       event(id, "waiting", null, createdAt);
       if (outcome !== "ended") {
         event(id, outcome, outcome === "declined" ? agentId : null, stateAt);
+        if (queued && (outcome === "no-response" || outcome === "canceled")) {
+          // Offered, and nobody took it before the customer left or the wait ran out.
+          counts.offers++;
+          w.add("offers", [
+            `${id}-unanswered`,
+            spec.accountId,
+            portalId,
+            id,
+            agentId,
+            0,
+            "timed-out",
+            createdAt + 1_000,
+            createdAt + 21_000,
+            createdAt + 21_000,
+          ]);
+        }
         continue;
       }
       event(id, "accepted", agentId, acceptedAt);
       event(id, "ended", null, endedAt);
       counts.sessions++;
-      w.add("sessions", [id, spec.accountId, id, agentId, acceptedAt, endedAt, perSession, "agent"]);
+      const { rating, comment } = ratingOf(i);
+      w.add("sessions", [
+        id,
+        spec.accountId,
+        id,
+        agentId,
+        acceptedAt,
+        endedAt,
+        perSession,
+        "agent",
+        sessionOutcomeOf(i),
+        rating,
+        comment,
+      ]);
       for (let seq = 1; seq <= perSession; seq++) {
         counts.messages++;
         const fromAgent = seq % 2 === 1;
@@ -285,32 +360,133 @@ export async function seedHistory(
 }
 
 /**
- * `GET /api/v1/console` as the agent's console asks for it on every connect, one call at a time
- * (a snapshot stalls a SQLite node for as long as it takes, so one at a time is what each one costs).
+ * GET one URL `calls` times one after another (after `warmup` unmeasured), on one kept-alive
+ * connection: what each call costs the node (on SQLite a query blocks the node while it runs).
  */
-export async function timeConsoleSnapshots(
-  base: string,
-  cookie: string,
+export async function timeGets(
+  url: string,
+  headers: Record<string, string>,
   calls: number,
-  warmup = 10,
-): Promise<{ samples: number[]; bytes: number }> {
+  warmup: number,
+  what: string,
+): Promise<{ samples: number[]; bytes: number; body: string }> {
   const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
   const samples: number[] = [];
   let bytes = 0;
+  let body = "";
   try {
     for (let i = 0; i < warmup + calls; i++) {
-      const res = await httpRequest(`${base}/api/v1/console`, {
-        headers: { cookie },
-        agent,
-        timeoutMs: 120_000,
-      });
-      if (res.status !== 200)
-        throw new Error(`console snapshot: HTTP ${res.status}: ${res.body.slice(0, 200)}`);
+      const res = await httpRequest(url, { headers, agent, timeoutMs: 120_000 });
+      if (res.status !== 200) throw new Error(`${what}: HTTP ${res.status}: ${res.body.slice(0, 200)}`);
       bytes = Buffer.byteLength(res.body);
+      body = res.body;
       if (i >= warmup) samples.push(res.doneAt - res.sentAt);
     }
   } finally {
     agent.destroy();
   }
-  return { samples, bytes };
+  return { samples, bytes, body };
+}
+
+/** `GET /api/v1/console` as the agent's console asks for it on every connect, one call at a time. */
+export function timeConsoleSnapshots(
+  base: string,
+  cookie: string,
+  calls: number,
+  warmup = 10,
+): Promise<{ samples: number[]; bytes: number }> {
+  return timeGets(`${base}/api/v1/console`, { cookie }, calls, warmup, "console snapshot");
+}
+
+/** A customer's submit at a portal (POST → 201), one at a time. */
+export async function timeSubmits(
+  base: string,
+  slug: string,
+  calls: number,
+  warmup: number,
+): Promise<number[]> {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  const samples: number[] = [];
+  try {
+    for (let i = 0; i < warmup + calls; i++) {
+      const res = await httpRequest(`${base}/api/v1/portals/${slug}/requests`, {
+        method: "POST",
+        headers: { origin: base },
+        json: {
+          values: {
+            name: `History customer ${i}`,
+            email: "customer@example.com",
+            question: "My printer shows error E-42 after the update; can you help me?",
+          },
+        },
+        agent,
+        timeoutMs: 60_000,
+      });
+      if (res.status !== 201) throw new Error(`submit: HTTP ${res.status}: ${res.body.slice(0, 200)}`);
+      if (i >= warmup) samples.push(res.doneAt - res.sentAt);
+    }
+  } finally {
+    agent.destroy();
+  }
+  return samples;
+}
+
+export interface ExportRun {
+  rows: number;
+  bytes: number;
+  ms: number;
+  rowsPerSecond: number;
+  /** The server's VmRSS just before the request and the highest seen while it streamed (every 10 ms). */
+  rssBeforeBytes: number;
+  rssPeakBytes: number;
+}
+
+/**
+ * Downloads a CSV export as a client would, counting its lines as they arrive (nothing kept),
+ * while sampling the server's RSS.
+ */
+export function timeExport(url: string, cookie: string, serverPid: number): Promise<ExportRun> {
+  return new Promise((resolve, reject) => {
+    const rssBeforeBytes = rssBytes(serverPid);
+    let rssPeakBytes = rssBeforeBytes;
+    const sample = () => {
+      try {
+        rssPeakBytes = Math.max(rssPeakBytes, rssBytes(serverPid));
+      } catch {
+        // the server is gone; the request fails on its own
+      }
+    };
+    const timer = setInterval(sample, 10);
+    let lines = 0;
+    let bytes = 0;
+    const t0 = performance.now();
+    const req = http.get(url, { headers: { cookie }, timeout: 600_000 }, (res) => {
+      if (res.statusCode !== 200) {
+        clearInterval(timer);
+        res.resume();
+        reject(new Error(`export: HTTP ${res.statusCode}`));
+        return;
+      }
+      res.on("data", (chunk: Buffer) => {
+        bytes += chunk.length;
+        for (let at = chunk.indexOf(10); at >= 0; at = chunk.indexOf(10, at + 1)) lines++;
+      });
+      res.on("end", () => {
+        const ms = performance.now() - t0;
+        sample();
+        clearInterval(timer);
+        const rows = Math.max(0, lines - 1);
+        resolve({ rows, bytes, ms, rowsPerSecond: rows / (ms / 1000), rssBeforeBytes, rssPeakBytes });
+      });
+      res.on("error", (err) => {
+        clearInterval(timer);
+        reject(err);
+      });
+    });
+    req.on("timeout", () => req.destroy(new Error("export: timeout")));
+    req.on("error", (err) => {
+      clearInterval(timer);
+      reject(err);
+    });
+  });
 }

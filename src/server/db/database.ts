@@ -23,6 +23,7 @@ import * as m007 from "./migrations/007_session_number.js";
 import * as m008 from "./migrations/008_teamwork.js";
 import * as m009 from "./migrations/009_integrations.js";
 import * as m010 from "./migrations/010_reports.js";
+import * as m011 from "./migrations/011_report_indexes.js";
 import type { Database } from "./schema.js";
 
 export type Dialect = "sqlite" | "postgres";
@@ -61,6 +62,7 @@ const migrations: Record<string, Migration> = {
   "008_teamwork": m008,
   "009_integrations": m009,
   "010_reports": m010,
+  "011_report_indexes": m011,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };
