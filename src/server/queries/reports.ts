@@ -50,23 +50,19 @@ async function contextOf(deps: Deps, actor: Actor, accountId: string, filter: Re
   if (!account) throw notFound("Account");
   const now = deps.now();
   const range = periodRange(filter, now, account.timeZone);
-  if (filter.portalId !== undefined) {
-    const portal = await db
-      .selectFrom("portals")
+  // A filter names a portal or an agent of this account, or it is refused at its field.
+  for (const [table, field, id, what] of [
+    ["portals", "portalId", filter.portalId, "portal"],
+    ["users", "agentId", filter.agentId, "agent"],
+  ] as const) {
+    if (id === undefined) continue;
+    const found = await db
+      .selectFrom(table)
       .select("id")
       .where("account_id", "=", accountId)
-      .where("id", "=", filter.portalId)
+      .where("id", "=", id)
       .executeTakeFirst();
-    if (!portal) throw fieldError(404, "portalId", "not_found", "No such portal in this account.");
-  }
-  if (filter.agentId !== undefined) {
-    const user = await db
-      .selectFrom("users")
-      .select("id")
-      .where("account_id", "=", accountId)
-      .where("id", "=", filter.agentId)
-      .executeTakeFirst();
-    if (!user) throw fieldError(404, "agentId", "not_found", "No such agent in this account.");
+    if (!found) throw fieldError(404, field, "not_found", `No such ${what} in this account.`);
   }
   return {
     db,

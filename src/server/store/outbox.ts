@@ -24,16 +24,14 @@ export interface OutboxRecord {
   createdAt: number;
 }
 
-export interface NewOutboxRow {
-  accountId: string | null;
-  kind: "email" | "webhook";
-  webhookId: string | null;
-  eventType: string;
-  recipient: string;
-  payload: string;
+/** A row as it is queued: what to deliver, where; the delivery state starts fresh. */
+export type NewOutboxRow = Pick<
+  OutboxRecord,
+  "accountId" | "kind" | "webhookId" | "eventType" | "recipient" | "payload"
+> & {
   /** What it is about (a transcript email: its request), to count per subject. */
   ref?: string | null;
-}
+};
 
 function toRecord(r: Selectable<OutboxTable>): OutboxRecord {
   return {
