@@ -24,6 +24,7 @@ import * as m008 from "./migrations/008_teamwork.js";
 import * as m009 from "./migrations/009_integrations.js";
 import * as m010 from "./migrations/010_reports.js";
 import * as m011 from "./migrations/011_report_indexes.js";
+import * as m012 from "./migrations/012_report_history.js";
 import type { Database } from "./schema.js";
 
 export type Dialect = "sqlite" | "postgres";
@@ -63,6 +64,7 @@ const migrations: Record<string, Migration> = {
   "009_integrations": m009,
   "010_reports": m010,
   "011_report_indexes": m011,
+  "012_report_history": m012,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -13,6 +13,8 @@ export interface AccountTable {
   tell_customer_monitored: Generated<number>;
   /** IANA zone reports count days in; null: the server's zone. */
   time_zone: string | null;
+  /** The demo installation's generated history ends here (reports say so); null: real data only. */
+  demo_history_until: number | null;
 }
 
 export interface UserTable {
@@ -55,6 +57,8 @@ export interface PortalTable {
   greeting: Generated<string>;
   /** JSON array of the addresses offline messages and unanswered requests are emailed to. */
   notify_emails: Generated<string>;
+  /** Deleted portals keep their history (reports) but are gone from every page and list. */
+  deleted_at: number | null;
 }
 
 export interface PortalAgentTable {
@@ -246,6 +250,20 @@ export interface Database {
   webhook_attempts: WebhookAttemptTable;
   api_tokens: ApiTokenTable;
   password_tokens: PasswordTokenTable;
+  agent_intervals: AgentIntervalTable;
+}
+
+/** A spell of an agent's time: signed in (one console connection) or Available. */
+export interface AgentIntervalTable {
+  id: string;
+  account_id: string;
+  user_id: string;
+  kind: "signed-in" | "available";
+  started_at: number;
+  /** Null while it lasts. */
+  ended_at: number | null;
+  /** A connection's last sign of life (a crashed node's connections end here). */
+  seen_at: number;
 }
 
 export interface OutboxTable {

@@ -175,11 +175,13 @@ export async function listWaiting(
     .where("r.account_id", "=", accountId)
     .where("r.state", "=", "waiting")
     .where("r.portal_id", "in", portalIds)
-    // Arrival order, ties by id: the queue's order (domain/queue.ts), the same on every read.
-    .orderBy("r.created_at")
-    .orderBy("r.id")
     .execute();
-  return rows.map(toRecord);
+  // Arrival order, ties by id: the queue's order (domain/queue.ts), the same on every read. Sorted
+  // here, not by the database: asked to, SQLite may walk the account's whole history by
+  // requests_account_created to avoid sorting the few waiting rows.
+  return rows
+    .map(toRecord)
+    .sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 }
 
 export async function listRecent(
