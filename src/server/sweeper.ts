@@ -3,6 +3,7 @@ import { expireInvitation } from "./commands/participants.js";
 import { expireTransfer } from "./commands/transfer.js";
 import { CUSTOMER_GONE_GRACE_MS } from "./domain/requests.js";
 import type { DomainEvent } from "./events/events.js";
+import { closeGoneSignedIn } from "./store/agentTime.js";
 import { expireCodes } from "./store/codes.js";
 import { endOffer, expiredOffers } from "./store/offers.js";
 import { pruneOutbox } from "./store/outbox.js";
@@ -123,7 +124,11 @@ export function startSweeper(deps: Deps, options: SweeperOptions): () => void {
     const prune = now - lastPrune >= PRUNE_EVERY_MS;
     if (prune) lastPrune = now;
     Promise.all([sweepRequests(deps), sweepCodes(deps), sweepOffers(deps), sweepTeamwork(deps)])
-      .then(() => (reconcile ? reconcileQueues(deps) : 0))
+      .then(() =>
+        reconcile
+          ? Promise.all([reconcileQueues(deps), closeGoneSignedIn(deps.db.kysely, deps.now())])
+          : null,
+      )
       .then(() => (prune ? pruneOld(deps) : 0))
       .catch((err: unknown) => deps.log.warn({ err }, "sweep failed; will retry"))
       .finally(() => {

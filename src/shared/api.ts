@@ -282,6 +282,10 @@ export interface AgentReportRow {
   offersTimedOut: number;
   ratingAverage: number | null;
   ratings: number;
+  /** Seconds of the period with the console open (several tabs count once). */
+  signedIn: number;
+  /** Seconds of those set Available. */
+  available: number;
 }
 
 export interface PortalReportRow {

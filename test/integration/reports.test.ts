@@ -214,6 +214,40 @@ describe.each(dialects())("reports on %s", (dialect) => {
       .set({ disabled: 1 })
       .where("id", "in", [ids.dora as string, ids.eve as string])
       .execute();
+    // Time signed in and available (agent_intervals). The period starts 2026-10-23T22:00Z (Berlin).
+    // anna: two tabs 08–12 and 10–13 UTC on the 24th → 5 h signed in; available 09–11 and
+    //   12:30–14:00 → 2 h 30 min of it. Outside the period (the 27th): not counted.
+    // ben: signed in 21:00–23:00Z on the 23rd → the period's first hour; available since the 20th
+    //   and still → that hour.
+    // carl: a connection of a node that died, last seen 30 min after it opened → 30 min; never
+    //   available.
+    const spell = (
+      user: string,
+      kind: "signed-in" | "available",
+      from: string,
+      to: string | null,
+      seen?: string,
+    ) =>
+      app.deps.db.kysely
+        .insertInto("agent_intervals")
+        .values({
+          id: randomUUID(),
+          account_id: accountId,
+          user_id: ids[user] as string,
+          kind,
+          started_at: Z(from),
+          ended_at: to === null ? null : Z(to),
+          seen_at: Z(seen ?? to ?? from),
+        })
+        .execute();
+    await spell("anna", "signed-in", "2026-10-24T08:00:00Z", "2026-10-24T12:00:00Z");
+    await spell("anna", "signed-in", "2026-10-24T10:00:00Z", "2026-10-24T13:00:00Z");
+    await spell("anna", "available", "2026-10-24T09:00:00Z", "2026-10-24T11:00:00Z");
+    await spell("anna", "available", "2026-10-24T12:30:00Z", "2026-10-24T14:00:00Z");
+    await spell("anna", "signed-in", "2026-10-27T08:00:00Z", "2026-10-27T09:00:00Z");
+    await spell("ben", "signed-in", "2026-10-23T21:00:00Z", "2026-10-23T23:00:00Z");
+    await spell("ben", "available", "2026-10-20T08:00:00Z", null);
+    await spell("carl", "signed-in", "2026-10-25T10:00:00Z", null, "2026-10-25T10:30:00Z");
     const W = (portals.web as Portal).id;
     const Q = (portals.queue as Portal).id;
     const C = (portals.code as Portal).id;
@@ -507,6 +541,8 @@ describe.each(dialects())("reports on %s", (dialect) => {
       offersTimedOut: 1,
       ratingAverage: 5,
       ratings: 1,
+      signedIn: 5 * 3600,
+      available: 2.5 * 3600,
     });
     expect(by.get("ben")).toMatchObject({
       disabled: false,
@@ -517,9 +553,16 @@ describe.each(dialects())("reports on %s", (dialect) => {
       offersTimedOut: 0,
       ratingAverage: 3.5,
       ratings: 2,
+      signedIn: 3600,
+      available: 3600,
     });
-    expect(by.get("carl")).toMatchObject({ disabled: false, ...zero });
-    expect(by.get(`Admin rep${dialect}`)).toMatchObject({ disabled: false, ...zero });
+    expect(by.get("carl")).toMatchObject({ disabled: false, ...zero, signedIn: 1800, available: 0 });
+    expect(by.get(`Admin rep${dialect}`)).toMatchObject({
+      disabled: false,
+      ...zero,
+      signedIn: 0,
+      available: 0,
+    });
     expect(by.get("dora")).toMatchObject({
       disabled: true,
       sessions: 2,
@@ -542,6 +585,8 @@ describe.each(dialects())("reports on %s", (dialect) => {
       "offersTimedOut",
       "ratingAverage",
       "ratings",
+      "signedInSeconds",
+      "availableSeconds",
     ]);
     expect(rows.slice(1)).toEqual(
       t.rows.map((r) =>
@@ -556,6 +601,8 @@ describe.each(dialects())("reports on %s", (dialect) => {
           r.offersTimedOut,
           r.ratingAverage,
           r.ratings,
+          r.signedIn,
+          r.available,
         ].map(cellOf),
       ),
     );
@@ -956,11 +1003,13 @@ describe.each(dialects())("reports of a history made through the API, on %s", (d
     const agents = (await call(world.app, tenant.adminCookie, "GET", `${base}/agents`)).body as {
       rows: AgentReportRow[];
     };
-    expect(agents.rows.find((r) => r.agentId === agent.user.id)).toMatchObject({
-      sessions: 1,
-      declines: 1,
-      ratings: 1,
-    });
+    const paula = agents.rows.find((r) => r.agentId === agent.user.id);
+    expect(paula).toMatchObject({ sessions: 1, declines: 1, ratings: 1 });
+    // The console was open (and Available) while the test's clock moved on 45 s + 300 s + 10 s.
+    expect(paula?.signedIn).toBeGreaterThanOrEqual(355);
+    expect(paula?.signedIn).toBeLessThan(365);
+    expect(paula?.available).toBeGreaterThanOrEqual(355);
+    expect(paula?.available).toBeLessThanOrEqual(paula?.signedIn ?? 0);
     expect(agents.rows.find((r) => r.agentId === idle.user.id)).toMatchObject({ sessions: 0, declines: 0 });
     const file = await call(world.app, tenant.adminCookie, "GET", `${base}/requests.csv`);
     const rows = parseCsv(file.res.rawPayload.toString("utf8").slice(1));

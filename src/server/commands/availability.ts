@@ -5,7 +5,7 @@ import type { Actor, Deps } from "./context.js";
 /** The agent's Available / Unavailable toggle; a real change is a capacity change (the queue moves). */
 export async function setAvailability(deps: Deps, actor: Actor, available: boolean): Promise<boolean> {
   const accountId = consoleAccount(actor.user);
-  const changed = await setAvailableRow(deps.db.kysely, actor.user.id, available, deps.now());
+  const changed = await setAvailableRow(deps.db.kysely, accountId, actor.user.id, available, deps.now());
   await deps.events.emit(
     { type: "agent.availability", agentId: actor.user.id, available },
     ...(changed

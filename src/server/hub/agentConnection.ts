@@ -14,6 +14,7 @@ import { listCodes } from "../queries/codes.js";
 import { consoleSnapshot } from "../queries/console.js";
 import { messagesSince } from "../queries/sessions.js";
 import { roleIn } from "../queries/team.js";
+import { CONSOLE_SEEN_EVERY_MS, closeSignedIn, openSignedIn, seenSignedIn } from "../store/agentTime.js";
 import { findAuthSession } from "../store/authSessions.js";
 import { findUserById } from "../store/users.js";
 import type { Connection, Hub } from "./hub.js";
@@ -69,6 +70,9 @@ export class AgentConnection implements Connection {
   /** When the sign-in was last found in the database (the cookie was, just before this socket opened). */
   private signInCheckedAt: number;
   private idleCheck: NodeJS.Timeout | null = null;
+  /** This connection's row of time signed in (store/agentTime.ts), once written; and its keep-alive. */
+  private signedInRow: Promise<string | null> = Promise.resolve(null);
+  private seenTimer: NodeJS.Timeout | null = null;
   /**
    * The sessions this console is in (owner, colleague, supervisor watching) and the agent's part:
    * their agents' channels are joined while listed here, and only their events are handed on.
@@ -133,13 +137,42 @@ export class AgentConnection implements Connection {
       this.idleCheck.unref();
     }
     await this.deps.presence.connect(this.actor.user.id);
+    this.recordSignedIn();
     for (const c of this.channels) await this.hub.join(this, c);
     await this.resync();
     await this.presenceChanged();
   }
 
+  /**
+   * Time signed in, for reports: a row while this socket is open, seen every minute. A failed write
+   * costs the report a few minutes, never the agent their console: it is logged, not thrown.
+   */
+  private recordSignedIn(): void {
+    const { accountId, id } = this.actor.user;
+    if (!accountId) return;
+    const db = this.deps.db.kysely;
+    const failed = (err: unknown) => {
+      this.deps.log.warn({ err, userId: id }, "could not record time signed in");
+      return null;
+    };
+    this.signedInRow = openSignedIn(db, accountId, id, this.deps.now()).catch(failed);
+    this.seenTimer = setInterval(() => {
+      this.signedInRow
+        .then((row) => (row === null ? undefined : seenSignedIn(db, row, this.deps.now())))
+        .catch(failed);
+    }, CONSOLE_SEEN_EVERY_MS);
+    this.seenTimer.unref();
+  }
+
   async close(): Promise<void> {
     if (this.idleCheck) clearInterval(this.idleCheck);
+    if (this.seenTimer) clearInterval(this.seenTimer);
+    const row = await this.signedInRow;
+    if (row !== null) {
+      await closeSignedIn(this.deps.db.kysely, row, this.deps.now()).catch((err: unknown) =>
+        this.deps.log.warn({ err }, "could not record the end of time signed in"),
+      );
+    }
     for (const c of this.channels) await this.hub.leave(this, c);
     const ids = [...this.sessions.keys()];
     this.sessions.clear();

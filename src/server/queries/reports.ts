@@ -13,6 +13,7 @@ import { fieldError, notFound } from "../domain/errors.js";
 import { dayOf, daysOf, hourOf, percentiles, periodRange } from "../domain/reportPeriods.js";
 import { assertAccountAccess } from "../policy.js";
 import { findAccount } from "../store/accounts.js";
+import { type AgentSpell, agentSpells, overlapLength, unionLength } from "../store/agentTime.js";
 
 /**
  * Reports (issue 12): what happened to the requests created in a period, in the account's time
@@ -322,7 +323,7 @@ export async function reportAgents(
     .select(["id", "display_name", "disabled"])
     .where("account_id", "=", accountId);
   if (c.scope.agentId !== null) users = users.where("id", "=", c.scope.agentId);
-  const [people, sessions, declines, offers] = await Promise.all([
+  const [people, sessions, declines, offers, spells] = await Promise.all([
     users.execute(),
     sessionFacts(c, false),
     c.db
@@ -345,7 +346,9 @@ export async function reportAgents(
       .where("o.state", "in", ["declined", "timed-out"])
       .groupBy(["o.agent_id", "o.state"])
       .execute(),
+    agentSpells(c.db, accountId, c.scope.from, c.scope.to, c.now),
   ]);
+  const time = timeOf(spells);
   const declined = new Map<string, number>();
   const timedOut = new Map<string, number>();
   for (const d of declines)
@@ -358,7 +361,8 @@ export async function reportAgents(
   for (const u of people) {
     const own = sessions.filter((s) => s.agentId === u.id);
     const disabled = num(u.disabled) === 1;
-    if (disabled && own.length === 0) continue;
+    const spent = time.get(u.id) ?? { signedIn: 0, available: 0 };
+    if (disabled && own.length === 0 && spent.signedIn === 0) continue;
     const ratings = own.flatMap((s) => (s.rating === null ? [] : [s.rating]));
     rows.push({
       agentId: u.id,
@@ -371,9 +375,32 @@ export async function reportAgents(
       offersTimedOut: timedOut.get(u.id) ?? 0,
       ratingAverage: average(ratings),
       ratings: ratings.length,
+      signedIn: spent.signedIn,
+      available: spent.available,
     });
   }
   return { scope: c.scope, rows: rows.sort(byName) };
+}
+
+/** Per agent: seconds signed in, and of those, set Available (whole seconds). */
+function timeOf(spells: readonly AgentSpell[]): Map<string, { signedIn: number; available: number }> {
+  const byAgent = new Map<string, { on: AgentSpell[]; available: AgentSpell[] }>();
+  for (const s of spells) {
+    let entry = byAgent.get(s.userId);
+    if (!entry) {
+      entry = { on: [], available: [] };
+      byAgent.set(s.userId, entry);
+    }
+    (s.kind === "signed-in" ? entry.on : entry.available).push(s);
+  }
+  const out = new Map<string, { signedIn: number; available: number }>();
+  for (const [agentId, { on, available }] of byAgent) {
+    out.set(agentId, {
+      signedIn: Math.round(unionLength(on) / SECOND),
+      available: Math.round(overlapLength(on, available) / SECOND),
+    });
+  }
+  return out;
 }
 
 /** The same order on both databases (collations differ): by name, then id, by code point. */

@@ -4,6 +4,7 @@ import type { AgentStatus } from "../../shared/protocol.js";
 import type { Presence } from "../bus/presence.js";
 import type { Database } from "../db/schema.js";
 import { type AgentLoad, availabilityOf } from "../domain/requests.js";
+import { recordAvailable } from "./agentTime.js";
 
 /**
  * Who can take requests: agents' toggles and limits from the database, whether they are signed in
@@ -175,21 +176,27 @@ export async function idleSinceOf(db: Kysely<Database>, agentIds: string[]): Pro
 /** Sets the agent's toggle; true when it changed (a repeated "available" is no capacity change). */
 export async function setAvailableRow(
   db: Kysely<Database>,
+  accountId: string,
   agentId: string,
   available: boolean,
   now: number,
 ): Promise<boolean> {
-  const result = await db
-    .updateTable("users")
-    .set(
-      available
-        ? { available: 1, available_since: now, idle_since: now }
-        : { available: 0, available_since: null },
-    )
-    .where("id", "=", agentId)
-    .where("available", "=", available ? 0 : 1)
-    .executeTakeFirst();
-  return Number(result.numUpdatedRows) === 1;
+  return db.transaction().execute(async (trx) => {
+    const result = await trx
+      .updateTable("users")
+      .set(
+        available
+          ? { available: 1, available_since: now, idle_since: now }
+          : { available: 0, available_since: null },
+      )
+      .where("id", "=", agentId)
+      .where("available", "=", available ? 0 : 1)
+      .executeTakeFirst();
+    const changed = Number(result.numUpdatedRows) === 1;
+    // The spell for reports' "time available" (store/agentTime.ts), in the same transaction.
+    if (changed) await recordAvailable(trx, accountId, agentId, available, now);
+    return changed;
+  });
 }
 
 /** The agent just finished a session: they are idle from now (the queue's longest-idle rule). */

@@ -86,6 +86,8 @@ const en = {
   "rp.agents.timedOut": "Offers timed out",
   "rp.agents.rating": "Rating",
   "rp.agents.disabled": "disabled",
+  "rp.agents.time": "Available / signed in",
+  "rp.agents.timeValue": "{available} of {signedIn}",
   "rp.agents.none": "No agents.",
 
   "rp.portals.title": "By portal",
@@ -201,6 +203,8 @@ const de: Record<ReportTextKey, string> = {
   "rp.agents.timedOut": "Angebote verfallen",
   "rp.agents.rating": "Bewertung",
   "rp.agents.disabled": "deaktiviert",
+  "rp.agents.time": "Verfügbar / angemeldet",
+  "rp.agents.timeValue": "{available} von {signedIn}",
   "rp.agents.none": "Keine Agenten.",
 
   "rp.portals.title": "Nach Portal",

@@ -81,6 +81,8 @@ const AgentRowSchema = Type.Object({
   offersTimedOut: Count,
   ratingAverage: Type.Union([Type.Number(), Type.Null()]),
   ratings: Count,
+  signedIn: Type.Number({ minimum: 0, description: "Seconds of the period with the console open" }),
+  available: Type.Number({ minimum: 0, description: "Seconds of those set Available" }),
 });
 const PortalRowSchema = Type.Object({
   portalId: Type.String(),
@@ -187,6 +189,8 @@ export const AGENT_CSV_HEADER = [
   "offersTimedOut",
   "ratingAverage",
   "ratings",
+  "signedInSeconds",
+  "availableSeconds",
 ];
 const agentCells = (r: AgentReportRow): CsvCell[] => [
   r.agentId,
@@ -199,6 +203,8 @@ const agentCells = (r: AgentReportRow): CsvCell[] => [
   r.offersTimedOut,
   r.ratingAverage,
   r.ratings,
+  r.signedIn,
+  r.available,
 ];
 export const PORTAL_CSV_HEADER = [
   "portalId",

@@ -508,6 +508,9 @@ function AgentTable({ rows, queue }: { rows: AgentReportRow[]; queue: boolean })
             <th scope="col" class="num">
               {rx("rp.agents.rating")}
             </th>
+            <th scope="col" class="num">
+              {rx("rp.agents.time")}
+            </th>
           </tr>
         </thead>
         <tbody>
@@ -538,6 +541,11 @@ function AgentTable({ rows, queue }: { rows: AgentReportRow[]; queue: boolean })
                 {r.ratingAverage === null
                   ? rx("rp.none")
                   : `${r.ratingAverage.toLocaleString(language.value, { minimumFractionDigits: 1, maximumFractionDigits: 1 })} (${count(r.ratings)})`}
+              </td>
+              <td class="num" data-label={rx("rp.agents.time")}>
+                {r.signedIn === 0
+                  ? rx("rp.none")
+                  : rx("rp.agents.timeValue", { available: duration(r.available), signedIn: duration(r.signedIn) })}
               </td>
             </tr>
           ))}
