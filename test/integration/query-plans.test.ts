@@ -32,7 +32,15 @@ import {
 } from "../support/scenario.js";
 
 /** Tables that grow with every request ever made. */
-const HISTORY = new Set(["requests", "request_events", "sessions", "messages", "offers", "codes"]);
+const HISTORY = new Set([
+  "requests",
+  "request_events",
+  "sessions",
+  "messages",
+  "offers",
+  "codes",
+  "agent_intervals",
+]);
 
 /** Per history table, the columns whose condition bounds the rows read (keys, times, open-ness). */
 const BOUNDING: Record<string, Set<string>> = {
@@ -50,6 +58,7 @@ const BOUNDING: Record<string, Set<string>> = {
   messages: new Set(["session_id", "rowid", "created_at"]),
   offers: new Set(["id", "rowid", "request_id", "created_at", "expires_at", "ended_at"]),
   codes: new Set(["id", "rowid", "code", "created_at", "expires_at", "request_id"]),
+  agent_intervals: new Set(["id", "rowid", "ended_at"]),
 };
 
 /** Partial indexes that hold live rows only (state 'pending' or 'live'): reading one whole is bounded. */
@@ -107,7 +116,7 @@ function judgeSqlite(q: ExecutedQuery, rows: { detail: string }[]): string[] {
   const names = aliases(q.sql);
   const live = onlyLiveStates(q);
   for (const { detail } of rows) {
-    const m = /^(SCAN|SEARCH) (\S+)(?: USING (?:COVERING )?(?:INDEX (\S+)|.*?))?(?: \((.*)\))?$/.exec(detail);
+    const m = /^(SCAN|SEARCH) (\S+)(?: USING (?:COVERING )?(?:INDEX (\S+)|.*?))?(?: \((.*)\))?(?: LEFT-JOIN)?$/.exec(detail);
     if (!m) continue;
     const table = names.get(m[2] as string);
     if (!table || !HISTORY.has(table) || LIVE_INDEXES.has(m[3] ?? "")) continue;
@@ -207,6 +216,8 @@ describe.each(dialects())("query plans of the hot paths on %s: no scan of histor
   /** EXPLAIN on a connection of its own, with the statement's own parameters. */
   let explain: (q: ExecutedQuery) => Promise<{ plan: string[]; problems: string[] }>;
   let closeExplain: () => Promise<void>;
+  /** PostgreSQL: joins by index lookups only (a hash join over a small table proves nothing either way). */
+  let lookupsOnly: (on: boolean) => Promise<void> = async () => {};
 
   beforeAll(async () => {
     world = await startWorld(
@@ -294,6 +305,10 @@ describe.each(dialects())("query plans of the hot paths on %s: no scan of histor
         return { plan: pgPlanLines(root), problems: judgePostgres(q, root) };
       };
       closeExplain = async () => client.end();
+      lookupsOnly = async (on) => {
+        await client.query(`SET enable_hashjoin = ${on ? "off" : "on"}`);
+        await client.query(`SET enable_mergejoin = ${on ? "off" : "on"}`);
+      };
     }
 
     // Live state beside the history: agents online, a session open, a request waiting, a queue
@@ -398,6 +413,47 @@ describe.each(dialects())("query plans of the hot paths on %s: no scan of histor
     expect(offenders, `statements that read the account's whole history:\n${offenders.join("\n")}`).toEqual(
       [],
     );
+  });
+
+  it("the reports and their CSV read their period, not the account's whole history", async () => {
+    captured.length = 0;
+    const base = `/api/v1/accounts/${web.account.id}/reports`;
+    for (const path of [
+      "summary",
+      "agents",
+      "portals",
+      "days",
+      "hours",
+      "queue",
+      "summary.csv",
+      "agents.csv",
+      "requests.csv",
+    ]) {
+      for (const period of ["last30", "today"]) {
+        await flow(`report ${path} (${period})`, async () => {
+          const res = await call(world.app, web.adminCookie, "GET", `${base}/${path}?period=${period}`);
+          expect(res.status).toBe(200);
+        });
+      }
+    }
+    const seen = new Set<string>();
+    const offenders: string[] = [];
+    let read = 0;
+    for (const q of captured) {
+      if (UNPLANNED.test(q.sql)) continue;
+      const key = `${q.sql}\u0000${JSON.stringify(q.parameters)}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      if (/"(requests|sessions|agent_intervals)"/.test(q.sql)) read++;
+      await lookupsOnly(true);
+      const { plan, problems } = await explain(q).finally(() => lookupsOnly(false));
+      if (problems.length > 0)
+        offenders.push(
+          `[${q.flow}] ${problems.join("; ")}\n    statement: ${q.sql}\n    plan: ${plan.join(" | ")}`,
+        );
+    }
+    expect(read).toBeGreaterThan(10);
+    expect(offenders, `report statements that read the whole history:\n${offenders.join("\n")}`).toEqual([]);
   });
 
   it("would name a statement that reads the whole history (the judge itself)", async () => {

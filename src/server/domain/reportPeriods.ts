@@ -39,8 +39,8 @@ export interface LocalTime {
   second: number;
 }
 
-/** The wall-clock time at an instant in a zone. */
-export function localTime(ms: number, timeZone: string): LocalTime {
+/** The wall-clock time at an instant in a zone, read from Intl (slow: a few µs a call). */
+export function localTimeIntl(ms: number, timeZone: string): LocalTime {
   const parts: Record<string, number> = {};
   for (const p of formatter(timeZone).formatToParts(new Date(ms))) {
     if (p.type !== "literal") parts[p.type] = Number(p.value);
@@ -52,6 +52,52 @@ export function localTime(ms: number, timeZone: string): LocalTime {
     hour: (parts.hour ?? 0) % 24,
     minute: parts.minute ?? 0,
     second: parts.second ?? 0,
+  };
+}
+
+/** The zone's offset from UTC (ms) at an instant, to the second. */
+function offsetIntl(ms: number, timeZone: string): number {
+  const t = localTimeIntl(ms, timeZone);
+  return Date.UTC(t.year, t.month - 1, t.day, t.hour, t.minute, t.second) - Math.floor(ms / 1000) * 1000;
+}
+
+/**
+ * Offsets by quarter hour of UTC. Zones change their offset at most once within a quarter hour, at
+ * whole minutes; a quarter whose start and end have the same offset has it throughout (cached),
+ * one that holds a change is asked of Intl at each instant. Reports and exports turn hundreds of
+ * thousands of instants into local days and times: this makes that ~50× faster.
+ */
+const QUARTER = 15 * MINUTE;
+const OFFSET_CACHE_LIMIT = 200_000;
+const offsets = new Map<string, Map<number, number | null>>();
+
+function offsetAt(ms: number, timeZone: string): number {
+  let zone = offsets.get(timeZone);
+  if (!zone) {
+    zone = new Map();
+    offsets.set(timeZone, zone);
+  }
+  const quarter = Math.floor(ms / QUARTER);
+  let known = zone.get(quarter);
+  if (known === undefined) {
+    const start = offsetIntl(quarter * QUARTER, timeZone);
+    known = offsetIntl((quarter + 1) * QUARTER - 1000, timeZone) === start ? start : null;
+    if (zone.size >= OFFSET_CACHE_LIMIT) zone.clear();
+    zone.set(quarter, known);
+  }
+  return known ?? offsetIntl(ms, timeZone);
+}
+
+/** The wall-clock time at an instant in a zone. */
+export function localTime(ms: number, timeZone: string): LocalTime {
+  const wall = new Date(Math.floor(ms / 1000) * 1000 + offsetAt(ms, timeZone));
+  return {
+    year: wall.getUTCFullYear(),
+    month: wall.getUTCMonth() + 1,
+    day: wall.getUTCDate(),
+    hour: wall.getUTCHours(),
+    minute: wall.getUTCMinutes(),
+    second: wall.getUTCSeconds(),
   };
 }
 

@@ -94,6 +94,15 @@ function periodRequests(c: Ctx, byAgent = true): RawBuilder<SqlBool> {
   return sql<SqlBool>`(${sql.join(parts, sql` and `)})`;
 }
 
+/**
+ * The sessions of the period's requests (alias `s`) can only have started after the period did:
+ * said in SQL, the database may read them by sessions_started — bounded either way,
+ * whichever side it starts from.
+ */
+function periodSessions(c: Ctx): RawBuilder<SqlBool> {
+  return sql<SqlBool>`(s.account_id = ${c.accountId} and s.started_at >= ${c.scope.from})`;
+}
+
 interface StateCount {
   portalId: string;
   kind: string;
@@ -210,7 +219,7 @@ async function sessionFacts(c: Ctx, byAgent = true): Promise<SessionFacts[]> {
       "s.rating",
     ])
     .where(periodRequests(c, byAgent))
-    .where("s.account_id", "=", c.accountId)
+    .where(periodSessions(c))
     .execute();
   return rows.map((r) => {
     const started = num(r.started_at);
@@ -280,34 +289,42 @@ const COMMENTS_SHOWN = 200;
 
 /** The newest comments customers left with their rating (at most 200; the CSV of requests has all). */
 async function commentsOf(c: Ctx): Promise<ReportSummary["comments"]> {
+  // The agents' names are looked up apart: joined here, PostgreSQL may start from the users and
+  // read each one's every session.
   const rows = await c.db
     .selectFrom("sessions as s")
     .innerJoin("requests as r", "r.id", "s.request_id")
-    .innerJoin("users as u", "u.id", "s.agent_id")
-    .select([
-      "s.id",
-      "r.session_number",
-      "s.started_at",
-      "s.ended_at",
-      "s.rating",
-      "s.comment",
-      "u.display_name",
-    ])
+    .select(["s.id", "s.agent_id", "r.session_number", "s.started_at", "s.ended_at", "s.rating", "s.comment"])
     .where(periodRequests(c))
+    .where(periodSessions(c))
     .where("s.comment", "is not", null)
     .where("s.comment", "<>", "")
     .where("s.rating", "is not", null)
-    .orderBy("s.started_at", "desc")
-    .orderBy("s.id")
+    // Newest requests first.
+    .orderBy("r.created_at", "desc")
+    .orderBy("r.id")
     .limit(COMMENTS_SHOWN)
     .execute();
+  const agentIds = [...new Set(rows.map((r) => r.agent_id))];
+  const names = new Map(
+    agentIds.length === 0
+      ? []
+      : (
+          await c.db
+            .selectFrom("users")
+            .select(["id", "display_name"])
+            .where("account_id", "=", c.accountId)
+            .where("id", "in", agentIds)
+            .execute()
+        ).map((u) => [u.id, u.display_name]),
+  );
   return rows.map((r) => ({
     requestId: r.id,
     sessionNumber: r.session_number,
     at: num(r.ended_at ?? r.started_at),
     rating: num(r.rating),
     comment: r.comment ?? "",
-    agentName: r.display_name,
+    agentName: names.get(r.agent_id) ?? "",
   }));
 }
 
@@ -621,7 +638,8 @@ export async function requestsExport(
       if (after) {
         const { createdAt, id } = after;
         q = q.where(
-          sql<SqlBool>`(r.created_at > ${createdAt} or (r.created_at = ${createdAt} and r.id > ${id}))`,
+          // The lower bound first, so the index range starts at the last row, not at the period's start.
+          sql<SqlBool>`r.created_at >= ${createdAt} and (r.created_at > ${createdAt} or r.id > ${id})`,
         );
       }
       const rows = await q.orderBy("r.created_at").orderBy("r.id").limit(EXPORT_BATCH).execute();

@@ -6,6 +6,10 @@ import { type Kysely, sql } from "kysely";
 //   The console's waiting list no longer asks the database to sort by creation time (it sorts the
 //   few waiting rows itself), so this index cannot tempt SQLite into walking the whole history
 //   to skip a sort — the trap migration 005 describes.
+// - sessions by start: a report's sessions (of requests created in the period, so started after
+//   its start) are found from either side, the planner's choice, and both are bounded. Not by
+//   (account_id, started_at): SQLite would take that for an agent's open sessions and read the
+//   account's every session.
 // - agent_intervals: when each agent was signed in (one row per console connection, kept alive by
 //   `seen_at`) and available (one row per Available spell), for "time available vs signed in".
 //   Read by the end of the interval, so a report of the last 30 days reads the last 30 days.
@@ -19,6 +23,12 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .createIndex("requests_account_created")
     .on("requests")
     .columns(["account_id", "created_at"])
+    .execute();
+
+  await db.schema
+    .createIndex("sessions_started")
+    .on("sessions")
+    .column("started_at")
     .execute();
 
   await db.schema
