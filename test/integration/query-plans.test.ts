@@ -116,7 +116,10 @@ function judgeSqlite(q: ExecutedQuery, rows: { detail: string }[]): string[] {
   const names = aliases(q.sql);
   const live = onlyLiveStates(q);
   for (const { detail } of rows) {
-    const m = /^(SCAN|SEARCH) (\S+)(?: USING (?:COVERING )?(?:INDEX (\S+)|.*?))?(?: \((.*)\))?(?: LEFT-JOIN)?$/.exec(detail);
+    const m =
+      /^(SCAN|SEARCH) (\S+)(?: USING (?:COVERING )?(?:INDEX (\S+)|.*?))?(?: \((.*)\))?(?: LEFT-JOIN)?$/.exec(
+        detail,
+      );
     if (!m) continue;
     const table = names.get(m[2] as string);
     if (!table || !HISTORY.has(table) || LIVE_INDEXES.has(m[3] ?? "")) continue;

@@ -25,11 +25,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .columns(["account_id", "created_at"])
     .execute();
 
-  await db.schema
-    .createIndex("sessions_started")
-    .on("sessions")
-    .column("started_at")
-    .execute();
+  await db.schema.createIndex("sessions_started").on("sessions").column("started_at").execute();
 
   await db.schema
     .createTable("agent_intervals")
