@@ -4,6 +4,7 @@ import type { Mode, PortalType } from "../shared/model.js";
 import { insertNewAccount } from "./commands/accounts.js";
 import type { Deps } from "./commands/context.js";
 import { insertNewPortal, portalUrl } from "./commands/portals.js";
+import { type DemoAccountRef, type DemoHistoryResult, generateDemoHistory } from "./demoHistory.js";
 import { insertNewUser } from "./store/newUser.js";
 import { countUsers } from "./store/users.js";
 
@@ -17,6 +18,8 @@ export interface FirstStartResult {
   credentials: Credential[];
   portalUrls: { name: string; url: string }[];
   credentialsFile: string | null;
+  /** The demo's generated history (four weeks, marked in the reports); null without the demo. */
+  demoHistory: DemoHistoryResult | null;
 }
 
 interface DemoPortal {
@@ -141,7 +144,9 @@ export async function firstStart(deps: Deps): Promise<FirstStartResult | null> {
     password: operator.generatedPassword,
   });
 
+  let demoHistory: DemoHistoryResult | null = null;
   if (config.demo) {
+    const demoAccounts: DemoAccountRef[] = [];
     for (const demo of DEMO) {
       const created = await insertNewAccount(deps, {
         name: demo.name,
@@ -154,6 +159,15 @@ export async function firstStart(deps: Deps): Promise<FirstStartResult | null> {
         password: created.generatedPassword,
       });
       const agentIds: string[] = [];
+      const ref: DemoAccountRef = {
+        id: created.account.id,
+        mode: created.account.mode,
+        timeZone: created.account.timeZone,
+        offerTimeoutSeconds: created.account.offerTimeoutSeconds,
+        portals: [],
+        agents: [],
+      };
+      demoAccounts.push(ref);
       for (const [i, name] of ["Robin Agent", "Sam Agent"].entries()) {
         const agent = await db
           .transaction()
@@ -166,6 +180,7 @@ export async function firstStart(deps: Deps): Promise<FirstStartResult | null> {
             ),
           );
         agentIds.push(agent.user.id);
+        ref.agents.push({ id: agent.user.id, name: agent.user.displayName });
         credentials.push({
           who: `${demo.name} — agent`,
           email: agent.user.email,
@@ -173,12 +188,20 @@ export async function firstStart(deps: Deps): Promise<FirstStartResult | null> {
         });
       }
       for (const portal of demo.portals) {
-        await db
+        const row = await db
           .transaction()
           .execute((trx) => insertNewPortal(trx, created.account, { ...portal, agentIds }, deps.now()));
+        ref.portals.push({
+          id: row.id,
+          type: row.type,
+          language: row.language,
+          maxWaitSeconds: row.maxWaitSeconds,
+        });
         portalUrls.push({ name: portal.name, url: portalUrl(config.publicUrl, portal.slug) });
       }
     }
+    // Four weeks of plausible history, so the reports have something to show (marked as demo).
+    demoHistory = await generateDemoHistory(deps, demoAccounts);
   }
 
   let file: string | null = null;
@@ -195,5 +218,5 @@ export async function firstStart(deps: Deps): Promise<FirstStartResult | null> {
     fs.writeFileSync(file, lines.join("\n"), { mode: 0o600 });
     fs.chmodSync(file, 0o600);
   }
-  return { credentials, portalUrls, credentialsFile: file };
+  return { credentials, portalUrls, credentialsFile: file, demoHistory };
 }

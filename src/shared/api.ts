@@ -226,6 +226,8 @@ export interface ReportScope {
   timeZone: string;
   portalId: string | null;
   agentId: string | null;
+  /** The demo installation's generated history ends here (epoch ms); null: the account's own data only. */
+  demoHistoryUntil: number | null;
 }
 
 export interface Percentiles {
@@ -291,6 +293,8 @@ export interface AgentReportRow {
 export interface PortalReportRow {
   portalId: string;
   name: string;
+  /** A deleted portal (listed only with requests in the period). */
+  deleted: boolean;
   submitted: number;
   accepted: number;
   declined: number;

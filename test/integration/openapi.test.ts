@@ -253,6 +253,14 @@ describe.each(dialects())("the OpenAPI document matches what the server answers,
       payload: { title: "Ask us", logoUrl: null },
     });
     expect(json<{ title: string }>(titled).title).toBe("Ask us");
+    expect(
+      (
+        await send("DELETE", "/api/v1/accounts/{accountId}/portals/{portalId}", {
+          cookie,
+          params: portalParams,
+        })
+      ).statusCode,
+    ).toBe(204);
     expect((await send("POST", "/api/v1/auth/logout", { cookie })).statusCode).toBe(204);
   });
 

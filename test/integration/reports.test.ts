@@ -639,6 +639,7 @@ describe.each(dialects())("reports on %s", (dialect) => {
           r.canceled,
           r.offline,
           r.medianTimeToAccept,
+          r.deleted ? "yes" : "",
         ].map(cellOf),
       ),
     );

@@ -4,7 +4,7 @@ import type { Account, Portal } from "../../shared/api.js";
 import { type ConnectionMode, defaultFields, type Language, type PortalType } from "../../shared/model.js";
 import { isUniqueViolation } from "../db/database.js";
 import type { Database } from "../db/schema.js";
-import { fieldError, notFound } from "../domain/errors.js";
+import { DomainError, fieldError, notFound } from "../domain/errors.js";
 import {
   assertConnectionModeAllowed,
   assertPortalTypeAllowed,
@@ -12,12 +12,15 @@ import {
   normaliseFields,
 } from "../domain/portals.js";
 import { lockAccount } from "../store/accounts.js";
+import { cancelPortalCodes } from "../store/codes.js";
 import {
   findPortal,
   findPortalBySlug,
   insertPortal,
   listPortals,
+  markPortalDeleted,
   type PortalRow,
+  portalBusy,
   setPortalAgents,
   updatePortalRow,
 } from "../store/portals.js";
@@ -207,6 +210,53 @@ export async function updatePortal(
     ...[...moved].map((userId) => ({ type: "user.changed" as const, userId })),
   );
   return withUrl(deps, row.row);
+}
+
+const portalBusyError = () =>
+  new DomainError(
+    409,
+    "portal_busy",
+    "This portal has customers waiting or in a session. Wait until they are done, or disable the portal first so no one new arrives, then delete it.",
+  );
+
+/**
+ * Deletes a portal (issue 12): its address stops working at once and is free for a new portal, it
+ * is gone from every page and list, its agents are no longer assigned to it and its live session
+ * codes are canceled; its requests and sessions stay, so the reports still add up. Refused while
+ * a customer waits there, a session of it is open or a session is being transferred to it.
+ */
+export async function deletePortal(
+  deps: Deps,
+  actor: Actor,
+  accountId: string,
+  portalId: string,
+): Promise<void> {
+  await accountFor(deps, actor, accountId, "admin");
+  const now = deps.now();
+  const done = await deps.db.kysely.transaction().execute(async (trx) => {
+    // Held until this commits: a change of the same portal (which locks the account first) waits
+    // for the delete and then finds no portal.
+    const account = await lockAccount(trx, accountId);
+    if (!account) throw notFound("Account");
+    const current = await findPortal(trx, accountId, portalId);
+    if (!current) throw notFound("Portal");
+    // The writes first, the check last: a code redeemed or a request committed before these
+    // writes is seen by the check (and refuses the delete); a redeem after them finds its code
+    // canceled. (A submit that read the portal just before and commits just after still writes
+    // its request — nobody is assigned any more, so it ends as no-response at its deadline.)
+    if (!(await markPortalDeleted(trx, accountId, portalId, now))) throw notFound("Portal");
+    const codeAgents = await cancelPortalCodes(trx, accountId, portalId);
+    if (await portalBusy(trx, accountId, portalId, now)) throw portalBusyError();
+    await setPortalAgents(trx, accountId, portalId, []);
+    return { agentIds: current.agentIds, codeAgents };
+  });
+  // As when a portal is disabled and its agents are taken off it: every node drops the account's
+  // pages, the agents' sign-ins stand for one portal fewer, and consoles drop the canceled codes.
+  await deps.events.emit(
+    { type: "portals.changed", accountId },
+    ...done.agentIds.map((userId) => ({ type: "user.changed" as const, userId })),
+    ...done.codeAgents.map((agentId) => ({ type: "codes.changed" as const, agentId })),
+  );
 }
 
 export async function listAccountPortals(deps: Deps, actor: Actor, accountId: string): Promise<Portal[]> {

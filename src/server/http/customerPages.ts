@@ -338,7 +338,8 @@ export async function installCustomerPages(app: FastifyInstance, deps: Deps, web
         };
       } = {},
     ): Promise<string> => {
-      const portal = await findPortal(db, r.accountId, r.portalId);
+      // A deleted portal's customers still reach their own request (transcript, survey).
+      const portal = await findPortal(db, r.accountId, r.portalId, { includeDeleted: true });
       if (!portal) throw new DomainError(404, "not_found", "Request not found.");
       const lang = asLanguage(await findRequestLanguage(db, r.id), portal.language);
       const hasSession = r.state === "accepted" || r.state === "ended";

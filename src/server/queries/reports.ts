@@ -74,6 +74,7 @@ async function contextOf(deps: Deps, actor: Actor, accountId: string, filter: Re
       timeZone: account.timeZone,
       portalId: filter.portalId ?? null,
       agentId: filter.agentId ?? null,
+      demoHistoryUntil: account.demoHistoryUntil,
     },
   };
 }
@@ -433,27 +434,36 @@ export async function reportPortals(
   filter: ReportFilter,
 ): Promise<{ scope: ReportScope; rows: PortalReportRow[] }> {
   const c = await contextOf(deps, actor, accountId, filter);
-  let portals = c.db.selectFrom("portals").select(["id", "name"]).where("account_id", "=", accountId);
+  let portals = c.db
+    .selectFrom("portals")
+    .select(["id", "name", "deleted_at"])
+    .where("account_id", "=", accountId);
   if (c.scope.portalId !== null) portals = portals.where("id", "=", c.scope.portalId);
   const [list, counts, sessions] = await Promise.all([portals.execute(), stateCounts(c), sessionFacts(c)]);
+  // A deleted portal is listed (marked) only when it has requests in the period: its past still counts.
+  const withRequests = new Set(counts.map((x) => x.portalId));
   return {
     scope: c.scope,
-    rows: list.sort(byName).map((p) => {
-      const t = tally(counts.filter((x) => x.portalId === p.id));
-      return {
-        portalId: p.id,
-        name: p.name,
-        submitted: t.submitted,
-        accepted: t.accepted,
-        declined: t.declined,
-        noResponse: t.noResponse,
-        canceled: t.canceled.total,
-        offline: t.offline,
-        medianTimeToAccept: medianSeconds(
-          sessions.filter((s) => s.portalId === p.id && s.live).map((s) => s.wait),
-        ),
-      };
-    }),
+    rows: list
+      .filter((p) => p.deleted_at === null || withRequests.has(p.id))
+      .sort(byName)
+      .map((p) => {
+        const t = tally(counts.filter((x) => x.portalId === p.id));
+        return {
+          portalId: p.id,
+          name: p.name,
+          deleted: p.deleted_at !== null,
+          submitted: t.submitted,
+          accepted: t.accepted,
+          declined: t.declined,
+          noResponse: t.noResponse,
+          canceled: t.canceled.total,
+          offline: t.offline,
+          medianTimeToAccept: medianSeconds(
+            sessions.filter((s) => s.portalId === p.id && s.live).map((s) => s.wait),
+          ),
+        };
+      }),
   };
 }
 

@@ -21,7 +21,7 @@ export const notificationsReaction: StagedReaction = {
       if (e.type !== "request.offline" && !(e.type === "request.closed" && e.reason === "no-response"))
         continue;
       const r: RequestRecord = e.request;
-      const portal = await findPortal(trx, r.accountId, r.portalId);
+      const portal = await findPortal(trx, r.accountId, r.portalId, { includeDeleted: true });
       if (!portal || portal.notifyEmails.length === 0) continue;
       const details: CustomerDetails = {
         portalName: portal.name,

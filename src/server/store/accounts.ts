@@ -35,9 +35,12 @@ export async function insertAccount(db: Kysely<Database>, a: Account): Promise<v
     .execute();
 }
 
-export async function findAccount(db: Kysely<Database>, accountId: string): Promise<Account | null> {
+/** An account as stored, with where its generated demo history ends (null: none). */
+export type AccountRecord = Account & { demoHistoryUntil: number | null };
+
+export async function findAccount(db: Kysely<Database>, accountId: string): Promise<AccountRecord | null> {
   const r = await db.selectFrom("accounts").selectAll().where("id", "=", accountId).executeTakeFirst();
-  return r ? toAccount(r) : null;
+  return r ? { ...toAccount(r), demoHistoryUntil: r.demo_history_until } : null;
 }
 
 /**

@@ -171,6 +171,23 @@ export async function cancelCodeRow(
   return Number(r.numUpdatedRows) === 1;
 }
 
+/** A deleted portal's live codes are canceled with it; returns the agents whose codes these were. */
+export async function cancelPortalCodes(
+  db: Kysely<Database>,
+  accountId: string,
+  portalId: string,
+): Promise<string[]> {
+  const rows = await db
+    .updateTable("codes")
+    .set({ state: "canceled" })
+    .where("account_id", "=", accountId)
+    .where("portal_id", "=", portalId)
+    .where("state", "=", "live")
+    .returning("agent_id")
+    .execute();
+  return [...new Set(rows.map((r) => r.agent_id))];
+}
+
 export async function recordRedeemFailure(
   db: Kysely<Database>,
   id: string,

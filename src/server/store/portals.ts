@@ -73,33 +73,43 @@ export async function insertPortal(db: Kysely<Database>, p: PortalRow): Promise<
     .execute();
 }
 
+/** A deleted portal is never written again (a change read before the delete committed changes nothing). */
 export async function updatePortalRow(db: Kysely<Database>, p: PortalRow): Promise<void> {
   await db
     .updateTable("portals")
     .set(columns(p))
     .where("account_id", "=", p.accountId)
     .where("id", "=", p.id)
+    .where("deleted_at", "is", null)
     .execute();
 }
 
+/**
+ * A portal of the account; a deleted one only with `includeDeleted` — for what keeps its history
+ * (a customer's own request page, the email about an unanswered request). Every other read of
+ * portals here leaves deleted ones out.
+ */
 export async function findPortal(
   db: Kysely<Database>,
   accountId: string,
   portalId: string,
+  options: { includeDeleted?: boolean } = {},
 ): Promise<PortalRow | null> {
-  const r = await db
-    .selectFrom("portals")
-    .selectAll()
-    .where("account_id", "=", accountId)
-    .where("id", "=", portalId)
-    .executeTakeFirst();
+  let q = db.selectFrom("portals").selectAll().where("account_id", "=", accountId).where("id", "=", portalId);
+  if (!options.includeDeleted) q = q.where("deleted_at", "is", null);
+  const r = await q.executeTakeFirst();
   if (!r) return null;
   return toPortalRow(r, (await agentIdsOf(db, [r.id])).get(r.id) ?? []);
 }
 
 /** The public lookup behind `/p/<slug>`: a slug is global, the portal tells which account it belongs to. */
 export async function findPortalBySlug(db: Kysely<Database>, slug: string): Promise<PortalRow | null> {
-  const r = await db.selectFrom("portals").selectAll().where("slug", "=", slug).executeTakeFirst();
+  const r = await db
+    .selectFrom("portals")
+    .selectAll()
+    .where("slug", "=", slug)
+    .where("deleted_at", "is", null)
+    .executeTakeFirst();
   if (!r) return null;
   return toPortalRow(r, (await agentIdsOf(db, [r.id])).get(r.id) ?? []);
 }
@@ -111,7 +121,12 @@ export async function findPublicPortalBySlug(
   db: Kysely<Database>,
   slug: string,
 ): Promise<PublicPortal | null> {
-  const r = await db.selectFrom("portals").selectAll().where("slug", "=", slug).executeTakeFirst();
+  const r = await db
+    .selectFrom("portals")
+    .selectAll()
+    .where("slug", "=", slug)
+    .where("deleted_at", "is", null)
+    .executeTakeFirst();
   if (!r) return null;
   const { agentIds: _unused, ...portal } = toPortalRow(r, []);
   return portal;
@@ -122,6 +137,7 @@ export async function listPortals(db: Kysely<Database>, accountId: string): Prom
     .selectFrom("portals")
     .selectAll()
     .where("account_id", "=", accountId)
+    .where("deleted_at", "is", null)
     .orderBy("name")
     .orderBy("slug")
     .execute();
@@ -143,6 +159,7 @@ export async function countPortalIdsInAccount(
     .select("id")
     .where("account_id", "=", accountId)
     .where("id", "in", portalIds)
+    .where("deleted_at", "is", null)
     .execute();
   return rows.length;
 }
@@ -165,4 +182,64 @@ export async function setPortalAgents(
       .values(userIds.map((user_id) => ({ portal_id: portalId, user_id, account_id: accountId })))
       .execute();
   }
+}
+
+/**
+ * The slug a deleted portal keeps: unique (the column is UNIQUE across the installation) and one no
+ * user can type (slugs are lower-case letters, digits and dashes), so its old address is free.
+ */
+export function deletedSlug(portalId: string): string {
+  return `~deleted-${portalId}`;
+}
+
+/**
+ * Deletes a live portal softly: gone from every page and list, its rows (requests, sessions) kept
+ * for the reports. Returns false when there is no such live portal. On PostgreSQL the portal's row
+ * stays locked until the caller's transaction ends.
+ */
+export async function markPortalDeleted(
+  db: Kysely<Database>,
+  accountId: string,
+  portalId: string,
+  now: number,
+): Promise<boolean> {
+  const r = await db
+    .updateTable("portals")
+    .set({ deleted_at: now, enabled: 0, slug: deletedSlug(portalId), updated_at: now })
+    .where("account_id", "=", accountId)
+    .where("id", "=", portalId)
+    .where("deleted_at", "is", null)
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows) === 1;
+}
+
+/**
+ * Whether the portal has work in progress: a waiting request, an open session (its request is
+ * still `accepted` until the session ends) or a pending transfer of a session to it.
+ */
+export async function portalBusy(
+  db: Kysely<Database>,
+  accountId: string,
+  portalId: string,
+  now: number,
+): Promise<boolean> {
+  const live = await db
+    .selectFrom("requests")
+    .select("id")
+    .where("account_id", "=", accountId)
+    .where("portal_id", "=", portalId)
+    .where("state", "in", ["waiting", "accepted"])
+    .limit(1)
+    .executeTakeFirst();
+  if (live) return true;
+  const transfer = await db
+    .selectFrom("session_transfers")
+    .select("id")
+    .where("account_id", "=", accountId)
+    .where("to_portal_id", "=", portalId)
+    .where("state", "=", "pending")
+    .where("expires_at", ">", now)
+    .limit(1)
+    .executeTakeFirst();
+  return transfer !== undefined;
 }

@@ -176,6 +176,8 @@ export const api = {
     apiRequest<Portal>("POST", `${a(accountId)}/portals`, input),
   updatePortal: (accountId: string, portalId: string, input: PortalInput) =>
     apiRequest<Portal>("PATCH", `${a(accountId)}/portals/${encodeURIComponent(portalId)}`, input),
+  deletePortal: (accountId: string, portalId: string) =>
+    apiRequest<null>("DELETE", `${a(accountId)}/portals/${encodeURIComponent(portalId)}`),
 
   authOptions: () => apiRequest<{ emailEnabled: boolean }>("GET", "/auth/options"),
 

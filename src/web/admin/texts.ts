@@ -220,6 +220,14 @@ const en = {
     "Offline messages and requests nobody answered go to these addresses. Up to 10, one per line or separated by commas.",
   "portals.notifyEmailsOff": "Email is off on this server (SMTP_URL is not set), so nobody is emailed yet.",
   "portals.notifications": "Notifications",
+  "portals.delete": "Delete portal",
+  "portals.deleteIntro":
+    "Deleting takes the portal off every list and page for good; its requests and sessions stay in the reports.",
+  "portals.deleteTitle": "Delete {name}?",
+  "portals.deleteAddress": "The address {url} stops working at once, and a new portal may use it.",
+  "portals.deleteHistory":
+    "Its agents are taken off it and its live session codes are canceled. Its history stays in the reports.",
+  "portals.deletedFlash": "The portal {name} has been deleted; its history stays in the reports.",
 
   "signIn.forgot": "Forgot password?",
 
@@ -239,6 +247,8 @@ const en = {
   "error.not_invited": "This user has already set a password.",
   "error.too_many.notifyEmails": "At most {limit} addresses.",
   "error.invalid.notifyEmails": "Enter email addresses such as name@example.com, one per line.",
+  "error.portal_busy":
+    "Customers are waiting or in a session at this portal. Wait until they are done, or switch the portal off first so nobody new arrives, then delete it.",
 } as const;
 
 export type TextKey = keyof typeof en;
@@ -460,6 +470,15 @@ const de: Record<TextKey, string> = {
   "portals.notifyEmailsOff":
     "E-Mail ist auf diesem Server ausgeschaltet (SMTP_URL ist nicht gesetzt), daher wird noch niemand benachrichtigt.",
   "portals.notifications": "Benachrichtigungen",
+  "portals.delete": "Portal löschen",
+  "portals.deleteIntro":
+    "Löschen entfernt das Portal endgültig aus allen Listen und Seiten; seine Anfragen und Sitzungen bleiben in den Berichten.",
+  "portals.deleteTitle": "{name} löschen?",
+  "portals.deleteAddress":
+    "Die Adresse {url} funktioniert ab sofort nicht mehr, und ein neues Portal kann sie verwenden.",
+  "portals.deleteHistory":
+    "Seine Agenten sind ihm nicht mehr zugewiesen, und seine offenen Sitzungscodes werden ungültig. Sein Verlauf bleibt in den Berichten.",
+  "portals.deletedFlash": "Das Portal {name} wurde gelöscht; sein Verlauf bleibt in den Berichten.",
 
   "signIn.forgot": "Passwort vergessen?",
 
@@ -481,6 +500,8 @@ const de: Record<TextKey, string> = {
   "error.not_invited": "Diese Person hat bereits ein Passwort festgelegt.",
   "error.too_many.notifyEmails": "Höchstens {limit} Adressen.",
   "error.invalid.notifyEmails": "Geben Sie E-Mail-Adressen wie name@example.com ein, eine pro Zeile.",
+  "error.portal_busy":
+    "An diesem Portal warten Kunden oder sind in einer Sitzung. Warten Sie, bis sie fertig sind, oder schalten Sie das Portal zuerst aus, damit niemand Neues dazukommt, und löschen Sie es dann.",
 };
 
 const catalogs: Record<Language, Record<TextKey, string>> = { en, de };

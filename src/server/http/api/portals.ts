@@ -1,7 +1,13 @@
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { Type } from "typebox";
 import type { Deps } from "../../commands/context.js";
-import { createPortal, getPortal, listAccountPortals, updatePortal } from "../../commands/portals.js";
+import {
+  createPortal,
+  deletePortal,
+  getPortal,
+  listAccountPortals,
+  updatePortal,
+} from "../../commands/portals.js";
 import {
   AccountParams,
   NewPortalBody,
@@ -74,5 +80,24 @@ export const portalRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (ap
         request.params.portalId,
         request.body,
       ),
+  );
+
+  app.delete(
+    "/accounts/:accountId/portals/:portalId",
+    {
+      config: { tokenScope: "portals:manage" },
+      schema: {
+        tags: ["portals"],
+        summary: "Delete a portal: its address stops working, its history stays in the reports",
+        description:
+          "The portal is gone from every list and page and its slug is free for a new portal; its agents are taken off it and its live session codes canceled. 409 portal_busy while a customer waits there, a session of it is open or a session is being transferred to it.",
+        params: PortalParams,
+        response: { 204: Type.Null(), ...SignedInErrors },
+      },
+    },
+    async (request, reply) => {
+      await deletePortal(deps, requireActor(request), request.params.accountId, request.params.portalId);
+      return reply.code(204).send(null);
+    },
   );
 };

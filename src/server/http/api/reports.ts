@@ -38,6 +38,9 @@ const ScopeSchema = Type.Object({
   timeZone: Type.String(),
   portalId: Type.Union([Type.String(), Type.Null()]),
   agentId: Type.Union([Type.String(), Type.Null()]),
+  demoHistoryUntil: Type.Union([Type.Number(), Type.Null()], {
+    description: "Epoch ms where the demo installation's generated history ends; null: none",
+  }),
 });
 const Count = Type.Integer({ minimum: 0 });
 const SummarySchema = Type.Object({
@@ -87,6 +90,7 @@ const AgentRowSchema = Type.Object({
 const PortalRowSchema = Type.Object({
   portalId: Type.String(),
   name: Type.String(),
+  deleted: Type.Boolean({ description: "A deleted portal, listed only with requests in the period" }),
   submitted: Count,
   accepted: Count,
   declined: Count,
@@ -216,6 +220,7 @@ export const PORTAL_CSV_HEADER = [
   "canceled",
   "offline",
   "medianTimeToAcceptSeconds",
+  "deleted",
 ];
 const portalCells = (r: PortalReportRow): CsvCell[] => [
   r.portalId,
@@ -227,6 +232,7 @@ const portalCells = (r: PortalReportRow): CsvCell[] => [
   r.canceled,
   r.offline,
   r.medianTimeToAccept,
+  r.deleted ? "yes" : "",
 ];
 const volumeHeader = (key: string) => [
   key,

@@ -13,6 +13,7 @@ import { t } from "../../common/i18n.js";
 import { useLoad } from "../../common/useLoad.js";
 import { api } from "../api.js";
 import { Avatar } from "../components/Avatar.js";
+import { ConfirmDialog } from "../components/ConfirmDialog.js";
 import { CopyButton } from "../components/CopyButton.js";
 import { flash } from "../components/Flash.js";
 import { Icon } from "../components/Icon.js";
@@ -23,7 +24,7 @@ import { LoadError, Loading } from "../components/Status.js";
 import { Link } from "../Link.js";
 import { navigate } from "../router.js";
 import { me } from "../session.js";
-import { xFormErrors as formErrors, tx } from "../texts.js";
+import { xFormErrors as formErrors, tx, xFailureText } from "../texts.js";
 import { typeNames } from "./Account.js";
 import { FieldsEditor } from "./FieldsEditor.js";
 import { PortalPreview } from "./PortalPreview.js";
@@ -461,10 +462,64 @@ function PortalEditor({
             {t("admin.cancel")}
           </Link>
         </div>
+        {portal ? <DeletePortal account={account} portal={portal} /> : null}
       </form>
       <div class="preview-column">
         <PortalPreview draft={draft} agents={users} />
       </div>
     </div>
+  );
+}
+
+/** Deleting the portal, after a question that says what it means; a refusal (409) shows in the dialog. */
+function DeletePortal({ account, portal }: { account: Account; portal: Portal }) {
+  const [asking, setAsking] = useState(false);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+
+  async function remove() {
+    setBusy(true);
+    setError(null);
+    try {
+      await api.deletePortal(account.id, portal.id);
+      flash.value = tx("portals.deletedFlash", { name: portal.name });
+      navigate("/admin/portals");
+    } catch (err) {
+      setError(xFailureText(err));
+      setBusy(false);
+    }
+  }
+
+  return (
+    <section class="panel delete-panel" aria-labelledby="delete-title">
+      <h2 id="delete-title" class="panel-title">
+        {tx("portals.delete")}
+      </h2>
+      <p class="hint">{tx("portals.deleteIntro")}</p>
+      <button
+        type="button"
+        class="button danger"
+        onClick={() => {
+          setError(null);
+          setAsking(true);
+        }}
+      >
+        {tx("portals.delete")}
+      </button>
+      {asking ? (
+        <ConfirmDialog
+          title={tx("portals.deleteTitle", { name: portal.name })}
+          confirm={tx("portals.delete")}
+          danger
+          busy={busy}
+          error={error}
+          onConfirm={remove}
+          onClose={() => setAsking(false)}
+        >
+          <p>{tx("portals.deleteAddress", { url: portal.url })}</p>
+          <p>{tx("portals.deleteHistory")}</p>
+        </ConfirmDialog>
+      ) : null}
+    </section>
   );
 }

@@ -278,8 +278,20 @@ function ReportSection(props: {
 function ReportBody({ account, filter, report }: { account: Account; filter: ReportFilter; report: Report }) {
   const s = report.summary;
   const anything = s.submitted + s.offline + s.codeSessions > 0 || report.days.some((d) => rowTotal(d) > 0);
+  // The account existed from the first start only, so what the period has before then is the demo's.
+  const demoUntil = s.scope.demoHistoryUntil;
   return (
     <>
+      {anything && demoUntil !== null && s.scope.from < demoUntil ? (
+        <p class="notice demo-notice" role="note">
+          {rx("rp.demoHistory", {
+            date: new Date(demoUntil).toLocaleDateString(language.value, {
+              dateStyle: "medium",
+              timeZone: s.scope.timeZone,
+            }),
+          })}
+        </p>
+      ) : null}
       <ReportSection
         id="report-summary"
         title={rx("rp.sum.title")}
@@ -545,7 +557,10 @@ function AgentTable({ rows, queue }: { rows: AgentReportRow[]; queue: boolean })
               <td class="num" data-label={rx("rp.agents.time")}>
                 {r.signedIn === 0
                   ? rx("rp.none")
-                  : rx("rp.agents.timeValue", { available: duration(r.available), signedIn: duration(r.signedIn) })}
+                  : rx("rp.agents.timeValue", {
+                      available: duration(r.available),
+                      signedIn: duration(r.signedIn),
+                    })}
               </td>
             </tr>
           ))}
@@ -589,8 +604,11 @@ function PortalTable({ rows }: { rows: PortalReportRow[] }) {
         </thead>
         <tbody>
           {rows.map((r) => (
-            <tr key={r.portalId}>
-              <th scope="row">{r.name}</th>
+            <tr key={r.portalId} class={r.deleted ? "dimmed" : undefined}>
+              <th scope="row">
+                {r.name}
+                {r.deleted ? <span class="sub muted"> ({rx("rp.portals.deleted")})</span> : null}
+              </th>
               <td class="num" data-label={rx("rp.sum.submitted")}>
                 {count(r.submitted)}
               </td>

@@ -112,7 +112,9 @@ export function drawChart(target: HTMLElement, spec: ChartSpec, width: number): 
         ticks: { stroke: spec.grid },
         // Whole positions only, thinned out so labels do not overlap at 390 px.
         splits: () => {
-          const every = Math.max(1, Math.ceil(xs.length / (narrow() ? 6 : 12)));
+          // At 390 px a day ("14. Nov.") needs more room than an hour ("14").
+          const long = spec.labels.some((l) => l.length > 3);
+          const every = Math.max(1, Math.ceil(xs.length / (narrow() ? (long ? 4 : 6) : 12)));
           return xs.filter((i) => i % every === 0);
         },
         values: (_u, splits) => splits.map((i) => spec.labels[i] ?? ""),
