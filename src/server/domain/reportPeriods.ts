@@ -269,10 +269,11 @@ export function percentiles(values: readonly number[]): {
 
 /** An instant as ISO 8601 in a zone, with its offset ("2026-03-29T03:30:00+02:00"). */
 export function isoInZone(ms: number, timeZone: string): string {
-  const t = localTime(ms, timeZone);
-  const wall = Date.UTC(t.year, t.month - 1, t.day, t.hour, t.minute, t.second);
-  const offsetMinutes = Math.round((wall - Math.floor(ms / 1000) * 1000) / MINUTE);
+  const whole = Math.floor(ms / 1000) * 1000;
+  const offset = offsetAt(ms, timeZone);
+  const offsetMinutes = Math.round(offset / MINUTE);
   const sign = offsetMinutes < 0 ? "-" : "+";
   const abs = Math.abs(offsetMinutes);
-  return `${pad(t.year, 4)}-${pad(t.month)}-${pad(t.day)}T${pad(t.hour)}:${pad(t.minute)}:${pad(t.second)}${sign}${pad(Math.floor(abs / 60))}:${pad(abs % 60)}`;
+  // The wall clock is the instant moved by the offset, written as if it were UTC.
+  return `${new Date(whole + offset).toISOString().slice(0, 19)}${sign}${pad(Math.floor(abs / 60))}:${pad(abs % 60)}`;
 }
