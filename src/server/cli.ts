@@ -1,5 +1,6 @@
 import { parseArgs } from "node:util";
 import { MODES, type Mode, ROLES, type Role } from "../shared/model.js";
+import { BackupRefusal, backup, restore } from "./backup.js";
 import { InProcessBus } from "./bus/inProcessBus.js";
 import { InProcessPresence } from "./bus/presence.js";
 import { RequestOutcomes } from "./bus/requestOutcomes.js";
@@ -22,8 +23,13 @@ Usage:
   helpgate user create --account <account id> --email <email> --name <display name> --role <admin|manager|agent> [--password <pw>] [--max-sessions <n>]
   helpgate user list --account <account id>
   helpgate user reset-password --email <email> [--password <pw>]
+  helpgate backup <file> [--force]
+  helpgate restore <file> [--force]
 
 Without a password one is generated and printed once.
+backup copies the live SQLite database (the server may keep running); restore puts a backup in
+its place and refuses while the database is in use unless --force (then restart the server).
+PostgreSQL: pg_dump -Fc / pg_restore --clean (README, Backups).
 `;
 
 class UsageError extends Error {}
@@ -166,6 +172,28 @@ async function run(argv: string[], deps: Deps): Promise<void> {
   }
 }
 
+/** `backup <file>` and `restore <file>`: they work on the database file, never open it with the migrator. */
+async function runBackup(argv: string[]): Promise<void> {
+  const [command, ...rest] = argv;
+  const { values, positionals } = parseArgs({
+    args: rest,
+    options: { force: { type: "boolean" } },
+    allowPositionals: true,
+    strict: true,
+  });
+  const [file, ...extra] = positionals;
+  if (file === undefined || file.trim() === "")
+    throw new UsageError(`${command} needs a file: helpgate ${command} <file>`);
+  if (extra.length > 0) throw new UsageError(`${command} takes one file, got ${positionals.length}`);
+  const { databaseUrl } = loadConfig(process.env);
+  const force = values.force === true;
+  print(
+    command === "backup"
+      ? await backup({ databaseUrl, target: file, force })
+      : await restore({ databaseUrl, file, force }),
+  );
+}
+
 export async function main(argv: string[]): Promise<number> {
   if (argv.length === 0 || argv.includes("--help") || argv.includes("-h") || argv[0] === "help") {
     process.stdout.write(USAGE);
@@ -173,6 +201,10 @@ export async function main(argv: string[]): Promise<number> {
   }
   let db: Db | null = null;
   try {
+    if (argv[0] === "backup" || argv[0] === "restore") {
+      await runBackup(argv);
+      return 0;
+    }
     const config = loadConfig(process.env);
     db = openDatabase(config.databaseUrl);
     await migrate(db);
@@ -194,6 +226,10 @@ export async function main(argv: string[]): Promise<number> {
     if (err instanceof UsageError || (err instanceof TypeError && "code" in err)) {
       process.stderr.write(`helpgate: ${err.message}\n\n${USAGE}`);
       return 2;
+    }
+    if (err instanceof BackupRefusal) {
+      process.stderr.write(`helpgate: ${err.message}\n`);
+      return 1;
     }
     if (err instanceof DomainError || err instanceof ConfigError) {
       const fields = err instanceof DomainError ? Object.entries(err.fields) : [];
