@@ -26,6 +26,7 @@ import { userRoutes } from "./http/api/users.js";
 import { installErrorHandling } from "./http/errors.js";
 import { createMetrics, installHealth } from "./http/health.js";
 import { installPasswordPages } from "./http/passwordPages.js";
+import { Readiness } from "./http/readiness.js";
 import { installRealtime } from "./http/realtime.js";
 import { documentCommonResponses } from "./http/responses.js";
 import { installSession } from "./http/session.js";
@@ -70,6 +71,8 @@ export interface App {
   deps: Deps;
   hub: Hub;
   outbox: OutboxWorker;
+  /** What /readyz reports; main.ts calls `startDraining()` first thing on SIGTERM/SIGINT. */
+  readiness: Readiness;
 }
 
 export async function buildApp(options: AppOptions): Promise<App> {
@@ -261,7 +264,9 @@ export async function buildApp(options: AppOptions): Promise<App> {
   );
   server.get("/api/docs/json", { schema: { hide: true } }, async () => server.swagger());
 
-  installHealth(server, deps, metrics);
+  // Redis is checked on the presence connection the node already holds (none: a single node, "off").
+  const readiness = new Readiness({ db, redisPing: deps.presence.ping?.bind(deps.presence) ?? null });
+  installHealth(server, deps, metrics, readiness);
   await installRealtime(server, deps, hub);
   await installPasswordPages(server, deps);
   await installWeb(server, deps);
@@ -277,5 +282,5 @@ export async function buildApp(options: AppOptions): Promise<App> {
     sender.close();
     mailer?.close();
   });
-  return { server, deps, hub, outbox };
+  return { server, deps, hub, outbox, readiness };
 }

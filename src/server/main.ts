@@ -68,7 +68,7 @@ async function main(): Promise<void> {
   const clusterDeps: { bus?: Bus; presence?: Presence; rateLimitRedis?: Redis } = cluster
     ? { bus: cluster.bus, presence: cluster.presence, rateLimitRedis: cluster.rateLimit }
     : {};
-  const { server, deps } = await buildApp({ config, db, ...clusterDeps });
+  const { server, deps, readiness } = await buildApp({ config, db, ...clusterDeps });
   if (cluster) {
     redisLog = server.log;
     cluster.bus.log = server.log;
@@ -98,6 +98,8 @@ async function main(): Promise<void> {
   const shutdown = async (signal: string) => {
     if (stopping) return;
     stopping = true;
+    // Before anything closes: /readyz answers 503 from now on, so load balancers stop sending traffic.
+    readiness.startDraining();
     server.log.info({ signal }, "shutting down");
     await server.close();
     // Closing presence removes this node's entries: its agents go offline everywhere now, not after the TTL.
@@ -123,6 +125,7 @@ async function main(): Promise<void> {
     `  Agent console   ${base}/console`,
     `  Code portal     ${base}/join`,
     `  Health          ${base}/healthz`,
+    `  Probes          ${base}/livez (live)  ${base}/readyz (ready)`,
     `  API document    ${base}/api/docs/json`,
   ];
   if (first) {

@@ -8,6 +8,11 @@ export interface Presence {
   disconnect(userId: string): Promise<void>;
   onlineAmong(userIds: string[]): Promise<Set<string>>;
   close(): Promise<void>;
+  /**
+   * A PING on the shared store's connection (readiness probe), rejecting when it does not answer
+   * within `timeoutMs`. Presence that keeps to this process (one node) has no such method.
+   */
+  ping?(timeoutMs: number): Promise<void>;
 }
 
 export class InProcessPresence implements Presence {

@@ -200,6 +200,25 @@ export class RedisPresence implements Presence {
     return online;
   }
 
+  /** A PING on the presence connection (`/readyz`): fails at once while it is down (no offline queue). */
+  async ping(timeoutMs: number): Promise<void> {
+    if (this.closed) throw new Error("presence closed");
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      await Promise.race([
+        this.redis.ping(),
+        new Promise<never>((_resolve, reject) => {
+          timer = setTimeout(
+            () => reject(new Error(`Redis did not answer PING within ${timeoutMs} ms`)),
+            timeoutMs,
+          );
+        }),
+      ]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
   private failed(err: unknown): void {
     if (this.degraded || this.closed) return;
     this.degraded = true;

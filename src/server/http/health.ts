@@ -5,6 +5,7 @@ import client from "prom-client";
 import type { Deps } from "../commands/context.js";
 import type { ListenAddress } from "../config.js";
 import { ping } from "../db/database.js";
+import type { Readiness } from "./readiness.js";
 
 export interface Metrics {
   registry: client.Registry;
@@ -24,7 +25,15 @@ export function createMetrics(): Metrics {
   return { registry, httpDuration };
 }
 
-export function installHealth(app: FastifyInstance, deps: Deps, metrics: Metrics): void {
+/** How long a load balancer should wait before it asks a node that is not ready again. */
+const READY_RETRY_AFTER_SECONDS = 5;
+
+export function installHealth(
+  app: FastifyInstance,
+  deps: Deps,
+  metrics: Metrics,
+  readiness: Readiness,
+): void {
   app.addHook("onResponse", async (request, reply) => {
     metrics.httpDuration.observe(
       {
@@ -38,6 +47,22 @@ export function installHealth(app: FastifyInstance, deps: Deps, metrics: Metrics
   app.get("/healthz", { schema: { hide: true } }, async (_request, reply) => {
     const ok = await ping(deps.db);
     return reply.code(ok ? 200 : 503).send(ok ? { ok: true } : { ok: false, error: "database unreachable" });
+  });
+  // Liveness: the event loop serves. No I/O, so a database or Redis outage never gets the process
+  // restarted (that is what /readyz is for: it takes the node out of the load balancer instead).
+  app.get("/livez", { schema: { hide: true } }, async (_request, reply) =>
+    reply.header("cache-control", "no-store").send({ ok: true }),
+  );
+  // Readiness: database (ping, ~1 s at most), Redis when the node has it, migrations done, not
+  // draining. 503 names the failing checks; Retry-After tells a client when to look again.
+  app.get("/readyz", { schema: { hide: true } }, async (_request, reply) => {
+    const report = await readiness.check();
+    reply.header("cache-control", "no-store");
+    if (report.ok) return reply.code(200).send({ ok: true, checks: report.checks });
+    return reply
+      .code(503)
+      .header("retry-after", String(READY_RETRY_AFTER_SECONDS))
+      .send({ ok: false, checks: report.checks, failing: report.failing });
   });
   const token = deps.config.metricsToken;
   // Without a token the main port has no /metrics at all (a 404 like any unknown page): it faces
