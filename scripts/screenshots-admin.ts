@@ -4,8 +4,10 @@
  *
  *   npm run build && npx tsx scripts/screenshots-admin.ts
  *
- * Starts its own server (with the demo accounts) on a temporary data directory and a free port,
- * and writes PNGs to test-results/screenshots/admin-<page>-<lang>-<width>.png.
+ * Starts its own server (with the demo accounts and their four weeks of history) on a temporary
+ * data directory and a free port, and writes PNGs to
+ * test-results/screenshots/admin-<page>-<lang>-<width>.png, and the README's to docs/screenshots/
+ * (admin-portals, admin-portal-form, admin-reports, admin-reports-mobile).
  */
 import fs from "node:fs";
 import net from "node:net";
@@ -19,6 +21,7 @@ import { firstStart } from "../src/server/firstStart.js";
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const OUT = path.resolve("test-results/screenshots");
+const DOCS = path.resolve("docs/screenshots");
 const OPERATOR = { email: "operator@screenshots.example", password: "screenshots-operator-1" };
 const WIDTHS = [1280, 390] as const;
 const LANGS = [
@@ -79,6 +82,24 @@ async function shoot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: path.join(OUT, `${name}.png`), fullPage: true });
   await page.setViewportSize(size);
   console.log(`  ${name}.png`);
+}
+
+/**
+ * A README image: the page from its top down to the end of `until` (the rest of a long page —
+ * the reports' comments — stays out), at the same tall window as shoot() uses.
+ */
+async function shootTop(page: Page, file: string, until: string): Promise<void> {
+  await page.waitForLoadState("networkidle");
+  const size = page.viewportSize() ?? { width: 1280, height: 860 };
+  const height = await page.evaluate(() => document.documentElement.scrollHeight);
+  await page.setViewportSize({ width: size.width, height: Math.max(size.height, height) });
+  await page.waitForTimeout(150);
+  const box = await page.locator(until).boundingBox();
+  if (!box) throw new Error(`${until} is not on the page`);
+  const bottom = Math.min(height, Math.ceil(box.y + box.height + 24));
+  await page.screenshot({ path: file, clip: { x: 0, y: 0, width: size.width, height: bottom } });
+  await page.setViewportSize(size);
+  console.log(`  ${path.relative(process.cwd(), file)}`);
 }
 
 async function signIn(page: Page, baseUrl: string, email: string, password: string): Promise<void> {
@@ -161,6 +182,16 @@ async function run(browser: Browser, server: Awaited<ReturnType<typeof startServ
       await go(page, `${baseUrl}/admin/account`);
       await shoot(page, `admin-account-${suffix}`);
 
+      // Reports over the demo's four weeks of history; for the README, English at desktop width
+      // and German at phone width, from the top to the end of the table by portal.
+      await go(page, `${baseUrl}/admin/reports?period=last30`);
+      await page.locator(".chart-canvas canvas").nth(2).waitFor();
+      await page.locator(".chart-note").waitFor({ state: "detached" });
+      await shoot(page, `admin-reports-${suffix}`);
+      const readme = { "en-1280": "admin-reports.png", "de-390": "admin-reports-mobile.png" } as const;
+      const doc = readme[suffix as keyof typeof readme];
+      if (doc) await shootTop(page, path.join(DOCS, doc), "section[aria-labelledby=report-portals]");
+
       // Operators: the account switcher and the list of all accounts.
       await page.locator(".user-menu button").click();
       await page.locator("#signin-email").waitFor();
@@ -180,15 +211,14 @@ async function run(browser: Browser, server: Awaited<ReturnType<typeof startServ
       await context.close();
     }
   }
-  // Two for the README: English, desktop.
-  const docs = path.resolve("docs/screenshots");
-  fs.mkdirSync(docs, { recursive: true });
-  fs.copyFileSync(path.join(OUT, "admin-portals-en-1280.png"), path.join(docs, "admin-portals.png"));
-  fs.copyFileSync(path.join(OUT, "admin-portal-edit-en-1280.png"), path.join(docs, "admin-portal-form.png"));
+  // Two more for the README: English, desktop (the reports' two are written above).
+  fs.copyFileSync(path.join(OUT, "admin-portals-en-1280.png"), path.join(DOCS, "admin-portals.png"));
+  fs.copyFileSync(path.join(OUT, "admin-portal-edit-en-1280.png"), path.join(DOCS, "admin-portal-form.png"));
 }
 
 async function main(): Promise<void> {
   fs.mkdirSync(OUT, { recursive: true });
+  fs.mkdirSync(DOCS, { recursive: true });
   const server = await startServer();
   const browser = await chromium.launch({
     executablePath: CHROMIUM,

@@ -14,6 +14,7 @@ import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { seedHistory } from "../../bench/lib/history.js";
 import type { ExecutedQuery } from "../../src/server/db/database.js";
+import { closeGoneSignedIn } from "../../src/server/store/agentTime.js";
 import type { Portal } from "../../src/shared/api.js";
 import { call } from "../support/app.js";
 import { dialects } from "../support/databases.js";
@@ -439,6 +440,10 @@ describe.each(dialects())("query plans of the hot paths on %s: no scan of histor
         });
       }
     }
+    // The sweeper ends the time signed in of consoles whose node died (agent_intervals).
+    await flow("sweeper: time signed in of dead nodes", () =>
+      closeGoneSignedIn(world.app.deps.db.kysely, world.clock.now()),
+    );
     const seen = new Set<string>();
     const offenders: string[] = [];
     let read = 0;

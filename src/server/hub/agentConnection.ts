@@ -138,9 +138,15 @@ export class AgentConnection implements Connection {
     }
     await this.deps.presence.connect(this.actor.user.id);
     this.recordSignedIn();
-    for (const c of this.channels) await this.hub.join(this, c);
-    await this.resync();
-    await this.presenceChanged();
+    try {
+      for (const c of this.channels) await this.hub.join(this, c);
+      await this.resync();
+      await this.presenceChanged();
+    } catch (err) {
+      // The socket is refused and close() will not run: end the time signed in here.
+      await this.endSignedIn();
+      throw err;
+    }
   }
 
   /**
@@ -164,15 +170,21 @@ export class AgentConnection implements Connection {
     this.seenTimer.unref();
   }
 
-  async close(): Promise<void> {
-    if (this.idleCheck) clearInterval(this.idleCheck);
+  private async endSignedIn(): Promise<void> {
     if (this.seenTimer) clearInterval(this.seenTimer);
+    this.seenTimer = null;
     const row = await this.signedInRow;
+    this.signedInRow = Promise.resolve(null);
     if (row !== null) {
       await closeSignedIn(this.deps.db.kysely, row, this.deps.now()).catch((err: unknown) =>
         this.deps.log.warn({ err }, "could not record the end of time signed in"),
       );
     }
+  }
+
+  async close(): Promise<void> {
+    if (this.idleCheck) clearInterval(this.idleCheck);
+    await this.endSignedIn();
     for (const c of this.channels) await this.hub.leave(this, c);
     const ids = [...this.sessions.keys()];
     this.sessions.clear();

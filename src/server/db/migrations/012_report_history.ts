@@ -42,6 +42,12 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .on("agent_intervals")
     .columns(["account_id", "kind", "ended_at"])
     .execute();
+  // The sweeper's "connections of nodes that died": open rows not seen for a while.
+  await db.schema
+    .createIndex("agent_intervals_open_seen")
+    .on("agent_intervals")
+    .columns(["kind", "ended_at", "seen_at"])
+    .execute();
   await db.schema
     .createIndex("agent_intervals_user_open")
     .on("agent_intervals")

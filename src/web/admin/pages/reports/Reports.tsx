@@ -491,6 +491,9 @@ function Comments({ summary }: { summary: ReportSummary }) {
   );
 }
 
+/** A figure kept on one line ("147 h 57 min"), so a long cell wraps only between figures. */
+const unbroken = (text: string) => text.replace(/ /g, "\u00a0");
+
 function AgentTable({ rows, queue }: { rows: AgentReportRow[]; queue: boolean }) {
   if (rows.length === 0) return <p class="empty">{rx("rp.agents.none")}</p>;
   return (
@@ -554,12 +557,12 @@ function AgentTable({ rows, queue }: { rows: AgentReportRow[]; queue: boolean })
                   ? rx("rp.none")
                   : `${r.ratingAverage.toLocaleString(language.value, { minimumFractionDigits: 1, maximumFractionDigits: 1 })} (${count(r.ratings)})`}
               </td>
-              <td class="num" data-label={rx("rp.agents.time")}>
+              <td class="num time" data-label={rx("rp.agents.time")}>
                 {r.signedIn === 0
                   ? rx("rp.none")
                   : rx("rp.agents.timeValue", {
-                      available: duration(r.available),
-                      signedIn: duration(r.signedIn),
+                      available: unbroken(duration(r.available)),
+                      signedIn: unbroken(duration(r.signedIn)),
                     })}
               </td>
             </tr>
