@@ -4,6 +4,7 @@ import type { NewApiToken, Portal, PortalReportRow, ReportSummary, User } from "
 import type { CodeView } from "../../src/shared/protocol.js";
 import { expectError } from "../support/api.js";
 import { type Call, call, freshAddress, login, seedUser } from "../support/app.js";
+import { parseCsv } from "../support/csv.js";
 import { dialects } from "../support/databases.js";
 import {
   type Agent,
@@ -28,33 +29,7 @@ import {
 
 /** RFC 4180 rows of a CSV answer, without its BOM. */
 function csvRows(res: LightMyRequestResponse): string[][] {
-  const text = res.body.replace(/^\uFEFF/, "");
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let cell = "";
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const ch = text[i];
-    if (quoted) {
-      if (ch === '"' && text[i + 1] === '"') {
-        cell += '"';
-        i++;
-      } else if (ch === '"') quoted = false;
-      else cell += ch;
-    } else if (ch === '"') quoted = true;
-    else if (ch === ",") {
-      row.push(cell);
-      cell = "";
-    } else if (ch === "\r" && text[i + 1] === "\n") {
-      row.push(cell);
-      rows.push(row);
-      row = [];
-      cell = "";
-      i++;
-    } else cell += ch;
-  }
-  if (cell !== "" || row.length > 0) rows.push([...row, cell]);
-  return rows;
+  return parseCsv(res.body.replace(/^\uFEFF/, ""));
 }
 
 describe.each(dialects())("deleting a portal on %s", (dialect) => {

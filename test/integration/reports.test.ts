@@ -10,6 +10,7 @@ import type {
   VolumeRow,
 } from "../../src/shared/api.js";
 import { call, login, seedAccount, seedUser, startTestApp, type TestApp } from "../support/app.js";
+import { parseCsv } from "../support/csv.js";
 import { dialects } from "../support/databases.js";
 import {
   accept,
@@ -37,35 +38,6 @@ const Z = (iso: string) => Date.parse(iso);
 const NOW = Z("2026-10-27T12:00:00Z");
 const PERIOD = "period=custom&from=2026-10-24&to=2026-10-26";
 
-/** RFC 4180 parser for the tests: the BOM is checked and removed by the caller. */
-function parseCsv(text: string): string[][] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let cell = "";
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const ch = text[i];
-    if (quoted) {
-      if (ch === '"' && text[i + 1] === '"') {
-        cell += '"';
-        i++;
-      } else if (ch === '"') quoted = false;
-      else cell += ch;
-    } else if (ch === '"') quoted = true;
-    else if (ch === ",") {
-      row.push(cell);
-      cell = "";
-    } else if (ch === "\r" && text[i + 1] === "\n") {
-      row.push(cell);
-      rows.push(row);
-      row = [];
-      cell = "";
-      i++;
-    } else cell += ch;
-  }
-  if (cell !== "" || row.length > 0) rows.push([...row, cell]);
-  return rows;
-}
 const cellOf = (v: unknown) => (v === null || v === undefined ? "" : String(v));
 
 describe.each(dialects())("reports on %s", (dialect) => {
