@@ -369,6 +369,8 @@ export async function timeGets(
   calls: number,
   warmup: number,
   what: string,
+  /** Run (unmeasured) before each call, e.g. a change that makes today's kept figures stale. */
+  before?: (i: number) => Promise<void>,
 ): Promise<{ samples: number[]; bytes: number; body: string }> {
   const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
   const samples: number[] = [];
@@ -376,6 +378,7 @@ export async function timeGets(
   let body = "";
   try {
     for (let i = 0; i < warmup + calls; i++) {
+      if (before) await before(i);
       const res = await httpRequest(url, { headers, agent, timeoutMs: 120_000 });
       if (res.status !== 200) throw new Error(`${what}: HTTP ${res.status}: ${res.body.slice(0, 200)}`);
       bytes = Buffer.byteLength(res.body);
@@ -399,6 +402,19 @@ export function timeConsoleSnapshots(
 }
 
 /** A customer's submit at a portal (POST → 201), one at a time. */
+/** One customer submit (unmeasured): a change to today's requests. */
+export async function submitOnce(base: string, slug: string, i: number): Promise<void> {
+  const res = await httpRequest(`${base}/api/v1/portals/${slug}/requests`, {
+    method: "POST",
+    headers: { origin: base },
+    json: {
+      values: { name: `Changing customer ${i}`, email: "customer@example.com", question: "Still there?" },
+    },
+    timeoutMs: 60_000,
+  });
+  if (res.status !== 201) throw new Error(`submit: HTTP ${res.status}: ${res.body.slice(0, 200)}`);
+}
+
 export async function timeSubmits(
   base: string,
   slug: string,

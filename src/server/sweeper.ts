@@ -61,9 +61,13 @@ export async function sweepOffers(deps: Deps): Promise<void> {
   const now = deps.now();
   const closed: DomainEvent[] = [];
   for (const offer of await expiredOffers(deps.db.kysely, now)) {
-    if (await endOffer(deps.db.kysely, offer.id, "timed-out", now)) {
-      closed.push({ type: "offer.closed", offer, reason: "timed-out" });
-    }
+    const event = { type: "offer.closed" as const, offer, reason: "timed-out" as const };
+    const ended = await deps.db.kysely.transaction().execute(async (trx) => {
+      if (!(await endOffer(trx, offer.id, "timed-out", now))) return false;
+      await deps.events.stage(trx, event);
+      return true;
+    });
+    if (ended) closed.push(event);
   }
   await deps.events.emit(...closed);
 }

@@ -145,6 +145,7 @@ export async function acceptOffer(deps: Deps, actor: Actor, offerId: string): Pr
   const request = await findRequest(db, accountId, offer.requestId);
   if (!request) throw notFound("Offer");
   const now = deps.now();
+  const offerClosed = { type: "offer.closed" as const, offer, reason: "accepted" as const };
   const started = await db.transaction().execute(async (trx) => {
     if (!(await endOffer(trx, offerId, "accepted", now, actor.user.id))) return null;
     await lockBelowLimit(trx, actor);
@@ -160,12 +161,12 @@ export async function acceptOffer(deps: Deps, actor: Actor, offerId: string): Pr
       type: "session.started" as const,
       ...startedSession(request, agentOf(actor), now, lastSeq),
     };
-    await deps.events.stage(trx, event);
+    await deps.events.stage(trx, offerClosed, event);
     return event;
   });
   if (started === null)
     throw new DomainError(409, "offer_closed", "This offer has ended (it timed out or was passed on).");
-  await deps.events.emit({ type: "offer.closed", offer, reason: "accepted" }, started);
+  await deps.events.emit(offerClosed, started);
   return started.session;
 }
 

@@ -42,8 +42,12 @@ export async function declineOffer(deps: Deps, actor: Actor, offerId: string): P
   const accountId = consoleAccount(actor.user);
   const offer = await findOffer(deps.db.kysely, accountId, offerId);
   if (!offer || offer.agentId !== actor.user.id) throw notFound("Offer");
-  if (!(await endOffer(deps.db.kysely, offerId, "declined", deps.now(), actor.user.id))) {
-    throw new DomainError(409, "offer_closed", "This offer has already ended.");
-  }
-  await deps.events.emit({ type: "offer.closed", offer, reason: "declined" });
+  const closed = { type: "offer.closed" as const, offer, reason: "declined" as const };
+  const ended = await deps.db.kysely.transaction().execute(async (trx) => {
+    if (!(await endOffer(trx, offerId, "declined", deps.now(), actor.user.id))) return false;
+    await deps.events.stage(trx, closed);
+    return true;
+  });
+  if (!ended) throw new DomainError(409, "offer_closed", "This offer has already ended.");
+  await deps.events.emit(closed);
 }

@@ -337,8 +337,8 @@ export async function handOwnership(
     throw new DomainError(409, "not_participant", "Hand the session only to a colleague who has joined it.");
   }
   const now = deps.now();
-  const moved = await db.transaction().execute((trx) =>
-    moveOwnership(trx, {
+  const moved = await db.transaction().execute(async (trx) => {
+    const result = await moveOwnership(trx, {
       accountId: session.accountId,
       sessionId,
       fromAgentId: actor.user.id,
@@ -347,26 +347,30 @@ export async function handOwnership(
       toName: m.name,
       how: "hand-over",
       at: now,
-    }),
-  );
-  if (!moved) throw new DomainError(409, "not_owner", "This session is no longer yours to hand over.");
-  const [fresh, request] = await Promise.all([
-    findSession(db, session.accountId, sessionId),
-    findRequest(db, session.accountId, sessionId),
-  ]);
-  if (!fresh || !request) throw notFound("Session");
-  await deps.events.emit({
-    type: "session.ownerChanged",
-    session: fresh,
-    request,
-    previousAgentId: actor.user.id,
-    toName: m.name,
-    how: "hand-over",
-    closedAlerts: [],
-    shareStopped: moved.shareStopped,
-    lines: moved.lines,
+    });
+    if (!result) return null;
+    const [fresh, request] = await Promise.all([
+      findSession(trx, session.accountId, sessionId),
+      findRequest(trx, session.accountId, sessionId),
+    ]);
+    if (!fresh || !request) throw notFound("Session");
+    const event = {
+      type: "session.ownerChanged" as const,
+      session: fresh,
+      request,
+      previousAgentId: actor.user.id,
+      toName: m.name,
+      how: "hand-over" as const,
+      closedAlerts: [],
+      shareStopped: result.shareStopped,
+      lines: result.lines,
+    };
+    await deps.events.stage(trx, event);
+    return event;
   });
-  const view = await sessionView(deps, fresh, actor.user.id);
+  if (!moved) throw new DomainError(409, "not_owner", "This session is no longer yours to hand over.");
+  await deps.events.emit(moved);
+  const view = await sessionView(deps, moved.session, actor.user.id);
   if (!view) throw notFound("Session");
   return view;
 }

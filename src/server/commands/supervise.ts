@@ -207,26 +207,28 @@ export async function takeOver(deps: Deps, actor: Actor, sessionId: string): Pro
     });
     if (!moved) return null;
     await markIdle(trx, session.agentId, now);
-    return { moved, canceled };
+    const [fresh, request] = await Promise.all([
+      findSession(trx, session.accountId, sessionId),
+      findRequest(trx, session.accountId, sessionId),
+    ]);
+    if (!fresh || !request) throw notFound("Session");
+    const closedAlerts: ClosedAlert[] = canceled ? [canceled] : [];
+    const event = {
+      type: "session.ownerChanged" as const,
+      session: fresh,
+      request,
+      previousAgentId: session.agentId,
+      toName: me.displayName,
+      how: "take-over" as const,
+      closedAlerts,
+      shareStopped: moved.shareStopped,
+      lines: moved.lines,
+    };
+    await deps.events.stage(trx, event);
+    return event;
   });
   if (!done)
     throw new DomainError(409, "session_changed", "The session changed hands meanwhile; look again.");
-  const [fresh, request] = await Promise.all([
-    findSession(db, session.accountId, sessionId),
-    findRequest(db, session.accountId, sessionId),
-  ]);
-  if (!fresh || !request) throw notFound("Session");
-  const closedAlerts: ClosedAlert[] = done.canceled ? [done.canceled] : [];
-  await deps.events.emit({
-    type: "session.ownerChanged",
-    session: fresh,
-    request,
-    previousAgentId: session.agentId,
-    toName: me.displayName,
-    how: "take-over",
-    closedAlerts,
-    shareStopped: done.moved.shareStopped,
-    lines: done.moved.lines,
-  });
-  return viewFor(deps, fresh, actor);
+  await deps.events.emit(done);
+  return viewFor(deps, done.session, actor);
 }

@@ -300,28 +300,30 @@ export async function acceptTransfer(deps: Deps, actor: Actor, transferId: strin
     });
     if (!result) throw new DomainError(409, "transfer_closed", "This session has ended or changed hands.");
     await markIdle(trx, transfer.fromAgentId, now);
-    return result;
+    const [session, request] = await Promise.all([
+      findSession(trx, accountId, transfer.sessionId),
+      findRequest(trx, accountId, transfer.sessionId),
+    ]);
+    if (!session || !request) throw notFound("Session");
+    const others = transfer.recipients.filter((id) => id !== me.id);
+    const closedAlerts: ClosedAlert[] = others.length ? [{ id: transfer.id, recipients: others }] : [];
+    const event = {
+      type: "session.ownerChanged" as const,
+      session,
+      request,
+      previousAgentId: transfer.fromAgentId,
+      toName: me.displayName,
+      how: "transfer" as const,
+      closedAlerts,
+      shareStopped: result.shareStopped,
+      lines: result.lines,
+    };
+    await deps.events.stage(trx, event);
+    return event;
   });
   if (!moved) return refusedAccept(deps, accountId, transferId);
-  const [session, request] = await Promise.all([
-    findSession(db, accountId, transfer.sessionId),
-    findRequest(db, accountId, transfer.sessionId),
-  ]);
-  if (!session || !request) throw notFound("Session");
-  const others = transfer.recipients.filter((id) => id !== me.id);
-  const closedAlerts: ClosedAlert[] = others.length ? [{ id: transfer.id, recipients: others }] : [];
-  await deps.events.emit({
-    type: "session.ownerChanged",
-    session,
-    request,
-    previousAgentId: transfer.fromAgentId,
-    toName: me.displayName,
-    how: "transfer",
-    closedAlerts,
-    shareStopped: moved.shareStopped,
-    lines: moved.lines,
-  });
-  const view = await sessionView(deps, session, me.id);
+  await deps.events.emit(moved);
+  const view = await sessionView(deps, moved.session, me.id);
   if (!view) throw notFound("Session");
   return view;
 }

@@ -25,6 +25,7 @@ import * as m009 from "./migrations/009_integrations.js";
 import * as m010 from "./migrations/010_reports.js";
 import * as m011 from "./migrations/011_report_indexes.js";
 import * as m012 from "./migrations/012_report_history.js";
+import * as m013 from "./migrations/013_report_rollups.js";
 import type { Database } from "./schema.js";
 
 export type Dialect = "sqlite" | "postgres";
@@ -65,6 +66,7 @@ const migrations: Record<string, Migration> = {
   "010_reports": m010,
   "011_report_indexes": m011,
   "012_report_history": m012,
+  "013_report_rollups": m013,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -251,6 +251,8 @@ export interface Database {
   api_tokens: ApiTokenTable;
   password_tokens: PasswordTokenTable;
   agent_intervals: AgentIntervalTable;
+  report_versions: ReportVersionTable;
+  report_days: ReportDayTable;
 }
 
 /** A spell of an agent's time: signed in (one console connection) or Available. */
@@ -337,4 +339,24 @@ export interface PasswordTokenTable {
   created_at: number;
   expires_at: number;
   used_at: number | null;
+}
+
+/** A change counter per account, UTC day of the requests' creation and shard (migration 013). */
+export interface ReportVersionTable {
+  account_id: string;
+  utc_day: number;
+  shard: number;
+  version: number;
+}
+
+/** One local day's report figures, for everyone (agent_key '*') or one agent (migration 013). */
+export interface ReportDayTable {
+  account_id: string;
+  time_zone: string;
+  day: string;
+  agent_key: string;
+  /** The sum of the day's change counters when `data` was computed. */
+  versions: number;
+  /** The figures as JSON (src/server/queries/reportDays.ts). */
+  data: string;
 }

@@ -71,7 +71,29 @@ const QUARTER = 15 * MINUTE;
 const OFFSET_CACHE_LIMIT = 200_000;
 const offsets = new Map<string, Map<number, number | null>>();
 
+/**
+ * First by UTC day: a day whose start and end have the same offset has it throughout (no zone
+ * changes its offset twice within a day), so an export of a year asks Intl some 800 times, not
+ * once per quarter hour; the few days that hold a change go on to the quarter hours.
+ */
+const UTC_DAY = 24 * 60 * MINUTE;
+const dayOffsets = new Map<string, Map<number, number | null>>();
+
 function offsetAt(ms: number, timeZone: string): number {
+  let days = dayOffsets.get(timeZone);
+  if (!days) {
+    days = new Map();
+    dayOffsets.set(timeZone, days);
+  }
+  const day = Math.floor(ms / UTC_DAY);
+  let whole = days.get(day);
+  if (whole === undefined) {
+    const start = offsetIntl(day * UTC_DAY, timeZone);
+    whole = offsetIntl((day + 1) * UTC_DAY - 1000, timeZone) === start ? start : null;
+    if (days.size >= OFFSET_CACHE_LIMIT) days.clear();
+    days.set(day, whole);
+  }
+  if (whole !== null) return whole;
   let zone = offsets.get(timeZone);
   if (!zone) {
     zone = new Map();

@@ -10,10 +10,21 @@ import type {
 import type { Actor, Deps } from "../commands/context.js";
 import type { Database } from "../db/schema.js";
 import { fieldError, notFound } from "../domain/errors.js";
-import { dayOf, daysOf, hourOf, percentiles, periodRange } from "../domain/reportPeriods.js";
+import { periodRange } from "../domain/reportPeriods.js";
 import { assertAccountAccess } from "../policy.js";
 import { findAccount } from "../store/accounts.js";
 import { type AgentSpell, agentSpells, overlapLength, unionLength } from "../store/agentTime.js";
+import { EVERYONE } from "../store/reportRollups.js";
+import {
+  AGENTS_KEY,
+  addHist,
+  type Cell,
+  type DayAgents,
+  type DayCells,
+  figuresOfDays,
+  type HourCell,
+  histPercentiles,
+} from "./reportDays.js";
 
 /**
  * Reports (issue 12): what happened to the requests created in a period, in the account's time
@@ -113,24 +124,63 @@ interface StateCount {
   n: number;
 }
 
-async function stateCounts(c: Ctx): Promise<StateCount[]> {
-  const bucket = sql<number>`case when r.state <> 'canceled' then -1
-    when r.state_at - r.created_at < 30000 then 0
-    when r.state_at - r.created_at < 120000 then 1
-    when r.state_at - r.created_at < 300000 then 2 else 3 end`;
-  const rows = await c.db
-    .selectFrom("requests as r")
-    .select(["r.portal_id", "r.kind", "r.state", bucket.as("bucket"), sql<number>`count(*)`.as("n")])
-    .where(periodRequests(c))
-    .groupBy(["r.portal_id", "r.kind", "r.state", bucket])
-    .execute();
-  return rows.map((r) => ({
-    portalId: r.portal_id,
-    kind: r.kind,
-    state: r.state,
-    bucket: num(r.bucket),
-    n: num(r.n),
+/** The kept figures of the period's days, of the filter's agent (or everyone's), per portal. */
+async function periodCells(c: Ctx): Promise<{ day: string; cells: [string, Cell][] }[]> {
+  const days = await figuresOfDays<DayCells>(
+    c.db,
+    c.accountId,
+    c.scope.timeZone,
+    c.scope.fromDay,
+    c.scope.toDay,
+    c.scope.agentId ?? EVERYONE,
+  );
+  return days.map(({ day, data }) => ({
+    day,
+    cells: Object.entries(data).filter(
+      ([portalId]) => c.scope.portalId === null || portalId === c.scope.portalId,
+    ),
   }));
+}
+
+/** The figures of several cells added up. */
+interface Sum {
+  counts: StateCount[];
+  waits: Map<number, number>;
+  durations: Map<number, number>;
+  outcomes: [number, number, number, number];
+  ratings: [number, number, number, number, number];
+  queueLongest: number | null;
+  queueHit: number;
+  offers: Map<string, number>;
+}
+
+function sumOf(cells: Iterable<[string, Cell]>): Sum {
+  const s: Sum = {
+    counts: [],
+    waits: new Map(),
+    durations: new Map(),
+    outcomes: [0, 0, 0, 0],
+    ratings: [0, 0, 0, 0, 0],
+    queueLongest: null,
+    queueHit: 0,
+    offers: new Map(),
+  };
+  for (const [portalId, cell] of cells) {
+    for (const [kind, state, bucket, n] of cell.c) s.counts.push({ portalId, kind, state, bucket, n });
+    addHist(s.waits, cell.w);
+    addHist(s.durations, cell.d);
+    cell.o.forEach((n, i) => {
+      s.outcomes[i] = (s.outcomes[i] ?? 0) + n;
+    });
+    cell.r.forEach((n, i) => {
+      s.ratings[i] = (s.ratings[i] ?? 0) + n;
+    });
+    if (cell.ql !== null)
+      s.queueLongest = s.queueLongest === null ? cell.ql : Math.max(s.queueLongest, cell.ql);
+    s.queueHit += cell.qh;
+    for (const [state, n] of Object.entries(cell.of)) s.offers.set(state, (s.offers.get(state) ?? 0) + n);
+  }
+  return s;
 }
 
 interface Tally {
@@ -191,66 +241,8 @@ function tally(counts: readonly StateCount[]): Tally {
   return t;
 }
 
-interface SessionFacts {
-  agentId: string;
-  portalId: string;
-  live: boolean;
-  /** ms from the request to the session's start (live requests). */
-  wait: number;
-  /** ms the session lasted (ended ones), else null. */
-  duration: number | null;
-  ended: boolean;
-  outcome: string | null;
-  rating: number | null;
-}
-
-/** The sessions of the period's requests: only the columns durations, outcomes and ratings need. */
-async function sessionFacts(c: Ctx, byAgent = true): Promise<SessionFacts[]> {
-  const rows = await c.db
-    .selectFrom("sessions as s")
-    .innerJoin("requests as r", "r.id", "s.request_id")
-    .select([
-      "s.agent_id",
-      "r.portal_id",
-      "r.kind",
-      "r.created_at",
-      "s.started_at",
-      "s.ended_at",
-      "s.outcome",
-      "s.rating",
-    ])
-    .where(periodRequests(c, byAgent))
-    .where(periodSessions(c))
-    .execute();
-  return rows.map((r) => {
-    const started = num(r.started_at);
-    const ended = nullableNum(r.ended_at);
-    return {
-      agentId: r.agent_id,
-      portalId: r.portal_id,
-      live: LIVE_KINDS.has(r.kind),
-      wait: started - num(r.created_at),
-      duration: ended === null ? null : ended - started,
-      ended: ended !== null,
-      outcome: r.outcome,
-      rating: r.rating === null ? null : num(r.rating),
-    };
-  });
-}
-
-const inSeconds = (p: { median: number | null; p90: number | null; max: number | null }) => ({
-  median: p.median === null ? null : seconds(p.median),
-  p90: p.p90 === null ? null : seconds(p.p90),
-  max: p.max === null ? null : seconds(p.max),
-});
-
-function medianSeconds(values: readonly number[]): number | null {
-  const m = percentiles(values).median;
-  return m === null ? null : seconds(m);
-}
-
-function average(values: readonly number[]): number | null {
-  return values.length === 0 ? null : values.reduce((a, b) => a + b, 0) / values.length;
+function medianOf(h: Map<number, number>): number | null {
+  return histPercentiles(h).median;
 }
 
 export async function reportSummary(
@@ -260,28 +252,22 @@ export async function reportSummary(
   filter: ReportFilter,
 ): Promise<ReportSummary> {
   const c = await contextOf(deps, actor, accountId, filter);
-  const [counts, sessions, comments] = await Promise.all([stateCounts(c), sessionFacts(c), commentsOf(c)]);
-  const t = tally(counts);
+  const [days, comments] = await Promise.all([periodCells(c), commentsOf(c)]);
+  const sum = sumOf(days.flatMap((d) => d.cells));
+  const t = tally(sum.counts);
   const decided = t.submitted - t.waiting;
-  const ended = sessions.filter((s) => s.ended);
-  const outcomes = { resolved: 0, unresolved: 0, unknown: 0, notRecorded: 0 };
-  for (const s of ended) {
-    if (s.outcome === "resolved" || s.outcome === "unresolved" || s.outcome === "unknown")
-      outcomes[s.outcome]++;
-    else outcomes.notRecorded++;
-  }
-  const ratings = sessions.flatMap((s) => (s.rating === null ? [] : [s.rating]));
-  const distribution: [number, number, number, number, number] = [0, 0, 0, 0, 0];
-  for (const r of ratings) if (r >= 1 && r <= 5) distribution[r - 1] = (distribution[r - 1] ?? 0) + 1;
-  const duration = inSeconds(percentiles(ended.flatMap((s) => (s.duration === null ? [] : [s.duration]))));
+  const [resolved, unresolved, unknown, notRecorded] = sum.outcomes;
+  const answered = sum.ratings.reduce((a, b) => a + b, 0);
+  const ratingTotal = sum.ratings.reduce((a, n, i) => a + n * (i + 1), 0);
+  const duration = histPercentiles(sum.durations);
   return {
     scope: c.scope,
     ...t,
     answerRate: decided > 0 ? t.accepted / decided : null,
-    timeToAccept: inSeconds(percentiles(sessions.filter((s) => s.live).map((s) => s.wait))),
+    timeToAccept: histPercentiles(sum.waits),
     sessionDuration: { median: duration.median, p90: duration.p90 },
-    outcomes,
-    rating: { answered: ratings.length, average: average(ratings), distribution },
+    outcomes: { resolved, unresolved, unknown, notRecorded },
+    rating: { answered, average: answered > 0 ? ratingTotal / answered : null, distribution: sum.ratings },
     comments,
   };
 }
@@ -341,58 +327,58 @@ export async function reportAgents(
     .select(["id", "display_name", "disabled"])
     .where("account_id", "=", accountId);
   if (c.scope.agentId !== null) users = users.where("id", "=", c.scope.agentId);
-  const [people, sessions, declines, offers, spells] = await Promise.all([
+  const [people, days, spells] = await Promise.all([
     users.execute(),
-    sessionFacts(c, false),
-    c.db
-      .selectFrom("request_events as e")
-      .innerJoin("requests as r", "r.id", "e.request_id")
-      // The decline command records no agent on the event: the one who declined is the target.
-      .select([
-        sql<string | null>`coalesce(e.agent_id, r.target_agent_id)`.as("agent_id"),
-        sql<number>`count(*)`.as("n"),
-      ])
-      .where(periodRequests(c, false))
-      .where("e.state", "=", "declined")
-      .groupBy(sql`coalesce(e.agent_id, r.target_agent_id)`)
-      .execute(),
-    c.db
-      .selectFrom("offers as o")
-      .innerJoin("requests as r", "r.id", "o.request_id")
-      .select(["o.agent_id", "o.state", sql<number>`count(*)`.as("n")])
-      .where(periodRequests(c, false))
-      .where("o.state", "in", ["declined", "timed-out"])
-      .groupBy(["o.agent_id", "o.state"])
-      .execute(),
+    figuresOfDays<DayAgents>(c.db, accountId, c.scope.timeZone, c.scope.fromDay, c.scope.toDay, AGENTS_KEY),
     agentSpells(c.db, accountId, c.scope.from, c.scope.to, c.now),
   ]);
-  const time = timeOf(spells);
-  const declined = new Map<string, number>();
-  const timedOut = new Map<string, number>();
-  for (const d of declines)
-    if (d.agent_id) declined.set(d.agent_id, (declined.get(d.agent_id) ?? 0) + num(d.n));
-  for (const o of offers) {
-    const into = o.state === "declined" ? declined : timedOut;
-    into.set(o.agent_id, (into.get(o.agent_id) ?? 0) + num(o.n));
+  interface Acc {
+    n: number;
+    d: Map<number, number>;
+    w: Map<number, number>;
+    rs: number;
+    rn: number;
+    de: number;
+    ot: number;
   }
+  const work = new Map<string, Acc>();
+  for (const { data } of days) {
+    for (const [portalId, agents] of Object.entries(data)) {
+      if (c.scope.portalId !== null && portalId !== c.scope.portalId) continue;
+      for (const [agentId, a] of Object.entries(agents)) {
+        let acc = work.get(agentId);
+        if (!acc) {
+          acc = { n: 0, d: new Map(), w: new Map(), rs: 0, rn: 0, de: 0, ot: 0 };
+          work.set(agentId, acc);
+        }
+        acc.n += a.n;
+        addHist(acc.d, a.d);
+        addHist(acc.w, a.w);
+        acc.rs += a.rs;
+        acc.rn += a.rn;
+        acc.de += a.de;
+        acc.ot += a.ot;
+      }
+    }
+  }
+  const time = timeOf(spells);
   const rows: AgentReportRow[] = [];
   for (const u of people) {
-    const own = sessions.filter((s) => s.agentId === u.id);
+    const own = work.get(u.id);
     const disabled = num(u.disabled) === 1;
     const spent = time.get(u.id) ?? { signedIn: 0, available: 0 };
-    if (disabled && own.length === 0 && spent.signedIn === 0) continue;
-    const ratings = own.flatMap((s) => (s.rating === null ? [] : [s.rating]));
+    if (disabled && (own?.n ?? 0) === 0 && spent.signedIn === 0) continue;
     rows.push({
       agentId: u.id,
       name: u.display_name,
       disabled,
-      sessions: own.length,
-      medianHandle: medianSeconds(own.flatMap((s) => (s.duration === null ? [] : [s.duration]))),
-      medianTimeToAccept: medianSeconds(own.filter((s) => s.live).map((s) => s.wait)),
-      declines: declined.get(u.id) ?? 0,
-      offersTimedOut: timedOut.get(u.id) ?? 0,
-      ratingAverage: average(ratings),
-      ratings: ratings.length,
+      sessions: own?.n ?? 0,
+      medianHandle: own ? medianOf(own.d) : null,
+      medianTimeToAccept: own ? medianOf(own.w) : null,
+      declines: own?.de ?? 0,
+      offersTimedOut: own?.ot ?? 0,
+      ratingAverage: own && own.rn > 0 ? own.rs / own.rn : null,
+      ratings: own?.rn ?? 0,
       signedIn: spent.signedIn,
       available: spent.available,
     });
@@ -439,16 +425,26 @@ export async function reportPortals(
     .select(["id", "name", "deleted_at"])
     .where("account_id", "=", accountId);
   if (c.scope.portalId !== null) portals = portals.where("id", "=", c.scope.portalId);
-  const [list, counts, sessions] = await Promise.all([portals.execute(), stateCounts(c), sessionFacts(c)]);
+  const [list, days] = await Promise.all([portals.execute(), periodCells(c)]);
+  const byPortal = new Map<string, [string, Cell][]>();
+  for (const d of days) {
+    for (const entry of d.cells) {
+      const list = byPortal.get(entry[0]) ?? [];
+      list.push(entry);
+      byPortal.set(entry[0], list);
+    }
+  }
+  const sums = new Map([...byPortal].map(([id, cells]) => [id, sumOf(cells)]));
   // A deleted portal is listed (marked) only when it has requests in the period: its past still counts.
-  const withRequests = new Set(counts.map((x) => x.portalId));
+  const withRequests = new Set([...sums].filter(([, s]) => s.counts.length > 0).map(([id]) => id));
   return {
     scope: c.scope,
     rows: list
       .filter((p) => p.deleted_at === null || withRequests.has(p.id))
       .sort(byName)
       .map((p) => {
-        const t = tally(counts.filter((x) => x.portalId === p.id));
+        const sum = sums.get(p.id);
+        const t = tally(sum?.counts ?? []);
         return {
           portalId: p.id,
           name: p.name,
@@ -459,64 +455,35 @@ export async function reportPortals(
           noResponse: t.noResponse,
           canceled: t.canceled.total,
           offline: t.offline,
-          medianTimeToAccept: medianSeconds(
-            sessions.filter((s) => s.portalId === p.id && s.live).map((s) => s.wait),
-          ),
+          medianTimeToAccept: sum ? medianOf(sum.waits) : null,
         };
       }),
   };
 }
 
-/** Volume by a key of the request's creation time (its local day, or its local hour). */
-async function volume(
-  c: Ctx,
-  keys: readonly string[],
-  keyOf: (createdAt: number) => string,
-): Promise<VolumeRow[]> {
-  const rows = await c.db
-    .selectFrom("requests as r")
-    .leftJoin("sessions as s", "s.request_id", "r.id")
-    .select(["r.kind", "r.state", "r.created_at", "s.started_at"])
-    .where(periodRequests(c))
-    .execute();
-  const acc = new Map<string, { row: VolumeRow; waits: number[] }>(
-    keys.map((key) => [
-      key,
-      {
-        row: {
-          key,
-          accepted: 0,
-          declined: 0,
-          noResponse: 0,
-          canceled: 0,
-          offline: 0,
-          waitMedian: null,
-          waitP90: null,
-        },
-        waits: [],
-      },
-    ]),
-  );
-  for (const r of rows) {
-    const created = num(r.created_at);
-    const bucket = acc.get(keyOf(created));
-    if (!bucket) continue;
-    if (r.state === "offline") {
-      bucket.row.offline++;
-      continue;
-    }
-    if (!LIVE_KINDS.has(r.kind)) continue;
-    if (r.state === "accepted" || r.state === "ended") {
-      bucket.row.accepted++;
-      if (r.started_at !== null) bucket.waits.push(num(r.started_at) - created);
-    } else if (r.state === "declined") bucket.row.declined++;
-    else if (r.state === "no-response") bucket.row.noResponse++;
-    else if (r.state === "canceled") bucket.row.canceled++;
+/** Volume rows from hour cells: counts stacked by outcome, wait percentiles. */
+function volumeRow(key: string, hours: readonly HourCell[]): VolumeRow {
+  const row: VolumeRow = {
+    key,
+    accepted: 0,
+    declined: 0,
+    noResponse: 0,
+    canceled: 0,
+    offline: 0,
+    waitMedian: null,
+    waitP90: null,
+  };
+  const waits = new Map<number, number>();
+  for (const h of hours) {
+    row.accepted += h.a;
+    row.declined += h.de;
+    row.noResponse += h.nr;
+    row.canceled += h.ca;
+    row.offline += h.of;
+    addHist(waits, h.w);
   }
-  return [...acc.values()].map(({ row, waits }) => {
-    const p = inSeconds(percentiles(waits));
-    return { ...row, waitMedian: p.median, waitP90: p.p90 };
-  });
+  const p = histPercentiles(waits);
+  return { ...row, waitMedian: p.median, waitP90: p.p90 };
 }
 
 export async function reportDays(
@@ -526,10 +493,15 @@ export async function reportDays(
   filter: ReportFilter,
 ): Promise<{ scope: ReportScope; rows: VolumeRow[] }> {
   const c = await contextOf(deps, actor, accountId, filter);
-  const zone = c.scope.timeZone;
+  const days = await periodCells(c);
   return {
     scope: c.scope,
-    rows: await volume(c, daysOf(c.scope.fromDay, c.scope.toDay), (t) => dayOf(t, zone)),
+    rows: days.map((d) =>
+      volumeRow(
+        d.day,
+        d.cells.flatMap(([, cell]) => Object.values(cell.h)),
+      ),
+    ),
   };
 }
 
@@ -542,8 +514,16 @@ export async function reportHours(
   filter: ReportFilter,
 ): Promise<{ scope: ReportScope; rows: VolumeRow[] }> {
   const c = await contextOf(deps, actor, accountId, filter);
-  const zone = c.scope.timeZone;
-  return { scope: c.scope, rows: await volume(c, HOUR_KEYS, (t) => HOUR_KEYS[hourOf(t, zone)] ?? "00") };
+  const cells = (await periodCells(c)).flatMap((d) => d.cells);
+  return {
+    scope: c.scope,
+    rows: HOUR_KEYS.map((hour) =>
+      volumeRow(
+        hour,
+        cells.flatMap(([, cell]) => (cell.h[hour] ? [cell.h[hour]] : [])),
+      ),
+    ),
+  };
 }
 
 export async function reportQueue(
@@ -553,37 +533,16 @@ export async function reportQueue(
   filter: ReportFilter,
 ): Promise<QueueReport> {
   const c = await contextOf(deps, actor, accountId, filter);
-  let offers = c.db
-    .selectFrom("offers as o")
-    .innerJoin("requests as r", "r.id", "o.request_id")
-    .select(["o.state", sql<number>`count(*)`.as("n")])
-    .where(periodRequests(c, false))
-    .groupBy("o.state");
-  if (c.scope.agentId !== null) offers = offers.where("o.agent_id", "=", c.scope.agentId);
-  const [byState, waits] = await Promise.all([
-    offers.execute(),
-    c.db
-      .selectFrom("requests as r")
-      .leftJoin("sessions as s", "s.request_id", "r.id")
-      .select([
-        sql<number | null>`max(coalesce(s.started_at, r.state_at) - r.created_at)`.as("longest"),
-        sql<number>`sum(case when r.state = 'no-response' then 1 else 0 end)`.as("hit"),
-      ])
-      .where(periodRequests(c))
-      .where("r.kind", "=", "queue")
-      .where("r.state", "<>", "waiting")
-      .executeTakeFirst(),
-  ]);
-  const count = (state: string) => num(byState.find((o) => o.state === state)?.n ?? 0);
-  const longest = nullableNum(waits?.longest);
+  const sum = sumOf((await periodCells(c)).flatMap((d) => d.cells));
+  const count = (state: string) => sum.offers.get(state) ?? 0;
   return {
     scope: c.scope,
-    offersMade: byState.reduce((a, o) => a + num(o.n), 0),
+    offersMade: [...sum.offers.values()].reduce((a, n) => a + n, 0),
     offersAccepted: count("accepted"),
     offersDeclined: count("declined"),
     offersTimedOut: count("timed-out"),
-    longestWait: longest === null ? null : seconds(longest),
-    hitMaxWait: num(waits?.hit ?? 0),
+    longestWait: sum.queueLongest === null ? null : seconds(sum.queueLongest),
+    hitMaxWait: sum.queueHit,
   };
 }
 
@@ -620,14 +579,20 @@ export async function requestsExport(
   filter: ReportFilter,
 ): Promise<{ scope: ReportScope; batches: AsyncIterable<RequestExportRow[]> }> {
   const c = await contextOf(deps, actor, accountId, filter);
+  // The account's portals (deleted ones too) and people are few: looked up once, not joined per row.
+  const [portals, people] = await Promise.all([
+    c.db.selectFrom("portals").select(["id", "name"]).where("account_id", "=", accountId).execute(),
+    c.db.selectFrom("users").select(["id", "display_name"]).where("account_id", "=", accountId).execute(),
+  ]);
+  const portalName = new Map(portals.map((p) => [p.id, p.name]));
+  const userName = new Map(people.map((u) => [u.id, u.display_name]));
   async function* batches(): AsyncGenerator<RequestExportRow[]> {
     let after: { createdAt: number; id: string } | null = null;
     for (;;) {
+      // One page of requests by requests_account_created, then their sessions by sessions_request:
+      // two index reads per page, whatever the period's length.
       let q = c.db
         .selectFrom("requests as r")
-        .innerJoin("portals as p", "p.id", "r.portal_id")
-        .leftJoin("sessions as s", "s.request_id", "r.id")
-        .leftJoin("users as u", (j) => j.on(sql<SqlBool>`u.id = coalesce(s.agent_id, r.agent_id)`))
         .select([
           "r.id",
           "r.session_number",
@@ -635,14 +600,8 @@ export async function requestsExport(
           "r.state_at",
           "r.kind",
           "r.state",
-          "p.name as portal_name",
-          "u.display_name as agent_name",
-          "s.started_at",
-          "s.ended_at",
-          "s.outcome",
-          "s.ticket",
-          "s.rating",
-          "s.comment",
+          "r.portal_id",
+          "r.agent_id",
         ])
         .where(periodRequests(c));
       if (after) {
@@ -653,32 +612,56 @@ export async function requestsExport(
         );
       }
       const rows = await q.orderBy("r.created_at").orderBy("r.id").limit(EXPORT_BATCH).execute();
+      const sessions =
+        rows.length === 0
+          ? []
+          : await c.db
+              .selectFrom("sessions as s")
+              .select([
+                "s.request_id",
+                "s.agent_id",
+                "s.started_at",
+                "s.ended_at",
+                "s.outcome",
+                "s.ticket",
+                "s.rating",
+                "s.comment",
+              ])
+              .where(
+                "s.request_id",
+                "in",
+                rows.map((r) => r.id),
+              )
+              .execute();
+      const sessionOf = new Map(sessions.map((x) => [x.request_id, x]));
       yield rows.map((r) => {
+        const s = sessionOf.get(r.id);
         const created = num(r.created_at);
-        const started = nullableNum(r.started_at);
-        const ended = nullableNum(r.ended_at);
+        const started = s ? num(s.started_at) : null;
+        const ended = s ? nullableNum(s.ended_at) : null;
         const waited =
           started !== null
             ? started - created
             : r.state === "waiting" || r.state === "offline"
               ? null
               : num(r.state_at) - created;
+        const agentId = s?.agent_id ?? r.agent_id;
         return {
           requestId: r.id,
           sessionNumber: r.session_number,
           createdAt: created,
-          portal: r.portal_name,
+          portal: portalName.get(r.portal_id) ?? "",
           kind: r.kind,
           state: r.state,
-          agent: r.agent_name,
+          agent: agentId === null ? null : (userName.get(agentId) ?? null),
           waitedSeconds: waited === null ? null : seconds(waited),
           sessionStartedAt: started,
           sessionEndedAt: ended,
           durationSeconds: started !== null && ended !== null ? seconds(ended - started) : null,
-          sessionOutcome: r.outcome,
-          ticket: r.ticket,
-          rating: r.rating === null ? null : num(r.rating),
-          comment: r.comment,
+          sessionOutcome: s?.outcome ?? null,
+          ticket: s?.ticket ?? null,
+          rating: s && s.rating !== null ? num(s.rating) : null,
+          comment: s?.comment ?? null,
         };
       });
       const last = rows[rows.length - 1];

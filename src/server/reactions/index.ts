@@ -5,6 +5,7 @@ import { outboxWakeReaction } from "./outbox.js";
 import { outcomesReaction } from "./outcomes.js";
 import { portalPagesReaction } from "./portalPages.js";
 import { queueDispatchReaction } from "./queueDispatch.js";
+import { reportVersionsReaction } from "./reportVersions.js";
 import { signInsReaction } from "./signIns.js";
 import { supervisorReaction, teamReaction } from "./team.js";
 import { webhooksReaction } from "./webhooks.js";
@@ -36,4 +37,9 @@ export const reactions: readonly Reaction[] = [
  * transaction and write outbox rows there (Events.stage), so a crash loses none and a rolled-back
  * change sends none.
  */
-export const stagedReactions: readonly StagedReaction[] = [webhooksReaction, notificationsReaction];
+export const stagedReactions: readonly StagedReaction[] = [
+  webhooksReaction,
+  notificationsReaction,
+  // The kept report figures of the changed requests' days are no longer current.
+  reportVersionsReaction,
+];

@@ -94,12 +94,15 @@ async function dispatchQueue(deps: Deps, accountId: string, portalId: string, qu
         createdAt: now,
         expiresAt: now + timeout,
       };
+      const request = byId.get(p.requestId);
+      const made = request ? { type: "offer.made" as const, offer, request } : null;
       try {
         await db.transaction().execute(async (trx) => {
           if (p.newRound) await advanceRound(trx, p.requestId, round);
           // Only while the request is still waiting; the unique indexes do the rest.
           if (!(await isStillWaiting(trx, deps.db.dialect, p.requestId))) throw new StaleOffer();
           await insertOffer(trx, offer);
+          if (made) await deps.events.stage(trx, made);
         });
       } catch (err) {
         if (err instanceof StaleOffer || isUniqueViolation(err)) {
@@ -109,8 +112,7 @@ async function dispatchQueue(deps: Deps, accountId: string, portalId: string, qu
         throw err;
       }
       offered++;
-      const request = byId.get(p.requestId);
-      if (request) await deps.events.emit({ type: "offer.made", offer, request });
+      if (made) await deps.events.emit(made);
     }
     if (!conflict) break;
   }
@@ -181,14 +183,19 @@ function coalescedDispatch(deps: Deps, accountId: string, portalId: string, quie
 /** Ends pending offers (the request left, or the agent can no longer take it) and says so. */
 async function withdraw(deps: Deps, offers: OfferRecord[]): Promise<OfferRecord[]> {
   const done: OfferRecord[] = [];
+  const closed: DomainEvent[] = [];
   for (const o of offers) {
-    if (await endOffer(deps.db.kysely, o.id, "withdrawn", deps.now())) done.push(o);
+    const event = { type: "offer.closed" as const, offer: o, reason: "withdrawn" as const };
+    const ended = await deps.db.kysely.transaction().execute(async (trx) => {
+      if (!(await endOffer(trx, o.id, "withdrawn", deps.now()))) return false;
+      await deps.events.stage(trx, event);
+      return true;
+    });
+    if (!ended) continue;
+    done.push(o);
+    closed.push(event);
   }
-  if (done.length > 0) {
-    await deps.events.emit(
-      ...done.map((offer) => ({ type: "offer.closed" as const, offer, reason: "withdrawn" as const })),
-    );
-  }
+  if (closed.length > 0) await deps.events.emit(...closed);
   return done;
 }
 
