@@ -475,7 +475,7 @@ describe.each(dialects())("query plans of the hot paths on %s: no scan of histor
     const { problems } = await explain(bad);
     expect(problems.length).toBeGreaterThan(0);
     // The live rows are bounded by their state (the waiting list sorts them itself: asked to sort
-    // by creation time, SQLite would walk requests_account_created over the whole history).
+    // by creation time, SQLite would walk requests_account_created_id over the whole history).
     const waiting = await explain({
       sql: bad.sql.replace(' order by "created_at"', ""),
       parameters: [web.account.id, "waiting"],

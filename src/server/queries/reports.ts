@@ -584,90 +584,146 @@ export async function requestsExport(
     c.db.selectFrom("portals").select(["id", "name"]).where("account_id", "=", accountId).execute(),
     c.db.selectFrom("users").select(["id", "display_name"]).where("account_id", "=", accountId).execute(),
   ]);
+  const dialect = deps.db.dialect;
   const portalName = new Map(portals.map((p) => [p.id, p.name]));
   const userName = new Map(people.map((u) => [u.id, u.display_name]));
-  async function* batches(): AsyncGenerator<RequestExportRow[]> {
-    let after: { createdAt: number; id: string } | null = null;
-    for (;;) {
-      // One page of requests by requests_account_created, then their sessions by sessions_request:
-      // two index reads per page, whatever the period's length.
-      let q = c.db
-        .selectFrom("requests as r")
-        .select([
-          "r.id",
-          "r.session_number",
-          "r.created_at",
-          "r.state_at",
-          "r.kind",
-          "r.state",
-          "r.portal_id",
-          "r.agent_id",
-        ])
-        .where(periodRequests(c));
-      if (after) {
-        const { createdAt, id } = after;
-        q = q.where(
-          // The lower bound first, so the index range starts at the last row, not at the period's start.
-          sql<SqlBool>`r.created_at >= ${createdAt} and (r.created_at > ${createdAt} or r.id > ${id})`,
-        );
-      }
-      const rows = await q.orderBy("r.created_at").orderBy("r.id").limit(EXPORT_BATCH).execute();
-      const sessions =
-        rows.length === 0
-          ? []
-          : await c.db
-              .selectFrom("sessions as s")
-              .select([
-                "s.request_id",
-                "s.agent_id",
-                "s.started_at",
-                "s.ended_at",
-                "s.outcome",
-                "s.ticket",
-                "s.rating",
-                "s.comment",
-              ])
-              .where(
-                "s.request_id",
-                "in",
-                rows.map((r) => r.id),
-              )
-              .execute();
-      const sessionOf = new Map(sessions.map((x) => [x.request_id, x]));
-      yield rows.map((r) => {
-        const s = sessionOf.get(r.id);
-        const created = num(r.created_at);
-        const started = s ? num(s.started_at) : null;
-        const ended = s ? nullableNum(s.ended_at) : null;
-        const waited =
-          started !== null
-            ? started - created
-            : r.state === "waiting" || r.state === "offline"
-              ? null
-              : num(r.state_at) - created;
-        const agentId = s?.agent_id ?? r.agent_id;
-        return {
-          requestId: r.id,
-          sessionNumber: r.session_number,
-          createdAt: created,
-          portal: portalName.get(r.portal_id) ?? "",
-          kind: r.kind,
-          state: r.state,
-          agent: agentId === null ? null : (userName.get(agentId) ?? null),
-          waitedSeconds: waited === null ? null : seconds(waited),
-          sessionStartedAt: started,
-          sessionEndedAt: ended,
-          durationSeconds: started !== null && ended !== null ? seconds(ended - started) : null,
-          sessionOutcome: s?.outcome ?? null,
-          ticket: s?.ticket ?? null,
-          rating: s && s.rating !== null ? num(s.rating) : null,
-          comment: s?.comment ?? null,
-        };
-      });
-      const last = rows[rows.length - 1];
-      if (!last || rows.length < EXPORT_BATCH) return;
-      after = { createdAt: num(last.created_at), id: last.id };
+  type After = { createdAt: number; id: string } | null;
+  // One page of requests by requests_account_created_id, then their sessions by sessions_request:
+  // two index reads per page, whatever the period's length.
+  async function page(after: After) {
+    let q = c.db
+      .selectFrom("requests as r")
+      .select([
+        "r.id",
+        "r.session_number",
+        "r.created_at",
+        "r.state_at",
+        "r.kind",
+        "r.state",
+        "r.portal_id",
+        "r.agent_id",
+      ])
+      .where(periodRequests(c));
+    if (after) {
+      const { createdAt, id } = after;
+      q = q.where(
+        // The lower bound first, so the index range starts at the last row, not at the period's start.
+        sql<SqlBool>`r.created_at >= ${createdAt} and (r.created_at > ${createdAt} or r.id > ${id})`,
+      );
     }
+    // The page first (the next entries of requests_account_created_id), then each one's session by
+    // sessions_request. SQLite joins row by row by that index anyway; PostgreSQL, asked to join,
+    // may hash all sessions instead (a sequential scan of them for every page), so there it is a
+    // LATERAL subquery, which it can only run per row.
+    const columns = [
+      "p.id",
+      "p.session_number",
+      "p.created_at",
+      "p.state_at",
+      "p.kind",
+      "p.state",
+      "p.portal_id",
+      "p.agent_id",
+      "s.session_agent_id",
+      "s.started_at",
+      "s.ended_at",
+      "s.outcome",
+      "s.ticket",
+      "s.rating",
+      "s.comment",
+    ] as const;
+    const base = c.db.selectFrom(q.orderBy("r.created_at").orderBy("r.id").limit(EXPORT_BATCH).as("p"));
+    const joined =
+      dialect === "postgres"
+        ? base.leftJoinLateral(
+            (eb) =>
+              eb
+                .selectFrom("sessions")
+                .select([
+                  "sessions.agent_id as session_agent_id",
+                  "sessions.started_at",
+                  "sessions.ended_at",
+                  "sessions.outcome",
+                  "sessions.ticket",
+                  "sessions.rating",
+                  "sessions.comment",
+                ])
+                .whereRef("sessions.request_id", "=", "p.id")
+                .limit(1)
+                .as("s"),
+            (join) => join.onTrue(),
+          )
+        : base.leftJoin(
+            (eb) =>
+              eb
+                .selectFrom("sessions")
+                .select([
+                  "sessions.request_id",
+                  "sessions.agent_id as session_agent_id",
+                  "sessions.started_at",
+                  "sessions.ended_at",
+                  "sessions.outcome",
+                  "sessions.ticket",
+                  "sessions.rating",
+                  "sessions.comment",
+                ])
+                .as("s"),
+            (join) => join.onRef("s.request_id", "=", "p.id"),
+          );
+    return joined.select(columns).orderBy("p.created_at").orderBy("p.id").execute();
   }
-  return { scope: c.scope, batches: batches() };
+  type Page = Awaited<ReturnType<typeof page>>;
+  const toRow = (r: Page[number]): RequestExportRow => {
+    const created = num(r.created_at);
+    const started = nullableNum(r.started_at);
+    const ended = nullableNum(r.ended_at);
+    const waited =
+      started !== null
+        ? started - created
+        : r.state === "waiting" || r.state === "offline"
+          ? null
+          : num(r.state_at) - created;
+    const agentId = r.session_agent_id ?? r.agent_id;
+    return {
+      requestId: r.id,
+      sessionNumber: r.session_number,
+      createdAt: created,
+      portal: portalName.get(r.portal_id) ?? "",
+      kind: r.kind,
+      state: r.state,
+      agent: agentId === null ? null : (userName.get(agentId) ?? null),
+      waitedSeconds: waited === null ? null : seconds(waited),
+      sessionStartedAt: started,
+      sessionEndedAt: ended,
+      durationSeconds: started !== null && ended !== null ? seconds(ended - started) : null,
+      sessionOutcome: r.outcome,
+      ticket: r.ticket,
+      rating: r.rating === null ? null : num(r.rating),
+      comment: r.comment,
+    };
+  };
+  // A plain async iterator, not a generator: each page's rows are garbage as soon as next()
+  // returns (a generator suspended at its yield would keep them alive while the socket drains).
+  let next: Promise<Page> | null = page(null);
+  next.catch(() => {});
+  const batches: AsyncIterableIterator<RequestExportRow[]> = {
+    [Symbol.asyncIterator]() {
+      return this;
+    },
+    async next(): Promise<IteratorResult<RequestExportRow[]>> {
+      if (next === null) return { done: true, value: undefined };
+      const rows = await next;
+      const last = rows[rows.length - 1];
+      next = null;
+      if (last !== undefined && rows.length === EXPORT_BATCH) {
+        // The next page is read while this one is written out (PostgreSQL works meanwhile); a
+        // download broken off leaves it unread, and its failure then is nobody's.
+        next = page({ createdAt: num(last.created_at), id: last.id });
+        next.catch(() => {});
+      }
+      if (rows.length === 0) return { done: true, value: undefined };
+      return { done: false, value: rows.map(toRow) };
+    },
+  };
+  return { scope: c.scope, batches };
 }

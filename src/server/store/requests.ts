@@ -178,7 +178,7 @@ export async function listWaiting(
     .execute();
   // Arrival order, ties by id: the queue's order (domain/queue.ts), the same on every read. Sorted
   // here, not by the database: asked to, SQLite may walk the account's whole history by
-  // requests_account_created to avoid sorting the few waiting rows.
+  // requests_account_created_id to avoid sorting the few waiting rows.
   return rows
     .map(toRecord)
     .sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));

@@ -458,28 +458,23 @@ export const reportRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (ap
       );
       const zone = scope.timeZone;
       const iso = (ms: number | null) => (ms === null ? null : isoInZone(ms, zone));
-      async function* cells(): AsyncGenerator<CsvCell[][]> {
-        for await (const batch of batches) {
-          yield batch.map((r) => [
-            r.requestId,
-            r.sessionNumber,
-            iso(r.createdAt),
-            r.portal,
-            r.kind,
-            r.state,
-            r.agent,
-            r.waitedSeconds,
-            iso(r.sessionStartedAt),
-            iso(r.sessionEndedAt),
-            r.durationSeconds,
-            r.sessionOutcome,
-            r.ticket,
-            r.rating,
-            r.comment,
-          ]);
-        }
-      }
-      return sendCsvStream(reply, fileName("requests", scope), REQUESTS_CSV_HEADER, cells());
+      return sendCsvStream(reply, fileName("requests", scope), REQUESTS_CSV_HEADER, batches, (r) => [
+        r.requestId,
+        r.sessionNumber,
+        iso(r.createdAt),
+        r.portal,
+        r.kind,
+        r.state,
+        r.agent,
+        r.waitedSeconds,
+        iso(r.sessionStartedAt),
+        iso(r.sessionEndedAt),
+        r.durationSeconds,
+        r.sessionOutcome,
+        r.ticket,
+        r.rating,
+        r.comment,
+      ]);
     },
   );
 };
