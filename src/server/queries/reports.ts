@@ -287,9 +287,10 @@ async function commentsOf(c: Ctx): Promise<ReportSummary["comments"]> {
     .where("s.comment", "is not", null)
     .where("s.comment", "<>", "")
     .where("s.rating", "is not", null)
-    // Newest requests first.
+    // Newest requests first, ties by id (also descending: requests_account_created_id read
+    // backwards, stopping at the 200th, with no sort of the period's sessions).
     .orderBy("r.created_at", "desc")
-    .orderBy("r.id")
+    .orderBy("r.id", "desc")
     .limit(COMMENTS_SHOWN)
     .execute();
   const agentIds = [...new Set(rows.map((r) => r.agent_id))];
