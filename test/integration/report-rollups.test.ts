@@ -12,7 +12,6 @@ import { call } from "../support/app.js";
 import { dialects } from "../support/databases.js";
 import {
   type Agent,
-  type AgentSocket,
   accept,
   ask,
   connectCustomer,

@@ -357,6 +357,8 @@ export interface ReportDayTable {
   agent_key: string;
   /** The sum of the day's change counters when `data` was computed. */
   versions: number;
+  /** The definition of the figures that computed `data` (FIGURES_VERSION). */
+  definition: number;
   /** The figures as JSON (src/server/queries/reportDays.ts). */
   data: string;
 }

@@ -78,6 +78,14 @@ export type DayCells = Record<string, Cell>;
 export type DayAgents = Record<string, Record<string, AgentStat>>;
 
 export const AGENTS_KEY = "+";
+/**
+ * The definition of the figures: raise it whenever computeDays counts differently, and every kept
+ * day is recomputed when next read (a kept day whose requests never change again would otherwise
+ * keep the old definition for good).
+ */
+export const FIGURES_VERSION = 1;
+/** At most this many days are read from the database at once (a first report of 400 days reads in runs). */
+const MAX_RUN_DAYS = 31;
 const LIVE_KINDS = new Set(["targeted", "broadcast", "queue"]);
 
 const toSeconds = (ms: number) => Math.round(ms / 1000);
@@ -383,12 +391,21 @@ function computeDays(
           return [kind ?? "", state ?? "", Number(bucket), n];
         });
       }
-      out.push({ day, agentKey: key, versions, data: JSON.stringify(cells) });
+      out.push({ day, agentKey: key, versions, definition: FIGURES_VERSION, data: JSON.stringify(cells) });
     }
-    out.push({ day, agentKey: AGENTS_KEY, versions, data: JSON.stringify(b.agents) });
+    out.push({
+      day,
+      agentKey: AGENTS_KEY,
+      versions,
+      definition: FIGURES_VERSION,
+      data: JSON.stringify(b.agents),
+    });
   }
   return out;
 }
+
+/** The computations running on this node, by account and zone. */
+const computing = new Map<string, Promise<void>>();
 
 /**
  * The kept figures of every day of [fromDay, toDay] for one agent_key ('*', '+' or an agent's
@@ -401,6 +418,7 @@ export async function figuresOfDays<T>(
   fromDay: string,
   toDay: string,
   agentKey: string,
+  waited = false,
 ): Promise<{ day: string; data: T }[]> {
   const days = daysOf(fromDay, toDay);
   const starts = new Map(days.map((d) => [d, startOfDay(d, timeZone)]));
@@ -424,28 +442,50 @@ export async function figuresOfDays<T>(
   const kept = new Map(
     (await keptDays(db, accountId, timeZone, agentKey, fromDay, toDay)).map((k) => [k.day, k]),
   );
-  const stale = days.filter((d) => kept.get(d)?.versions !== versionOf.get(d));
+  const isCurrent = (k: KeptDay | undefined, d: string) =>
+    k !== undefined && k.definition === FIGURES_VERSION && k.versions === versionOf.get(d);
+  const stale = days.filter((d) => !isCurrent(kept.get(d), d));
   const fresh = new Map<string, string>();
-  // Read in runs of consecutive stale days: usually just today, or everything the first time.
-  const runs: string[][] = [];
-  for (const d of stale) {
-    const run = runs[runs.length - 1];
-    if (run && addDays(run[run.length - 1] as string, 1) === d) run.push(d);
-    else runs.push([d]);
-  }
-  for (const run of runs) {
-    const first = run[0] as string;
-    const last = run[run.length - 1] as string;
-    const data = await readRange(db, accountId, starts.get(first) as number, endOf(days.indexOf(last)));
-    const rows = computeDays(
-      run,
-      timeZone,
-      data,
-      (d) => versionOf.get(d) ?? 0,
-      agentKey === EVERYONE || agentKey === AGENTS_KEY ? null : agentKey,
-    );
-    await keepDays(db, accountId, timeZone, rows);
-    for (const r of rows) if (r.agentKey === agentKey) fresh.set(r.day, r.data);
+  if (stale.length > 0) {
+    // One computation per account and zone at a time on this node: the admin page asks for six
+    // reports at once, and after a change all six find today stale. The others wait and read
+    // what it kept (once; if a change came meanwhile, they compute themselves).
+    const key = `${accountId}\u0000${timeZone}`;
+    const running = computing.get(key);
+    if (running && !waited) {
+      await running.catch(() => {});
+      return figuresOfDays<T>(db, accountId, timeZone, fromDay, toDay, agentKey, true);
+    }
+    const work = (async () => {
+      // Read in runs of consecutive stale days (at most a month each): usually just today, or
+      // everything the first time.
+      const runs: string[][] = [];
+      for (const d of stale) {
+        const run = runs[runs.length - 1];
+        if (run && run.length < MAX_RUN_DAYS && addDays(run[run.length - 1] as string, 1) === d) run.push(d);
+        else runs.push([d]);
+      }
+      for (const run of runs) {
+        const first = run[0] as string;
+        const last = run[run.length - 1] as string;
+        const data = await readRange(db, accountId, starts.get(first) as number, endOf(days.indexOf(last)));
+        const rows = computeDays(
+          run,
+          timeZone,
+          data,
+          (d) => versionOf.get(d) ?? 0,
+          agentKey === EVERYONE || agentKey === AGENTS_KEY ? null : agentKey,
+        );
+        await keepDays(db, accountId, timeZone, rows);
+        for (const r of rows) if (r.agentKey === agentKey) fresh.set(r.day, r.data);
+      }
+    })();
+    computing.set(key, work);
+    try {
+      await work;
+    } finally {
+      if (computing.get(key) === work) computing.delete(key);
+    }
   }
   return days.map((day) => {
     const text = fresh.get(day) ?? kept.get(day)?.data ?? "{}";

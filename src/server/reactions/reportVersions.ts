@@ -22,29 +22,27 @@ export const reportVersionsReaction: StagedReaction = {
     "offer.closed",
   ],
   async stage(trx, _deps, events) {
-    const ids: string[] = [];
+    const changed: { accountId: string; requestId: string }[] = [];
     for (const e of events) {
       switch (e.type) {
         case "request.submitted":
         case "request.closed":
         case "request.offline":
-          ids.push(e.request.id);
-          break;
         case "session.started":
-          ids.push(e.request.id);
+          changed.push({ accountId: e.request.accountId, requestId: e.request.id });
           break;
         case "session.ended":
         case "session.outcome":
         case "session.rated":
         case "session.ownerChanged":
-          ids.push(e.session.requestId);
+          changed.push({ accountId: e.session.accountId, requestId: e.session.requestId });
           break;
         case "offer.made":
         case "offer.closed":
-          ids.push(e.offer.requestId);
+          changed.push({ accountId: e.offer.accountId, requestId: e.offer.requestId });
           break;
       }
     }
-    await bumpReportVersions(trx, ids);
+    await bumpReportVersions(trx, changed);
   },
 };

@@ -20,39 +20,32 @@ export function shardOf(requestId: string): number {
   return h % VERSION_SHARDS;
 }
 
-/** Something about these requests changed: their days' figures are no longer current. */
-export async function bumpReportVersions(db: Kysely<Database>, requestIds: readonly string[]): Promise<void> {
-  const ids = [...new Set(requestIds)];
-  if (ids.length === 0) return;
-  const rows = await db
-    .selectFrom("requests")
-    .select(["id", "account_id", "created_at"])
-    .where("id", "in", ids)
-    .execute();
-  const keys = new Map<string, { account_id: string; utc_day: number; shard: number }>();
-  for (const r of rows) {
-    const k = { account_id: r.account_id, utc_day: utcDayOf(Number(r.created_at)), shard: shardOf(r.id) };
-    keys.set(`${k.account_id}|${k.utc_day}|${k.shard}`, k);
-  }
-  // In a fixed order, so two transactions bumping the same rows cannot deadlock.
-  for (const k of [...keys.values()].sort((a, b) =>
-    a.account_id !== b.account_id
-      ? a.account_id < b.account_id
+/**
+ * Something about these requests changed: their days' figures are no longer current. One
+ * statement per request (the day comes from its row), in a fixed order so that two transactions
+ * bumping the same rows cannot deadlock; and it must stay the last write of its transaction
+ * (staged reactions run at the end), so a transaction never waits for a lock while holding one of
+ * these hot rows.
+ */
+export async function bumpReportVersions(
+  db: Kysely<Database>,
+  requests: readonly { accountId: string; requestId: string }[],
+): Promise<void> {
+  const unique = new Map(requests.map((r) => [`${r.accountId}|${r.requestId}`, r]));
+  const ordered = [...unique.values()].sort((a, b) =>
+    a.accountId !== b.accountId
+      ? a.accountId < b.accountId
         ? -1
         : 1
-      : a.utc_day !== b.utc_day
-        ? a.utc_day - b.utc_day
-        : a.shard - b.shard,
-  )) {
-    await db
-      .insertInto("report_versions")
-      .values({ ...k, version: 1 })
-      .onConflict((oc) =>
-        oc
-          .columns(["account_id", "utc_day", "shard"])
-          .doUpdateSet({ version: sql`report_versions.version + 1` }),
-      )
-      .execute();
+      : shardOf(a.requestId) - shardOf(b.requestId) || (a.requestId < b.requestId ? -1 : 1),
+  );
+  for (const r of ordered) {
+    await sql`insert into report_versions (account_id, utc_day, shard, version)
+      select account_id, created_at / ${sql.lit(DAY_MS)}, ${sql.lit(shardOf(r.requestId))}, 1
+      from requests where id = ${r.requestId} and account_id = ${r.accountId}
+      on conflict (account_id, utc_day, shard) do update set version = report_versions.version + 1`.execute(
+      db,
+    );
   }
 }
 
@@ -78,6 +71,7 @@ export interface KeptDay {
   day: string;
   agentKey: string;
   versions: number;
+  definition: number;
   data: string;
 }
 
@@ -92,14 +86,20 @@ export async function keptDays(
 ): Promise<KeptDay[]> {
   const rows = await db
     .selectFrom("report_days")
-    .select(["day", "agent_key", "versions", "data"])
+    .select(["day", "agent_key", "versions", "definition", "data"])
     .where("account_id", "=", accountId)
     .where("time_zone", "=", timeZone)
     .where("agent_key", "=", agentKey)
     .where("day", ">=", fromDay)
     .where("day", "<=", toDay)
     .execute();
-  return rows.map((r) => ({ day: r.day, agentKey: r.agent_key, versions: Number(r.versions), data: r.data }));
+  return rows.map((r) => ({
+    day: r.day,
+    agentKey: r.agent_key,
+    versions: Number(r.versions),
+    definition: Number(r.definition),
+    data: r.data,
+  }));
 }
 
 /**
@@ -113,14 +113,29 @@ export async function keepDays(
   timeZone: string,
   rows: readonly KeptDay[],
 ): Promise<void> {
-  const values = rows.map((r) => ({
-    account_id: accountId,
-    time_zone: timeZone,
-    day: r.day,
-    agent_key: r.agentKey,
-    versions: r.versions,
-    data: r.data,
-  }));
+  // In the primary key's order: two nodes writing the same days lock their rows in the same
+  // order and cannot deadlock.
+  const values = [...rows]
+    .sort((a, b) =>
+      a.agentKey !== b.agentKey
+        ? a.agentKey < b.agentKey
+          ? -1
+          : 1
+        : a.day < b.day
+          ? -1
+          : a.day > b.day
+            ? 1
+            : 0,
+    )
+    .map((r) => ({
+      account_id: accountId,
+      time_zone: timeZone,
+      day: r.day,
+      agent_key: r.agentKey,
+      versions: r.versions,
+      definition: r.definition,
+      data: r.data,
+    }));
   for (let i = 0; i < values.length; i += 200) {
     await db
       .insertInto("report_days")
@@ -128,6 +143,7 @@ export async function keepDays(
       .onConflict((oc) =>
         oc.columns(["account_id", "time_zone", "agent_key", "day"]).doUpdateSet((eb) => ({
           versions: eb.ref("excluded.versions"),
+          definition: eb.ref("excluded.definition"),
           data: eb.ref("excluded.data"),
         })),
       )

@@ -38,6 +38,9 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn("day", "text", (c) => c.notNull())
     .addColumn("agent_key", "text", (c) => c.notNull())
     .addColumn("versions", "bigint", (c) => c.notNull())
+    // Which definition of the figures computed them (FIGURES_VERSION in queries/reportDays.ts):
+    // a release that counts differently recomputes every day it reads.
+    .addColumn("definition", "integer", (c) => c.notNull())
     .addColumn("data", "text", (c) => c.notNull())
     .addPrimaryKeyConstraint("report_days_pk", ["account_id", "time_zone", "agent_key", "day"])
     .execute();
