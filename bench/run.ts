@@ -2,6 +2,9 @@
  * `npm run bench [-- --quick] [--agents A] [--customers C] [--sessions S] [--cluster] [--out file.json]`
  * `npm run bench -- --history N[,N…] [--cluster]` (`npm run bench:history [-- --cluster]`): reports,
  * the CSV export and the hot paths against N requests of history
+ * `npm run bench -- --overload [--sessions S] [--overload-connections N] [--overload-seconds N]`:
+ * one node with S chats open pushed past its limit by a flood of new HTTP requests, load
+ * shedding on and off
  * (`--help` lists every flag; the README's Performance section explains what is measured.)
  *
  * Starts a bare `ws` baseline server and then Helpgate (one node, SQLite), each as its own
@@ -43,6 +46,7 @@ import {
   timeGets,
   timeSubmits,
 } from "./lib/history.js";
+import { FloodClient, type OverloadResult, overloadPhase, WINDOWS } from "./lib/overload.js";
 import {
   type AlertResult,
   alertPhase,
@@ -113,6 +117,12 @@ interface Options {
   historyReportCalls: number;
   historyExports: number;
   historyStarts: number;
+  /** --overload: instead of the phases, one node pushed past its limit, shedding on and off. */
+  overload: boolean;
+  overloadConnections: number;
+  overloadSeconds: number;
+  /** The event-loop delay limits (HELPGATE_SHED_EVENT_LOOP_DELAY_MS) of the runs with shedding on. */
+  overloadDelayMs: number[];
   /** The webhook phases (--no-webhooks: none of them). */
   webhooks: boolean;
   webhookDeliveries: number;
@@ -144,6 +154,10 @@ function options(): Options {
       "history-report-calls": { type: "string" },
       "history-exports": { type: "string" },
       "history-starts": { type: "string" },
+      overload: { type: "boolean", default: false },
+      "overload-connections": { type: "string" },
+      "overload-seconds": { type: "string" },
+      "overload-delay-ms": { type: "string" },
       "no-webhooks": { type: "boolean", default: false },
       "webhook-deliveries": { type: "string" },
       "webhook-rate": { type: "string" },
@@ -183,6 +197,16 @@ function options(): Options {
         "  --history-report-calls N  calls of each report per size (default 50, after 5 unmeasured)",
         "  --history-exports N    requests.csv downloads per size (default 3)",
         "  --history-starts N     node starts timed per size (default 5)",
+        "  --overload             instead of the phases above: one node (SQLite) with S chat sessions\n" +
+          "                         (default 100 over A = 20 agents, one message per session every\n" +
+          "                         --chat-interval-ms, default 1000) pushed past its limit by autocannon\n" +
+          "                         against the uncached portal page; chat before/during/after the flood,\n" +
+          "                         requests served/shed/failed, recovery — load shedding on (each\n" +
+          "                         --overload-delay-ms) and off",
+        "  --overload-connections N  the flood's autocannon connections (default 2000)",
+        "  --overload-seconds N   how long the flood lasts (default 20; quick 8)",
+        "  --overload-delay-ms N[,N…]  one run with shedding on per event-loop delay limit\n" +
+          "                         (HELPGATE_SHED_EVENT_LOOP_DELAY_MS; default 1000,250), then one off",
         "  --no-webhooks          skip the webhook phases (alerts with webhooks on, outbox throughput, latency)",
         "  --webhook-deliveries N pending webhook rows one node's outbox worker delivers (default 20000; quick 2000)",
         "  --webhook-rate N       events per second for the commit → receiver latency (default 20)",
@@ -210,13 +234,19 @@ function options(): Options {
       return n;
     });
   return {
-    agents: Math.max(1, int(values.agents, history.length > 0 ? 20 : q ? 50 : 500, "agents")),
-    customers: int(values.customers, q ? 500 : 10_000, "customers"),
-    sessions: int(values.sessions, q ? 100 : 2000, "sessions"),
+    agents: Math.max(
+      1,
+      int(values.agents, history.length > 0 || values.overload ? 20 : q ? 50 : 500, "agents"),
+    ),
+    customers: int(values.customers, values.overload ? 0 : q ? 500 : 10_000, "customers"),
+    sessions: int(values.sessions, q || values.overload ? 100 : 2000, "sessions"),
     rounds: int(values.rounds, q ? 20 : 100, "rounds"),
     roundGapMs: int(values["round-gap-ms"], q ? 50 : 100, "round-gap-ms"),
     chatSeconds: int(values["chat-seconds"], q ? 6 : 30, "chat-seconds"),
-    chatIntervalMs: Math.max(100, int(values["chat-interval-ms"], q ? 2000 : 3000, "chat-interval-ms")),
+    chatIntervalMs: Math.max(
+      100,
+      int(values["chat-interval-ms"], values.overload ? 1000 : q ? 2000 : 3000, "chat-interval-ms"),
+    ),
     portalSeconds: Math.max(1, int(values["portal-seconds"], q ? 3 : 10, "portal-seconds")),
     portalConnections: Math.max(1, int(values["portal-connections"], 10, "portal-connections")),
     memorySteps: q ? 2 : 5,
@@ -234,6 +264,18 @@ function options(): Options {
     historyReportCalls: Math.max(1, int(values["history-report-calls"], 50, "history-report-calls")),
     historyExports: Math.max(1, int(values["history-exports"], 3, "history-exports")),
     historyStarts: Math.max(1, int(values["history-starts"], 5, "history-starts")),
+    overload: values.overload,
+    overloadConnections: Math.max(1, int(values["overload-connections"], 2000, "overload-connections")),
+    overloadDelayMs: (values["overload-delay-ms"] ?? "1000,250")
+      .split(",")
+      .filter((v) => v.trim() !== "")
+      .map((v) => {
+        const n = Number(v);
+        if (!Number.isInteger(n) || n < 1 || n > 60_000)
+          throw new Error("--overload-delay-ms takes whole milliseconds from 1 to 60000, e.g. 1000,250");
+        return n;
+      }),
+    overloadSeconds: Math.max(1, int(values["overload-seconds"], q ? 8 : 20, "overload-seconds")),
     webhooks: !values["no-webhooks"],
     webhookDeliveries: Math.max(
       1,
@@ -1213,6 +1255,140 @@ async function mainHistory(o: Options, dir: string, command: string, m: ReturnTy
   process.stdout.write(`\nwrote ${o.out} (and .md, .plans.txt)\n`);
 }
 
+// ── --overload: one node pushed past its limit, load shedding on and off ─────────
+
+/** Seconds of chat before the flood, and after it (the recovery is looked for in these). */
+const OVERLOAD_BEFORE_SECONDS = 5;
+const OVERLOAD_AFTER_SECONDS = 10;
+
+/**
+ * A fresh SQLite node with A agents and S chat sessions between them and as many customers; the
+ * portal page rendered afresh on every view (the flood's requests cost what a page costs). With
+ * `limitMs` the node sheds at that event-loop delay (heap limit: its default); with null it runs
+ * with HELPGATE_SHED_* set to 0 (no shedding).
+ */
+async function runOverload(o: Options, dir: string, limitMs: number | null): Promise<OverloadResult> {
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  const shedding = limitMs !== null;
+  const name = shedding ? `overload-on-${limitMs}ms` : "overload-off";
+  const databaseUrl = `sqlite:${path.join(dir, `${name}.sqlite`)}`;
+  log(`${name}: seeding ${o.agents} agents into ${databaseUrl}`);
+  const seeded = await seed({
+    databaseUrl,
+    publicUrl: base,
+    agents: o.agents,
+    idleCustomers: 0,
+    maxSessions: maxSessionsFor(o),
+  });
+  const { child } = await startNode(o, dir, name, port, {
+    PUBLIC_URL: base,
+    DATABASE_URL: databaseUrl,
+    HELPGATE_PORTAL_PAGE_CACHE_MS: "0",
+    ...(shedding
+      ? { HELPGATE_SHED_EVENT_LOOP_DELAY_MS: String(limitMs) }
+      : { HELPGATE_SHED_EVENT_LOOP_DELAY_MS: "0", HELPGATE_SHED_HEAP_USED_PERCENT: "0" }),
+  });
+  const fleet = new Fleet();
+  const client = FloodClient.start(ROOT);
+  try {
+    const driver = new HelpgateDriver(name, base, [base], seeded);
+    await connectAgents(driver, fleet);
+    log(`${name}: opening ${o.sessions} chat sessions`);
+    const chats = await openChats(driver, fleet, o.sessions);
+    await waitForQuiet([child.pid], o.quick ? 2000 : 10_000);
+    log(
+      `${name}: chat (one message per session every ${o.chatIntervalMs} ms) ${OVERLOAD_BEFORE_SECONDS} s, then autocannon -c ${o.overloadConnections} for ${o.overloadSeconds} s, then ${OVERLOAD_AFTER_SECONDS} s more`,
+    );
+    const r = await overloadPhase(fleet, chats, client, `${base}/p/${QUESTION_SLUG}`, {
+      limitMs,
+      beforeSeconds: OVERLOAD_BEFORE_SECONDS,
+      floodSeconds: o.overloadSeconds,
+      afterSeconds: OVERLOAD_AFTER_SECONDS,
+      connections: o.overloadConnections,
+      intervalMs: o.chatIntervalMs,
+    });
+    const f = r.flood;
+    log(
+      `${name}: flood ${f.served} served, ${f.shed} shed, ${f.otherStatus + f.errors} failed; chat during: ${fmt(r.chat.during.arrived * 100)} % arrived, p99 ${fmt(r.chat.during.latency.p99)} ms; recovery ${fmt(r.recoveryMs)} ms`,
+    );
+    for (const c of chats) c.customer.terminate();
+    return r;
+  } finally {
+    fleet.closeAll();
+    await client.stop();
+    await child.stop();
+  }
+}
+
+function overloadReport(results: OverloadResult[]): { text: string; markdown: string } {
+  const pct = (x: number) => (Number.isNaN(x) ? "–" : `${fmt(x * 100, 1)} %`);
+  const lat = (s: Summary) => `${fmt(s.p50, 0)} / ${fmt(s.p99, 0)}`;
+  const header = [
+    "load shedding",
+    "chat arrived: before",
+    "during",
+    "after",
+    "chat p50 / p99 ms: before",
+    "during",
+    "after",
+    "flood: served",
+    "shed (503)",
+    "failed",
+    "served p50 / p99 ms",
+    "recovery s",
+  ];
+  const rows = results.map((r) => {
+    const f = r.flood;
+    const total = f.served + f.shed + f.otherStatus + f.errors;
+    const share = (n: number) => pct(total > 0 ? n / total : Number.NaN);
+    return [
+      r.limitMs === null ? "off" : `on, ${r.limitMs} ms`,
+      ...WINDOWS.map((w) => pct(r.chat[w].arrived)),
+      ...WINDOWS.map((w) => lat(r.chat[w].latency)),
+      share(f.served),
+      share(f.shed),
+      share(f.otherStatus + f.errors),
+      lat(f.servedLatency),
+      Number.isNaN(r.recoveryMs) ? `> ${OVERLOAD_AFTER_SECONDS}` : fmt(r.recoveryMs / 1000, 1),
+    ];
+  });
+  const extra = results.flatMap((r) => {
+    const f = r.flood;
+    const total = f.served + f.shed + f.otherStatus + f.errors;
+    const p = r.probes;
+    return [
+      `shedding ${r.limitMs === null ? "off" : `on at ${r.limitMs} ms`}: flood of ${total} requests in ${fmt((f.endedAt - f.startedAt) / 1000)} s from ${f.connections} connections (${fmt(f.served / f.seconds, 0)} served/s; ${f.otherStatus} other statuses, ${f.errors} errors of which ${f.timeouts} timeouts); chat messages sent ${WINDOWS.map((w) => `${w} ${r.chat[w].sent}`).join(", ")}, acked ${WINDOWS.map((w) => pct(r.chat[w].acked)).join(" / ")}; probe (one page at a time) p99 ${WINDOWS.map((w) => fmt(p[w].latency.p99, 0)).join(" / ")} ms, during: ${p.during.served} served, ${p.during.shed} shed, ${p.during.failed} failed; recovered = a probe served within ${fmt(r.normalMs, 0)} ms after the last 503`,
+    ];
+  });
+  return {
+    text: `${table(header, rows)}\n\n${extra.join("\n")}`,
+    markdown: `${markdownTable(header, rows)}\n\n${extra.map((e) => `- ${e}`).join("\n")}`,
+  };
+}
+
+async function mainOverload(o: Options, dir: string, command: string, m: ReturnType<typeof machine>) {
+  const started = performance.now();
+  const results: OverloadResult[] = [];
+  for (const limitMs of [...o.overloadDelayMs, null]) {
+    if (results.length > 0) await sleep(2000);
+    results.push(await runOverload(o, dir, limitMs));
+  }
+  const out = overloadReport(results);
+  const totalSeconds = Math.round((performance.now() - started) / 1000);
+  const head =
+    `Helpgate overloaded — ${m.date.slice(0, 10)}, ${m.nproc} × ${m.cpu}, node ${m.node}\n` +
+    `${command}  (A=${o.agents} agents, S=${o.sessions} chat sessions, flood ${o.overloadSeconds} s × ${o.overloadConnections} connections on the uncached portal page; ${totalSeconds} s)`;
+  process.stdout.write(`\n${head}\n\n${out.text}\n`);
+  fs.mkdirSync(path.dirname(o.out), { recursive: true });
+  fs.writeFileSync(
+    o.out,
+    `${JSON.stringify({ command, options: o, machine: m, totalSeconds, overload: results }, null, 2)}\n`,
+  );
+  fs.writeFileSync(`${o.out.replace(/\.json$/, "")}.md`, `${head}\n\n${out.markdown}\n`);
+  process.stdout.write(`\nwrote ${o.out} (and .md)\n`);
+}
+
 // ── report ─────────────────────────────────────────────────────────────────────
 function machine() {
   const free = spawnSync("free", ["-h"], { encoding: "utf8" }).stdout?.trim() ?? "";
@@ -1586,6 +1762,15 @@ async function main(): Promise<void> {
       ? `A=${o.agents} agents, history of ${o.history.map((n) => n.toLocaleString("en")).join(" / ")} requests`
       : `A=${o.agents} agents, C=${o.customers} idle customers, S=${o.sessions} chat sessions`;
   log(`${command}: ${sizes}; ${m.nproc} cores, node ${m.node}; work dir ${dir}`);
+  if (o.overload) {
+    try {
+      await mainOverload(o, dir, command, m);
+    } finally {
+      if (o.profile || o.nodeArgs.length > 0) log(`kept ${dir} (server log, profile)`);
+      else fs.rmSync(dir, { recursive: true, force: true });
+    }
+    return;
+  }
   if (o.history.length > 0) {
     try {
       await mainHistory(o, dir, command, m);

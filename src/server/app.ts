@@ -9,6 +9,7 @@ import client from "prom-client";
 import { type Bus, channels } from "./bus/bus.js";
 import { InProcessBus } from "./bus/inProcessBus.js";
 import { InProcessPresence, type Presence } from "./bus/presence.js";
+import { RedisBus } from "./bus/redisBus.js";
 import { RequestOutcomes } from "./bus/requestOutcomes.js";
 import type { Deps } from "./commands/context.js";
 import type { Config } from "./config.js";
@@ -25,11 +26,14 @@ import { teamRoutes } from "./http/api/team.js";
 import { userRoutes } from "./http/api/users.js";
 import { installErrorHandling } from "./http/errors.js";
 import { createMetrics, installHealth } from "./http/health.js";
+import { installRequestIds, loggerOptions, requestId, requestScopedLog } from "./http/logging.js";
+import { SOCKET_KINDS, watchWaiting } from "./http/metrics.js";
 import { installPasswordPages } from "./http/passwordPages.js";
 import { Readiness } from "./http/readiness.js";
 import { installRealtime } from "./http/realtime.js";
 import { documentCommonResponses } from "./http/responses.js";
 import { installSession } from "./http/session.js";
+import { installBusyLoopFailpoint, installShedding, LoadMonitor } from "./http/shedding.js";
 import { SignInCache } from "./http/signInCache.js";
 import { SubmitLimit } from "./http/submitLimit.js";
 import { installTextGuard } from "./http/textGuard.js";
@@ -41,6 +45,7 @@ import { OutboxWorker } from "./outbox/worker.js";
 import { reactions, stagedReactions } from "./reactions/index.js";
 import { outboxCounts } from "./store/outbox.js";
 import { startSweeper } from "./sweeper.js";
+import type { Tracing } from "./tracing.js";
 
 export interface AppOptions {
   config: Config;
@@ -64,6 +69,8 @@ export interface AppOptions {
   reconcileEveryMs?: number;
   /** The outbox worker stays off (a test or bench drives delivery itself). */
   outboxOff?: boolean;
+  /** OpenTelemetry (main.ts starts it when OTEL_EXPORTER_OTLP_ENDPOINT is set): a span per request. */
+  tracing?: Tracing;
 }
 
 export interface App {
@@ -78,17 +85,33 @@ export interface App {
 export async function buildApp(options: AppOptions): Promise<App> {
   const { config, db } = options;
   const server = Fastify({
-    logger:
-      options.logger === false
-        ? false
-        : { level: config.logLevel, ...(options.logStream ? { stream: options.logStream } : {}) },
+    // JSON or pretty lines, secrets redacted, every request's lines with its id (http/logging.ts).
+    logger: options.logger === false ? false : loggerOptions(config, options.logStream),
+    genReqId: requestId,
     trustProxy: config.trustProxy,
     bodyLimit: 256 * 1024,
     frameworkErrors: frameworkErrorHandler,
     ajv: { customOptions: { allErrors: true, removeAdditional: false, coerceTypes: false } },
   }).withTypeProvider<TypeBoxTypeProvider>();
+  // First of all hooks, so a request's span covers them all (and is the parent of its queries).
+  options.tracing?.installHttp(server);
+  installRequestIds(server);
+  // Lines logged while a request is handled (commands, reactions, limits) carry its reqId.
+  const log = requestScopedLog(server.log);
 
   const metrics = createMetrics();
+  // Load shedding (http/shedding.ts): the first hook after the request ids, so an overloaded node
+  // answers 503 before a session lookup or anything else is done for the request.
+  const load = new LoadMonitor(config.shedding, {
+    changed: (reason, sample) => {
+      metrics.overloaded.set(reason === null ? 0 : 1);
+      if (reason === null) server.log.info(sample, "load back to normal: serving new requests again");
+      else server.log.warn({ reason, ...sample }, "overloaded: new requests are answered 503");
+    },
+  });
+  installShedding(server, load, (reason) => metrics.shedRequests.inc({ reason }));
+  const stopBusyLoop = installBusyLoopFailpoint(config.failpoint, server.log);
+  if (stopBusyLoop) server.addHook("onClose", async () => stopBusyLoop());
   const reactionFailures = new client.Counter({
     name: "helpgate_reaction_failures_total",
     help: "Reactions (side effects after a committed change) that failed, by reaction",
@@ -108,13 +131,14 @@ export async function buildApp(options: AppOptions): Promise<App> {
     db,
     config,
     now,
-    log: server.log,
-    bus: options.bus ?? new InProcessBus(),
+    log,
+    bus: options.bus ?? new InProcessBus(options.tracing),
     presence: options.presence ?? new InProcessPresence(),
     events,
     outcomes: new RequestOutcomes(),
     signIns,
     outbox: { wake: () => worker?.wake() },
+    metrics,
   };
   events.attach(deps);
   const outboxResults = new client.Counter({
@@ -142,7 +166,8 @@ export async function buildApp(options: AppOptions): Promise<App> {
     help: "Age of the oldest delivery still waiting in the outbox (0 when none waits)",
     registers: [metrics.registry],
     async collect() {
-      const counts = await outboxCounts(db.kysely);
+      const counts = await outboxCounts(db.kysely).catch(() => null);
+      if (!counts) return;
       this.set(
         counts.oldestPendingAt === null ? 0 : Math.max(0, (Date.now() - counts.oldestPendingAt) / 1000),
       );
@@ -154,7 +179,26 @@ export async function buildApp(options: AppOptions): Promise<App> {
   });
   const mailer = config.smtpUrl ? new Mailer(config.smtpUrl, config.mailFrom, 10_000) : null;
   worker = new OutboxWorker(deps, sender, mailer, (kind, outcome) => outboxResults.inc({ kind, outcome }));
-  const hub = new Hub(deps.bus);
+  const hub = new Hub(deps.bus, {
+    delivered: (event) => metrics.alertDelivered(event, now()),
+    resynced: () => metrics.socketResyncs.inc(),
+  });
+  // Metrics read at scrape time: customers waiting and agents available per account, open sockets.
+  watchWaiting(metrics, { db, presence: deps.presence, now });
+  new client.Gauge({
+    name: "helpgate_sockets_open",
+    help: "WebSockets open on this node, by kind (console: agents' consoles; customer: customer pages)",
+    labelNames: ["kind"] as const,
+    registers: [metrics.registry],
+    collect() {
+      const counts = hub.countByKind();
+      this.reset();
+      for (const kind of SOCKET_KINDS) this.set({ kind }, counts.get(kind) ?? 0);
+      const other = counts.get("other");
+      if (other !== undefined) this.set({ kind: "other" }, other);
+    },
+  });
+  if (deps.bus instanceof RedisBus) deps.bus.onPublishFailed(() => metrics.busPublishFailures.inc());
   // Requests decided anywhere (this node or another) that this node hears of: a race's late losers
   // are answered from memory. Account channels carry the account's id.
   hub.tap((channel, event) => {
@@ -167,7 +211,10 @@ export async function buildApp(options: AppOptions): Promise<App> {
     });
   });
   // A cluster's bus may lose events (Redis away, a node restarted): the affected sockets catch up.
-  deps.bus.onMissed?.((channels) => void hub.resyncChannels(channels));
+  deps.bus.onMissed?.((channels) => {
+    metrics.busResyncs.inc({ scope: channels === null ? "all" : "channels" });
+    void hub.resyncChannels(channels);
+  });
 
   installErrorHandling(server);
   // Anonymous submits per address per portal, counted where the sign-in rate limit counts.
@@ -176,7 +223,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
     new SubmitLimit(config.submitsPerAddress, deps.now, {
       redis: options.rateLimitRedis,
       namespace: `${config.redisPrefix}rate-limit:`,
-      log: server.log,
+      log,
     }),
   );
   await server.register(fastifyCookie);
@@ -265,7 +312,11 @@ export async function buildApp(options: AppOptions): Promise<App> {
   server.get("/api/docs/json", { schema: { hide: true } }, async () => server.swagger());
 
   // Redis is checked on the presence connection the node already holds (none: a single node, "off").
-  const readiness = new Readiness({ db, redisPing: deps.presence.ping?.bind(deps.presence) ?? null });
+  const readiness = new Readiness({
+    db,
+    redisPing: deps.presence.ping?.bind(deps.presence) ?? null,
+    overloaded: () => load.overloaded,
+  });
   installHealth(server, deps, metrics, readiness);
   await installRealtime(server, deps, hub);
   await installPasswordPages(server, deps);

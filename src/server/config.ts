@@ -1,4 +1,5 @@
 import path from "node:path";
+import type { SheddingSettings } from "./http/shedding.js";
 import type { SocketLimitSettings } from "./http/socketLimits.js";
 
 /** Everything Helpgate reads from its environment, each with a safe default. */
@@ -23,11 +24,14 @@ export interface Config {
   reconcileEveryMs: number;
   /**
    * Test-only fault injection (HELPGATE_FAILPOINT=crash-before-reactions:<event type>): the process
-   * kills itself after a change committed and before its reactions ran. Never set in production.
+   * kills itself after a change committed and before its reactions ran; busy-loop:<ms>/<every ms>:
+   * SIGUSR2 starts (and ends) an overload (shedding.ts). Never set in production.
    */
   failpoint: string | null;
   iceServers: RTCIceServerConfig[];
   logLevel: string;
+  /** How log lines are written (LOG_FORMAT): JSON lines, or pino-pretty's for a person at a terminal. */
+  logFormat: LogFormat;
   dataDir: string;
   adminEmail: string | null;
   adminPassword: string | null;
@@ -41,6 +45,11 @@ export interface Config {
   metricsToken: string | null;
   /** A separate address that serves only `/metrics` (HELPGATE_METRICS_LISTEN), e.g. 127.0.0.1:9464. */
   metricsListen: ListenAddress | null;
+  /**
+   * OpenTelemetry tracing (OTEL_EXPORTER_OTLP_ENDPOINT, OTEL_SERVICE_NAME); null: off, and no
+   * OpenTelemetry SDK module is loaded at all.
+   */
+  tracing: TracingConfig | null;
   /** Where email goes out (SMTP_URL, smtp:// or smtps://); null: email is off and the pages say so. */
   smtpUrl: string | null;
   /** The From of every email (MAIL_FROM). */
@@ -54,6 +63,19 @@ export interface Config {
   webhooksAllowPrivate: boolean;
   /** Requests per minute one API token may make, per node (HELPGATE_API_TOKEN_RATE). */
   apiTokenRate: number;
+  /**
+   * How long a node may take to drain on SIGTERM/SIGINT (HELPGATE_DRAIN_SECONDS): requests in flight
+   * finish, sockets go elsewhere, the outbox and sweeper stop; then it exits anyway (0: at once).
+   */
+  drainSeconds: number;
+  /** When the node sheds load (HELPGATE_SHED_*): event-loop delay and heap limits, 0 each: off. */
+  shedding: SheddingSettings;
+}
+
+export interface TracingConfig {
+  /** Where spans are POSTed (OTLP/HTTP JSON): OTEL_EXPORTER_OTLP_TRACES_ENDPOINT, or OTEL_EXPORTER_OTLP_ENDPOINT + /v1/traces. */
+  tracesUrl: string;
+  serviceName: string;
 }
 
 export interface ListenAddress {
@@ -100,6 +122,17 @@ function parseSocketLimits(env: NodeJS.ProcessEnv): SocketLimitSettings {
 }
 
 const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"];
+
+export type LogFormat = "json" | "pretty";
+
+/** LOG_FORMAT: `json` or `pretty`; unset, pretty when stdout is a terminal (`npm run dev`), else JSON. */
+export function parseLogFormat(raw: string | undefined, stdoutIsTerminal: boolean): LogFormat {
+  if (raw === undefined || raw.trim() === "") return stdoutIsTerminal ? "pretty" : "json";
+  const value = raw.trim().toLowerCase();
+  if (value !== "json" && value !== "pretty")
+    throw new ConfigError(`LOG_FORMAT must be json or pretty, got "${raw}"`);
+  return value;
+}
 
 function parsePort(raw: string | undefined): number {
   if (raw === undefined || raw === "") return 3000;
@@ -173,6 +206,42 @@ function parseMailFrom(raw: string | undefined, publicUrl: string): string {
   return value;
 }
 
+/** An OTLP/HTTP endpoint: an http(s) URL. The value is not echoed: it may carry credentials. */
+function parseOtlpUrl(name: string, raw: string): URL {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError(`${name} must be an http:// or https:// URL, e.g. http://otel-collector:4318`);
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") {
+    throw new ConfigError(
+      `${name} must start with http:// or https:// (OTLP over HTTP), got "${url.protocol}//"`,
+    );
+  }
+  return url;
+}
+
+/**
+ * Tracing is on when OTEL_EXPORTER_OTLP_ENDPOINT (or the traces-only OTEL_EXPORTER_OTLP_TRACES_ENDPOINT)
+ * is set, unless OTEL_SDK_DISABLED=true. The other OTEL_* variables are read by the SDK itself.
+ */
+function parseTracing(env: NodeJS.ProcessEnv): TracingConfig | null {
+  if (env.OTEL_SDK_DISABLED?.trim().toLowerCase() === "true") return null;
+  const endpoint = env.OTEL_EXPORTER_OTLP_ENDPOINT?.trim() || null;
+  const tracesEndpoint = env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT?.trim() || null;
+  if (!endpoint && !tracesEndpoint) return null;
+  if (endpoint) parseOtlpUrl("OTEL_EXPORTER_OTLP_ENDPOINT", endpoint);
+  const tracesUrl = tracesEndpoint
+    ? parseOtlpUrl("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", tracesEndpoint).toString()
+    : `${(endpoint ?? "").replace(/\/+$/, "")}/v1/traces`;
+  const serviceName = env.OTEL_SERVICE_NAME?.trim() || "helpgate";
+  if (serviceName.length > 255 || [...serviceName].some((c) => c.charCodeAt(0) < 32)) {
+    throw new ConfigError("OTEL_SERVICE_NAME must be at most 255 characters, with no control characters");
+  }
+  return { tracesUrl, serviceName };
+}
+
 function parseBool(raw: string | undefined, fallback: boolean): boolean {
   if (raw === undefined || raw === "") return fallback;
   return !["0", "false", "no", "off"].includes(raw.toLowerCase());
@@ -231,12 +300,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: string[] 
     failpoint: env.HELPGATE_FAILPOINT || null,
     iceServers: parseIceServers(env.ICE_SERVERS),
     logLevel,
+    logFormat: parseLogFormat(env.LOG_FORMAT, process.stdout.isTTY === true),
     dataDir,
     adminEmail: env.HELPGATE_ADMIN_EMAIL || null,
     adminPassword: env.HELPGATE_ADMIN_PASSWORD || null,
     trustProxy: parseBool(env.TRUST_PROXY, false),
     metricsToken: parseMetricsToken(env.HELPGATE_METRICS_TOKEN),
     metricsListen: parseListen(env.HELPGATE_METRICS_LISTEN),
+    tracing: parseTracing(env),
     demo: !argv.includes("--no-demo") && parseBool(env.HELPGATE_DEMO, true),
     socketLimits: parseSocketLimits(env),
     submitsPerAddress: parseWhole(env, "HELPGATE_SUBMITS_PER_ADDRESS", 60, 0, 1_000_000),
@@ -247,5 +318,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: string[] 
     webhookTimeoutMs: parseWhole(env, "HELPGATE_WEBHOOK_TIMEOUT_MS", 5000, 100, 60_000),
     webhooksAllowPrivate: parseBool(env.HELPGATE_WEBHOOKS_ALLOW_PRIVATE, false),
     apiTokenRate: parseWhole(env, "HELPGATE_API_TOKEN_RATE", 600, 1, 1_000_000),
+    drainSeconds: parseWhole(env, "HELPGATE_DRAIN_SECONDS", 10, 0, 3600),
+    shedding: {
+      eventLoopDelayMs: parseWhole(env, "HELPGATE_SHED_EVENT_LOOP_DELAY_MS", 1000, 0, 60_000),
+      heapUsedPercent: parseWhole(env, "HELPGATE_SHED_HEAP_USED_PERCENT", 90, 0, 99),
+    },
   };
 }

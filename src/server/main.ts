@@ -10,6 +10,7 @@ import { ConfigError, loadConfig } from "./config.js";
 import { isUniqueViolation, migrate, openDatabase } from "./db/database.js";
 import { DomainError } from "./domain/errors.js";
 import { type FirstStartResult, firstStart } from "./firstStart.js";
+import { DrainGate } from "./http/drain.js";
 
 async function main(): Promise<void> {
   let config: ReturnType<typeof loadConfig>;
@@ -22,7 +23,15 @@ async function main(): Promise<void> {
     }
     throw err;
   }
-  const db = openDatabase(config.databaseUrl);
+  // Tracing (README, "Tracing") only with OTEL_EXPORTER_OTLP_ENDPOINT: without it no OpenTelemetry
+  // module is even loaded. Started first, so the migrations' statements are traced too.
+  const tracing = config.tracing
+    ? (await import("./tracing.js")).startTracing({
+        ...config.tracing,
+        nodeId: `${os.hostname()}:${config.port}`,
+      })
+    : undefined;
+  const db = openDatabase(config.databaseUrl, tracing ? { tracing } : {});
   // Several nodes may start at once on an empty database: Kysely's migrator holds a lock meanwhile.
   await migrate(db);
 
@@ -41,6 +50,7 @@ async function main(): Promise<void> {
         url: config.redisUrl,
         prefix: config.redisPrefix,
         nodeId: `${os.hostname()}:${config.port}`,
+        ...(tracing ? { tracing } : {}),
       }),
       presence: new RedisPresence({
         url: config.redisUrl,
@@ -68,11 +78,17 @@ async function main(): Promise<void> {
   const clusterDeps: { bus?: Bus; presence?: Presence; rateLimitRedis?: Redis } = cluster
     ? { bus: cluster.bus, presence: cluster.presence, rateLimitRedis: cluster.rateLimit }
     : {};
-  const { server, deps, readiness } = await buildApp({ config, db, ...clusterDeps });
+  const { server, deps, readiness } = await buildApp({
+    config,
+    db,
+    ...clusterDeps,
+    ...(tracing ? { tracing } : {}),
+  });
   if (cluster) {
-    redisLog = server.log;
-    cluster.bus.log = server.log;
-    cluster.presence.log = server.log;
+    // The app's logger: a line the bus or presence writes while a request is handled has its reqId.
+    redisLog = deps.log;
+    cluster.bus.log = deps.log;
+    cluster.presence.log = deps.log;
     // Events lost while Redis was away (or by a node that restarted) make the affected sockets
     // resync from the database: buildApp wires the bus's onMissed to the hub.
     server.log.info(
@@ -94,23 +110,57 @@ async function main(): Promise<void> {
     server.log.info("first start done by another node");
   }
 
+  // The drain (README, "Draining and rolling restarts"): on SIGTERM/SIGINT /readyz answers 503 at
+  // once; whatever still arrives is answered 503 with Retry-After, the listener closes, requests in
+  // flight finish, every WebSocket finishes its message and is closed with 4503 (the browser
+  // reconnects at once, elsewhere), the outbox and sweeper stop (onClose hooks), then Redis and the
+  // database close. Whatever is left after HELPGATE_DRAIN_SECONDS is cut: logged, exit code 1.
+  const gate = new DrainGate(server.server);
   let stopping = false;
   const shutdown = async (signal: string) => {
     if (stopping) return;
     stopping = true;
+    const started = Date.now();
     // Before anything closes: /readyz answers 503 from now on, so load balancers stop sending traffic.
     readiness.startDraining();
-    server.log.info({ signal }, "shutting down");
+    gate.start();
+    server.log.info({ signal, drainSeconds: config.drainSeconds }, "draining");
+    const cut = setTimeout(() => {
+      void gate.left().then((left) => {
+        const webSockets = server.websocketServer.clients.size;
+        const cutSomething = left.requests > 0 || left.connections > 0 || webSockets > 0;
+        server.log.warn(
+          { ...left, webSockets, drainSeconds: config.drainSeconds },
+          cutSomething
+            ? "drain time is over: exiting with these cut"
+            : "drain time is over: nothing was left open",
+        );
+        process.exit(cutSomething ? 1 : 0);
+      });
+    }, config.drainSeconds * 1000);
     await server.close();
     // Closing presence removes this node's entries: its agents go offline everywhere now, not after the TTL.
     if (cluster) {
       await Promise.all([cluster.presence.close(), cluster.bus.close(), closeRedis(cluster.rateLimit)]);
     }
     await db.close();
+    // The spans of the drain itself go out before the process does.
+    await tracing
+      ?.shutdown()
+      .catch((err: unknown) => server.log.warn({ err }, "tracing: last spans not sent"));
+    clearTimeout(cut);
+    server.log.info({ ms: Date.now() - started }, "drained");
     process.exit(0);
   };
-  process.once("SIGINT", () => void shutdown("SIGINT"));
-  process.once("SIGTERM", () => void shutdown("SIGTERM"));
+  const onSignal = (signal: string) => {
+    shutdown(signal).catch((err: unknown) => {
+      server.log.error({ err }, "drain failed; exiting");
+      process.exit(1);
+    });
+  };
+  // A second signal finds no handler: the process ends at once (Ctrl-C twice).
+  process.once("SIGINT", () => onSignal("SIGINT"));
+  process.once("SIGTERM", () => onSignal("SIGTERM"));
 
   await server.listen({ port: config.port, host: config.host });
   const base = config.publicUrl;

@@ -3,6 +3,7 @@ import { expireInvitation } from "./commands/participants.js";
 import { expireTransfer } from "./commands/transfer.js";
 import { CUSTOMER_GONE_GRACE_MS } from "./domain/requests.js";
 import type { DomainEvent } from "./events/events.js";
+import { timed } from "./http/metrics.js";
 import { closeGoneSignedIn } from "./store/agentTime.js";
 import { expireCodes } from "./store/codes.js";
 import { endOffer, expiredOffers } from "./store/offers.js";
@@ -113,10 +114,14 @@ export interface SweeperOptions {
   reconcileEveryMs: number;
 }
 
-/** Starts the periodic sweep; returns the function that stops it. */
-export function startSweeper(deps: Deps, options: SweeperOptions): () => void {
-  if (options.everyMs <= 0) return () => {};
+/**
+ * Starts the periodic sweep; returns the function that stops it, which resolves once a pass still
+ * running has ended (a drain closes the database only after it).
+ */
+export function startSweeper(deps: Deps, options: SweeperOptions): () => Promise<void> {
+  if (options.everyMs <= 0) return async () => {};
   let running = false;
+  let pass: Promise<unknown> = Promise.resolve();
   let lastReconcile = deps.now();
   let lastPrune = 0;
   const timer = setInterval(() => {
@@ -127,18 +132,24 @@ export function startSweeper(deps: Deps, options: SweeperOptions): () => void {
     if (reconcile) lastReconcile = now;
     const prune = now - lastPrune >= PRUNE_EVERY_MS;
     if (prune) lastPrune = now;
-    Promise.all([sweepRequests(deps), sweepCodes(deps), sweepOffers(deps), sweepTeamwork(deps)])
-      .then(() =>
-        reconcile
-          ? Promise.all([reconcileQueues(deps), closeGoneSignedIn(deps.db.kysely, deps.now())])
-          : null,
-      )
-      .then(() => (prune ? pruneOld(deps) : 0))
+    // Each pass is timed (helpgate_sweep_duration_seconds), failed ones too.
+    pass = timed(deps.metrics?.sweepDuration, () =>
+      Promise.all([sweepRequests(deps), sweepCodes(deps), sweepOffers(deps), sweepTeamwork(deps)])
+        .then(() =>
+          reconcile
+            ? Promise.all([reconcileQueues(deps), closeGoneSignedIn(deps.db.kysely, deps.now())])
+            : null,
+        )
+        .then(() => (prune ? pruneOld(deps) : 0)),
+    )
       .catch((err: unknown) => deps.log.warn({ err }, "sweep failed; will retry"))
       .finally(() => {
         running = false;
       });
   }, options.everyMs);
   timer.unref();
-  return () => clearInterval(timer);
+  return async () => {
+    clearInterval(timer);
+    await pass;
+  };
 }

@@ -21,11 +21,11 @@ import { adminRedis, dropPrefix, eventually, REDIS_URL, uniquePrefix } from "../
 
 interface ReadyBody {
   ok: boolean;
-  checks: { database: string; redis: string; migrations: string; draining: boolean };
+  checks: { database: string; redis: string; migrations: string; draining: boolean; overloaded: boolean };
   failing?: string[];
 }
 
-const READY = { database: "ok", redis: "off", migrations: "ok", draining: false };
+const READY = { database: "ok", redis: "off", migrations: "ok", draining: false, overloaded: false };
 
 async function readyz(
   app: App,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ConfigError, loadConfig } from "../../src/server/config.js";
+import { ConfigError, loadConfig, parseLogFormat } from "../../src/server/config.js";
 import { DomainError } from "../../src/server/domain/errors.js";
 import {
   assertPasswordRules,
@@ -99,6 +99,49 @@ describe("configuration", () => {
     expect(loadConfig({ HELPGATE_PORTAL_PAGE_CACHE_MS: "0" }).portalPageCacheMs).toBe(0);
     expect(loadConfig({ HELPGATE_PORTAL_PAGE_CACHE_MS: "250" }).portalPageCacheMs).toBe(250);
   });
+
+  it("drains for 10 seconds unless told otherwise, and refuses a drain time that is not whole seconds", () => {
+    expect(loadConfig({}).drainSeconds).toBe(10);
+    expect(loadConfig({ HELPGATE_DRAIN_SECONDS: "30" }).drainSeconds).toBe(30);
+    expect(loadConfig({ HELPGATE_DRAIN_SECONDS: "0" }).drainSeconds).toBe(0);
+    for (const bad of ["-1", "-0.5", "2.5", "soon", "10s", "3601"]) {
+      expect(() => loadConfig({ HELPGATE_DRAIN_SECONDS: bad })).toThrow(ConfigError);
+      expect(() => loadConfig({ HELPGATE_DRAIN_SECONDS: bad })).toThrow(
+        new RegExp(`HELPGATE_DRAIN_SECONDS must be a whole number from 0 to 3600, got "${bad}"`),
+      );
+    }
+  });
+});
+
+describe("log settings", () => {
+  it("writes JSON or pretty lines as LOG_FORMAT says; unset, pretty only on a terminal", () => {
+    expect(loadConfig({ LOG_FORMAT: "json" }).logFormat).toBe("json");
+    expect(loadConfig({ LOG_FORMAT: "pretty" }).logFormat).toBe("pretty");
+    expect(loadConfig({ LOG_FORMAT: " Pretty " }).logFormat).toBe("pretty");
+    expect(parseLogFormat(undefined, true)).toBe("pretty");
+    expect(parseLogFormat("", true)).toBe("pretty");
+    expect(parseLogFormat(undefined, false)).toBe("json");
+    expect(parseLogFormat("json", true)).toBe("json");
+    expect(parseLogFormat("pretty", false)).toBe("pretty");
+  });
+
+  it("refuses an unknown LOG_FORMAT or LOG_LEVEL, naming the variable", () => {
+    for (const bad of ["yaml", "text", "jsonl", "1"]) {
+      expect(() => loadConfig({ LOG_FORMAT: bad })).toThrow(ConfigError);
+      expect(() => loadConfig({ LOG_FORMAT: bad })).toThrow(
+        `LOG_FORMAT must be json or pretty, got "${bad}"`,
+      );
+    }
+    for (const bad of ["loud", "INFO", "warning", "30"]) {
+      expect(() => loadConfig({ LOG_LEVEL: bad })).toThrow(ConfigError);
+      expect(() => loadConfig({ LOG_LEVEL: bad })).toThrow(
+        /^LOG_LEVEL must be one of fatal, error, warn, info/,
+      );
+    }
+    for (const level of ["fatal", "error", "warn", "info", "debug", "trace", "silent"]) {
+      expect(loadConfig({ LOG_LEVEL: level }).logLevel).toBe(level);
+    }
+  });
 });
 
 describe("i18n", () => {
@@ -137,5 +180,33 @@ describe("portal colours", () => {
     expect(textColourOn("#fde047")).toBe("#111111");
     expect(textColourOn("#1f6feb")).toBe("#ffffff");
     expect(textColourOn("#000000")).toBe("#ffffff");
+  });
+});
+
+describe("load shedding settings", () => {
+  it("sheds at 1 s of event-loop delay and 90 % of the heap limit unless told otherwise; 0 switches each off", () => {
+    expect(loadConfig({}).shedding).toEqual({ eventLoopDelayMs: 1000, heapUsedPercent: 90 });
+    expect(
+      loadConfig({ HELPGATE_SHED_EVENT_LOOP_DELAY_MS: "250", HELPGATE_SHED_HEAP_USED_PERCENT: "75" })
+        .shedding,
+    ).toEqual({ eventLoopDelayMs: 250, heapUsedPercent: 75 });
+    expect(
+      loadConfig({ HELPGATE_SHED_EVENT_LOOP_DELAY_MS: "0", HELPGATE_SHED_HEAP_USED_PERCENT: "0" }).shedding,
+    ).toEqual({ eventLoopDelayMs: 0, heapUsedPercent: 0 });
+  });
+
+  it("refuses to start on a limit that is not a whole number in range, naming the variable", () => {
+    for (const bad of ["-1", "1.5", "soon", "1000ms", "60001"]) {
+      expect(() => loadConfig({ HELPGATE_SHED_EVENT_LOOP_DELAY_MS: bad })).toThrow(ConfigError);
+      expect(() => loadConfig({ HELPGATE_SHED_EVENT_LOOP_DELAY_MS: bad })).toThrow(
+        new RegExp(`HELPGATE_SHED_EVENT_LOOP_DELAY_MS must be a whole number from 0 to 60000, got "${bad}"`),
+      );
+    }
+    for (const bad of ["-5", "0.9", "90%", "100", "half"]) {
+      expect(() => loadConfig({ HELPGATE_SHED_HEAP_USED_PERCENT: bad })).toThrow(ConfigError);
+      expect(() => loadConfig({ HELPGATE_SHED_HEAP_USED_PERCENT: bad })).toThrow(
+        new RegExp(`HELPGATE_SHED_HEAP_USED_PERCENT must be a whole number from 0 to 99, got "${bad}"`),
+      );
+    }
   });
 });

@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import os from "node:os";
 import type { Redis } from "ioredis";
+import type { Tracing } from "../tracing.js";
 import type { Bus, BusEvent, Handler, MissedListener } from "./bus.js";
 import { closeRedis, consoleLog, DEFAULT_REDIS_PREFIX, type LogSink, openRedis, whenReady } from "./redis.js";
 
@@ -26,6 +27,8 @@ export interface RedisBusOptions {
    * 15 s while Redis refuses connections). A dropped publish is announced once Redis is back.
    */
   publishRetries?: number;
+  /** OpenTelemetry (OTEL_EXPORTER_OTLP_ENDPOINT): a span per publish, until Redis took it (or it was dropped). */
+  tracing?: Tracing;
 }
 
 /** The channel every node listens to for the bus's own notices (start, recovery after lost publishes). */
@@ -108,6 +111,7 @@ export class RedisBus implements Bus {
   private closed = false;
   private publishFailing = false;
   private readonly missedListeners = new Set<MissedListener>();
+  private readonly publishFailedListeners = new Set<() => void>();
   /** `<node>|<epoch>`, in front of every message this node publishes. */
   private readonly origin: string;
   private seq = 0;
@@ -182,6 +186,12 @@ export class RedisBus implements Bus {
     return () => this.missedListeners.delete(listener);
   }
 
+  /** Called for every publish Redis did not take (dropped after its retries): the metrics count them. */
+  onPublishFailed(listener: () => void): () => void {
+    this.publishFailedListeners.add(listener);
+    return () => this.publishFailedListeners.delete(listener);
+  }
+
   private missed(channels: readonly string[] | null): void {
     for (const listener of this.missedListeners) {
       try {
@@ -225,14 +235,24 @@ export class RedisBus implements Bus {
    */
   async publish(channel: string, event: BusEvent): Promise<void> {
     if (this.closed) return;
+    const span = this.options.tracing?.publish("redis", channel, event.type);
     this.pub.publish(this.key(channel), this.stamped(channel, JSON.stringify(event))).then(
       () => {
+        span?.end();
         this.publishFailing = false;
         if (this.anyLost) this.announceRecovery();
       },
       (err: unknown) => {
+        span?.end(err);
         if (this.closed) return;
         this.lostOn(channel);
+        for (const listener of this.publishFailedListeners) {
+          try {
+            listener();
+          } catch {
+            // Counting must not turn a dropped publish into an unhandled rejection.
+          }
+        }
         if (this.publishFailing) return;
         this.publishFailing = true;
         this.log.warn(
@@ -432,6 +452,7 @@ export class RedisBus implements Bus {
     this.confirming.clear();
     this.reconnectListeners.clear();
     this.missedListeners.clear();
+    this.publishFailedListeners.clear();
     await Promise.all([closeRedis(this.pub), closeRedis(this.sub)]);
   }
 }

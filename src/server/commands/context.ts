@@ -5,6 +5,7 @@ import type { RequestOutcomes } from "../bus/requestOutcomes.js";
 import type { Config } from "../config.js";
 import type { Db } from "../db/database.js";
 import type { Events } from "../events/events.js";
+import type { Metrics } from "../http/metrics.js";
 import type { UserRow } from "../store/users.js";
 
 /** What every command gets: the store, the settings, a clock, a logger, and where to say what happened. */
@@ -23,6 +24,8 @@ export interface Deps {
   signIns: { forgetUser(userId: string): void };
   /** This node's outbox worker: `wake()` after a commit that queued an email or a webhook. */
   outbox: { wake(): void };
+  /** This node's Prometheus metrics (absent in tools without a server: the CLI, seeding); counting only. */
+  metrics?: Metrics;
 }
 
 /** The signed-in person a command acts for. */

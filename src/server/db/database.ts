@@ -13,6 +13,7 @@ import {
   sql,
 } from "kysely";
 import pg from "pg";
+import type { Tracing } from "../tracing.js";
 import * as m001 from "./migrations/001_foundation.js";
 import * as m002 from "./migrations/002_requests.js";
 import * as m003 from "./migrations/003_queue.js";
@@ -48,6 +49,8 @@ export interface OpenOptions {
    * plans). Unset in the server, so nothing is logged or timed per query.
    */
   onQuery?: (query: ExecutedQuery) => void;
+  /** OpenTelemetry (OTEL_EXPORTER_OTLP_ENDPOINT): a span per statement, its SQL text, never its parameters. */
+  tracing?: Tracing;
 }
 
 // bigint (int8) and numeric counts arrive from pg as strings; epoch milliseconds fit a JS number exactly.
@@ -72,13 +75,22 @@ const migrations: Record<string, Migration> = {
 const provider: MigrationProvider = { getMigrations: async () => migrations };
 
 export function openDatabase(databaseUrl: string, options: OpenOptions = {}): Db {
-  const { onQuery } = options;
-  const log: KyselyConfig["log"] = onQuery
-    ? (event) => {
-        if (event.level === "query") onQuery({ sql: event.query.sql, parameters: event.query.parameters });
-      }
-    : undefined;
-  if (databaseUrl.startsWith("postgres")) {
+  const { onQuery, tracing } = options;
+  const dialect: Dialect = databaseUrl.startsWith("postgres") ? "postgres" : "sqlite";
+  const log: KyselyConfig["log"] =
+    onQuery || tracing
+      ? (event) => {
+          if (event.level === "query")
+            onQuery?.({ sql: event.query.sql, parameters: event.query.parameters });
+          tracing?.query(
+            dialect,
+            event.query.sql,
+            event.queryDurationMillis,
+            event.level === "error" ? event.error : undefined,
+          );
+        }
+      : undefined;
+  if (dialect === "postgres") {
     // A database that does not answer fails a query after 5 s (a 503), instead of hanging it.
     const pool = new pg.Pool({ connectionString: databaseUrl, max: 10, connectionTimeoutMillis: 5000 });
     // An idle client that loses its server must not take the process down; the next query reports it.

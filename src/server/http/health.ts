@@ -5,25 +5,14 @@ import client from "prom-client";
 import type { Deps } from "../commands/context.js";
 import type { ListenAddress } from "../config.js";
 import { ping } from "../db/database.js";
+import { DomainError } from "../domain/errors.js";
+import type { Metrics } from "./metrics.js";
 import type { Readiness } from "./readiness.js";
 
-export interface Metrics {
-  registry: client.Registry;
-  httpDuration: client.Histogram<"method" | "route" | "status">;
-}
+export { createMetrics, type Metrics } from "./metrics.js";
 
-export function createMetrics(): Metrics {
-  const registry = new client.Registry();
-  client.collectDefaultMetrics({ register: registry, prefix: "helpgate_" });
-  const httpDuration = new client.Histogram({
-    name: "helpgate_http_request_duration_seconds",
-    help: "HTTP request duration by route",
-    labelNames: ["method", "route", "status"] as const,
-    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
-    registers: [registry],
-  });
-  return { registry, httpDuration };
-}
+/** The route whose 409 "already taken" is an accept race lost (helpgate_accept_races_lost_total). */
+const ACCEPT_ROUTE = "/api/v1/requests/:requestId/accept";
 
 /** How long a load balancer should wait before it asks a node that is not ready again. */
 const READY_RETRY_AFTER_SECONDS = 5;
@@ -43,6 +32,24 @@ export function installHealth(
       },
       reply.elapsedTime / 1000,
     );
+  });
+  // An accept that lost the race: another agent was first (the winner's name is in the answer).
+  app.addHook("onError", async (request, _reply, error) => {
+    if (
+      error instanceof DomainError &&
+      error.code === "already_taken" &&
+      request.routeOptions.url === ACCEPT_ROUTE
+    )
+      metrics.acceptRacesLost.inc();
+  });
+  // What /readyz would answer now, for the alert "a node is not ready" (1 ready, 0 not).
+  new client.Gauge({
+    name: "helpgate_ready",
+    help: "Whether this node is ready for traffic, as GET /readyz answers (1 ready, 0 not: draining, database, Redis, migrations)",
+    registers: [metrics.registry],
+    async collect() {
+      this.set((await readiness.check()).ok ? 1 : 0);
+    },
   });
   app.get("/healthz", { schema: { hide: true } }, async (_request, reply) => {
     const ok = await ping(deps.db);

@@ -9,6 +9,8 @@ export interface ReadinessChecks {
   /** "unknown": the database could not be asked yet; "pending": it lacks migrations this release knows. */
   migrations: "ok" | "pending" | "unknown";
   draining: boolean;
+  /** The node sheds load (shedding.ts): new requests get 503 until the event loop or heap recovers. */
+  overloaded: boolean;
 }
 
 export interface ReadinessReport {
@@ -27,6 +29,8 @@ export interface ReadinessOptions {
   redisPing: ((timeoutMs: number) => Promise<void>) | null;
   /** How long one check may take before it counts as failed (default 1 s). */
   timeoutMs?: number;
+  /** Whether the node sheds load now (the load monitor); without it, never. */
+  overloaded?: () => boolean;
 }
 
 /** How long a probe's database or Redis check may take: a hung dependency must not hang the probe. */
@@ -34,7 +38,8 @@ export const PROBE_TIMEOUT_MS = 1000;
 
 /**
  * Whether this node should get traffic (`/readyz`): its database answers, its Redis answers when it
- * has one, every migration this release knows has run, and it is not draining. Draining is set by
+ * has one, every migration this release knows has run, it is not draining, and it is not shedding
+ * load (overloaded: a load balancer sends new traffic elsewhere until it recovers). Draining is set by
  * the shutdown path (main.ts) before anything else closes, so load balancers stop sending new
  * requests at once. A check still in flight is shared by the probes that arrive meanwhile, so a
  * hung database holds at most one query of the probes, however often they ask.
@@ -67,12 +72,14 @@ export class Readiness {
       redis,
       migrations: this.migrated ? "ok" : database.reachable ? "pending" : "unknown",
       draining: this.draining,
+      overloaded: this.options.overloaded?.() ?? false,
     };
     const failing: (keyof ReadinessChecks)[] = [];
     if (checks.database !== "ok") failing.push("database");
     if (checks.redis === "unreachable") failing.push("redis");
     if (checks.migrations !== "ok") failing.push("migrations");
     if (checks.draining) failing.push("draining");
+    if (checks.overloaded) failing.push("overloaded");
     return { ok: failing.length === 0, checks, failing };
   }
 

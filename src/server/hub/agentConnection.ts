@@ -63,6 +63,7 @@ export const SIGNED_OUT_CLOSE = 4401;
 
 /** One console socket: its agent's account and own channel; events filtered to what the agent may see. */
 export class AgentConnection implements Connection {
+  readonly kind = "console";
   private portals: Set<string>;
   private readonly channels: string[];
   /** Set the moment the sign-in is known to be gone: nothing more is sent or handled. */
@@ -274,6 +275,7 @@ export class AgentConnection implements Connection {
       case "alert":
         if (isRecipient(event, me)) {
           this.sendFrame(alertFrames.of(event));
+          this.deps.metrics?.alertSent(event);
         }
         return;
       case "request.updated": {

@@ -17,6 +17,7 @@ const CUSTOMER_MESSAGE_TYPES = ["send", "history", "cancel", "typing", "receipt"
 
 /** One customer page's socket: only its own request's channel. */
 export class CustomerConnection implements Connection {
+  readonly kind = "customer";
   private readonly channel: string;
   /** The highest chat sequence number this page has (what a resync continues from). */
   private lastSeq = 0;

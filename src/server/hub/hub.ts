@@ -2,9 +2,19 @@ import type { Bus, BusEvent } from "../bus/bus.js";
 
 /** A WebSocket connection as the hub sees it: the channels it listens to and what it does with an event. */
 export interface Connection {
+  /** What it is, for the metrics' open sockets by kind (unnamed ones count as "other"). */
+  readonly kind?: "console" | "customer";
   onEvent(channel: string, event: BusEvent): void;
   /** Sends what this connection's person sees, fresh from the database (after missed events). */
   resync?(): Promise<void>;
+}
+
+/** What the metrics learn from the hub (counting only). */
+export interface HubObserver {
+  /** Every connection here listening to the channel had the event (an alert's fan-out is timed). */
+  delivered?(event: BusEvent): void;
+  /** A connection caught up from the database after missed events. */
+  resynced?(): void;
 }
 
 /**
@@ -17,7 +27,19 @@ export class Hub {
   private readonly unsubscribe = new Map<string, Promise<() => Promise<void>>>();
   private readonly resyncing = new Map<Connection, { again: boolean; done: Promise<void> }>();
 
-  constructor(private readonly bus: Bus) {}
+  constructor(
+    private readonly bus: Bus,
+    private readonly observer: HubObserver = {},
+  ) {}
+
+  /** This node's connections by kind, each once (it listens to several channels): the metrics' open sockets. */
+  countByKind(): Map<string, number> {
+    const all = new Set<Connection>();
+    for (const set of this.members.values()) for (const c of set) all.add(c);
+    const counts = new Map<string, number>();
+    for (const c of all) counts.set(c.kind ?? "other", (counts.get(c.kind ?? "other") ?? 0) + 1);
+    return counts;
+  }
 
   async join(conn: Connection, channel: string): Promise<void> {
     let set = this.members.get(channel);
@@ -89,6 +111,7 @@ export class Hub {
       do {
         state.again = false;
         await conn.resync?.();
+        this.observer.resynced?.();
       } while (state.again);
     } catch {
       // A connection that cannot resync now will on its next reconnect.
@@ -121,5 +144,6 @@ export class Hub {
         // One broken connection must not keep the event from the others.
       }
     }
+    this.observer.delivered?.(event);
   }
 }

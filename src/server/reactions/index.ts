@@ -1,5 +1,6 @@
 import type { Reaction, StagedReaction } from "../events/reactions.js";
 import { announceReaction } from "./announce.js";
+import { metricsReaction } from "./metrics.js";
 import { notificationsReaction } from "./notifications.js";
 import { outboxWakeReaction } from "./outbox.js";
 import { outcomesReaction } from "./outcomes.js";
@@ -30,6 +31,8 @@ export const reactions: readonly Reaction[] = [
   portalPagesReaction,
   // What the staged reactions queued in the transaction goes out now.
   outboxWakeReaction,
+  // Counting for Prometheus, last: it changes nothing.
+  metricsReaction,
 ];
 
 /**

@@ -1,8 +1,12 @@
+import { DRAINING_CLOSE } from "../../shared/closeCodes.js";
+
 /**
  * One WebSocket that keeps itself connected: on a close it reconnects with a growing delay
  * (0.5 s doubling to 5 s), on the browser's "offline" event it drops the socket at once (a dead
  * network may otherwise go unnoticed for a long time), and on "online" it retries straight away.
- * The server sends a fresh snapshot on every connect, so the owner resyncs from that.
+ * A node that is shutting down closes with DRAINING_CLOSE: then it reconnects at once, no
+ * backoff (the load balancer sends it to another node). The server sends a fresh snapshot on
+ * every connect, so the owner resyncs from that.
  */
 
 export type SocketStatus = "connecting" | "open" | "reconnecting" | "closed";
@@ -105,6 +109,11 @@ export class ReconnectingSocket<In extends { type: string }, Out> {
         this.stopped = true;
         this.handlers.onStatus("closed");
         this.handlers.onRefused(event.code, event.reason);
+        return;
+      }
+      if (event.code === DRAINING_CLOSE) {
+        this.delay = MIN_DELAY_MS;
+        this.connect();
         return;
       }
       this.scheduleReconnect();

@@ -1,3 +1,4 @@
+import { DRAINING_CLOSE } from "../../shared/closeCodes.js";
 import type { CustomerClientMessage, CustomerServerMessage } from "../../shared/protocol.js";
 
 /** Close codes after which trying again cannot help (not found, wrong origin, signed out). */
@@ -10,8 +11,10 @@ export interface SocketHandlers {
 }
 
 /**
- * One WebSocket for the request, reconnecting with backoff (0.5 s doubling to 15 s, with jitter).
- * The URL is asked for on every attempt, so it carries the last message seen (`since`).
+ * One WebSocket for the request, reconnecting with backoff (0.5 s doubling to 15 s, with jitter);
+ * at once when the node closes it with DRAINING_CLOSE (it is shutting down: the load balancer
+ * sends the new socket to another node). The URL is asked for on every attempt, so it carries the
+ * last message seen (`since`).
  */
 export class RequestSocket {
   private ws: WebSocket | null = null;
@@ -63,6 +66,11 @@ export class RequestSocket {
       this.ws = null;
       if (this.stopped || FINAL_CODES.has(event.code)) return;
       this.handlers.onDown();
+      if (event.code === DRAINING_CLOSE) {
+        this.attempt = 0;
+        this.connect();
+        return;
+      }
       const delay = Math.min(15_000, 500 * 2 ** this.attempt) * (0.8 + Math.random() * 0.4);
       this.attempt += 1;
       this.timer = window.setTimeout(() => this.connect(), delay);
