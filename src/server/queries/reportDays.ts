@@ -163,46 +163,49 @@ const n0 = (v: unknown): number | null => (v === null || v === undefined ? null 
 /** Everything the figures of the days in [from, to) need, in three indexed reads. */
 async function readRange(db: Kysely<Database>, accountId: string, from: number, to: number) {
   const inRange = sql<SqlBool>`r.account_id = ${accountId} and r.created_at >= ${from} and r.created_at < ${to}`;
-  const [requests, declines, offers] = await Promise.all([
-    db
-      .selectFrom("requests as r")
-      .leftJoin("sessions as s", "s.request_id", "r.id")
-      .select([
-        "r.id",
-        "r.portal_id",
-        "r.kind",
-        "r.state",
-        "r.created_at",
-        "r.state_at",
-        "r.agent_id",
-        "r.target_agent_id",
-        "s.agent_id as s_agent_id",
-        "s.started_at",
-        "s.ended_at",
-        "s.outcome",
-        "s.rating",
-      ])
-      .where(inRange)
-      .execute(),
-    db
-      .selectFrom("request_events as e")
-      .innerJoin("requests as r", "r.id", "e.request_id")
-      // The decline command records no agent on the event: the one who declined is the target.
-      .select([
-        "r.portal_id",
-        "r.created_at",
-        sql<string | null>`coalesce(e.agent_id, r.target_agent_id)`.as("agent"),
-      ])
-      .where(inRange)
-      .where("e.state", "=", "declined")
-      .execute(),
-    db
-      .selectFrom("offers as o")
-      .innerJoin("requests as r", "r.id", "o.request_id")
-      .select(["r.portal_id", "r.created_at", "o.agent_id", "o.state"])
-      .where(inRange)
-      .execute(),
-  ]);
+  // One after the other, back to the event loop in between: SQLite answers synchronously, and a
+  // first report of a month of a big history must not hold the node for a second.
+  await new Promise<void>((resolve) => setImmediate(resolve));
+  const requests = await db
+    .selectFrom("requests as r")
+    .leftJoin("sessions as s", "s.request_id", "r.id")
+    .select([
+      "r.id",
+      "r.portal_id",
+      "r.kind",
+      "r.state",
+      "r.created_at",
+      "r.state_at",
+      "r.agent_id",
+      "r.target_agent_id",
+      "s.agent_id as s_agent_id",
+      "s.started_at",
+      "s.ended_at",
+      "s.outcome",
+      "s.rating",
+    ])
+    .where(inRange)
+    .execute();
+  await new Promise<void>((resolve) => setImmediate(resolve));
+  const declines = await db
+    .selectFrom("request_events as e")
+    .innerJoin("requests as r", "r.id", "e.request_id")
+    // The decline command records no agent on the event: the one who declined is the target.
+    .select([
+      "r.portal_id",
+      "r.created_at",
+      sql<string | null>`coalesce(e.agent_id, r.target_agent_id)`.as("agent"),
+    ])
+    .where(inRange)
+    .where("e.state", "=", "declined")
+    .execute();
+  await new Promise<void>((resolve) => setImmediate(resolve));
+  const offers = await db
+    .selectFrom("offers as o")
+    .innerJoin("requests as r", "r.id", "o.request_id")
+    .select(["r.portal_id", "r.created_at", "o.agent_id", "o.state"])
+    .where(inRange)
+    .execute();
   return {
     requests: requests.map(
       (r): RequestFact => ({

@@ -712,6 +712,10 @@ export async function requestsExport(
       return this;
     },
     async next(): Promise<IteratorResult<RequestExportRow[]>> {
+      // Back to the event loop between pages: SQLite answers synchronously and a fast client keeps
+      // the socket writable, so without this a year's export would hold the node (chat, other
+      // requests, probes) for seconds on end.
+      await new Promise<void>((resolve) => setImmediate(resolve));
       if (next === null) return { done: true, value: undefined };
       const rows = await next;
       const last = rows[rows.length - 1];
