@@ -633,45 +633,68 @@ export async function requestsExport(
       "s.rating",
       "s.comment",
     ] as const;
-    const base = c.db.selectFrom(q.orderBy("r.created_at").orderBy("r.id").limit(EXPORT_BATCH).as("p"));
-    const joined =
-      dialect === "postgres"
-        ? base.leftJoinLateral(
-            (eb) =>
-              eb
-                .selectFrom("sessions")
-                .select([
-                  "sessions.agent_id as session_agent_id",
-                  "sessions.started_at",
-                  "sessions.ended_at",
-                  "sessions.outcome",
-                  "sessions.ticket",
-                  "sessions.rating",
-                  "sessions.comment",
-                ])
-                .whereRef("sessions.request_id", "=", "p.id")
-                .limit(1)
-                .as("s"),
-            (join) => join.onTrue(),
-          )
-        : base.leftJoin(
-            (eb) =>
-              eb
-                .selectFrom("sessions")
-                .select([
-                  "sessions.request_id",
-                  "sessions.agent_id as session_agent_id",
-                  "sessions.started_at",
-                  "sessions.ended_at",
-                  "sessions.outcome",
-                  "sessions.ticket",
-                  "sessions.rating",
-                  "sessions.comment",
-                ])
-                .as("s"),
-            (join) => join.onRef("s.request_id", "=", "p.id"),
-          );
-    return joined.select(columns).orderBy("p.created_at").orderBy("p.id").execute();
+    const sessionColumns = [
+      "sessions.agent_id as session_agent_id",
+      "sessions.started_at",
+      "sessions.ended_at",
+      "sessions.outcome",
+      "sessions.ticket",
+      "sessions.rating",
+      "sessions.comment",
+    ] as const;
+    const pageQuery = q.orderBy("r.created_at").orderBy("r.id").limit(EXPORT_BATCH);
+    if (dialect === "postgres") {
+      return c.db
+        .selectFrom(pageQuery.as("p"))
+        .leftJoinLateral(
+          (eb) =>
+            eb
+              .selectFrom("sessions")
+              .select(sessionColumns)
+              .whereRef("sessions.request_id", "=", "p.id")
+              .limit(1)
+              .as("s"),
+          (join) => join.onTrue(),
+        )
+        .select(columns)
+        .orderBy("p.created_at")
+        .orderBy("p.id")
+        .execute();
+    }
+    // SQLite: the page, then its sessions by sessions_request in one IN list (measured faster
+    // than the joined subquery there).
+    const rows = await pageQuery.execute();
+    if (rows.length === 0) return [];
+    const sessions = await c.db
+      .selectFrom("sessions")
+      .select(["sessions.request_id", ...sessionColumns])
+      .where(
+        "sessions.request_id",
+        "in",
+        rows.map((r) => r.id),
+      )
+      .execute();
+    const byRequest = new Map(sessions.map((x) => [x.request_id, x]));
+    return rows.map((r) => {
+      const x = byRequest.get(r.id);
+      return {
+        id: r.id,
+        session_number: r.session_number,
+        created_at: r.created_at,
+        state_at: r.state_at,
+        kind: r.kind,
+        state: r.state,
+        portal_id: r.portal_id,
+        agent_id: r.agent_id,
+        session_agent_id: x?.session_agent_id ?? null,
+        started_at: x?.started_at ?? null,
+        ended_at: x?.ended_at ?? null,
+        outcome: x?.outcome ?? null,
+        ticket: x?.ticket ?? null,
+        rating: x?.rating ?? null,
+        comment: x?.comment ?? null,
+      };
+    });
   }
   type Page = Awaited<ReturnType<typeof page>>;
   const toRow = (r: Page[number]): RequestExportRow => {
