@@ -84,8 +84,12 @@ export const AGENTS_KEY = "+";
  * keep the old definition for good).
  */
 export const FIGURES_VERSION = 1;
-/** At most this many days are read from the database at once (a first report of 400 days reads in runs). */
-const MAX_RUN_DAYS = 31;
+/**
+ * At most this many days are read and computed at once, with a return to the event loop between
+ * runs: on SQLite (synchronous) a month of a million-request history read in one go held the
+ * node for over a second, and its load shedding refused the next requests.
+ */
+const MAX_RUN_DAYS = 7;
 const LIVE_KINDS = new Set(["targeted", "broadcast", "queue"]);
 
 const toSeconds = (ms: number) => Math.round(ms / 1000);
@@ -460,7 +464,7 @@ export async function figuresOfDays<T>(
       return figuresOfDays<T>(db, accountId, timeZone, fromDay, toDay, agentKey, true);
     }
     const work = (async () => {
-      // Read in runs of consecutive stale days (at most a month each): usually just today, or
+      // Read in runs of consecutive stale days (at most a week each): usually just today, or
       // everything the first time.
       const runs: string[][] = [];
       for (const d of stale) {
