@@ -273,20 +273,42 @@ export function periodRange(
   };
 }
 
-/** Exact percentiles of a list of numbers (sorted copy): the median is the middle value or the mean of the two middles; p90 is the nearest rank (the ⌈0.9·n⌉-th smallest). */
+/**
+ * Exact percentiles of a list of numbers: the median is the middle value or the mean of the two
+ * middles; p90 is the nearest rank (the ⌈0.9·n⌉-th smallest).
+ */
 export function percentiles(values: readonly number[]): {
   median: number | null;
   p90: number | null;
   max: number | null;
 } {
-  if (values.length === 0) return { median: null, p90: null, max: null };
-  const sorted = [...values].sort((a, b) => a - b);
-  const n = sorted.length;
+  const counts = new Map<number, number>();
+  for (const v of values) counts.set(v, (counts.get(v) ?? 0) + 1);
+  return histPercentiles(counts);
+}
+
+/** The same percentiles of values given as value → how many (the reports' per-second histograms). */
+export function histPercentiles(h: ReadonlyMap<number, number>): {
+  median: number | null;
+  p90: number | null;
+  max: number | null;
+} {
+  const keys = [...h.keys()].filter((k) => (h.get(k) ?? 0) > 0).sort((a, b) => a - b);
+  let n = 0;
+  for (const k of keys) n += h.get(k) ?? 0;
+  if (n === 0) return { median: null, p90: null, max: null };
+  // The value at 0-based rank i.
+  const at = (i: number): number => {
+    let seen = 0;
+    for (const k of keys) {
+      seen += h.get(k) ?? 0;
+      if (i < seen) return k;
+    }
+    return keys[keys.length - 1] as number;
+  };
   const mid = Math.floor(n / 2);
-  const median =
-    n % 2 === 1 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
-  const p90 = sorted[Math.max(1, Math.ceil(0.9 * n)) - 1] as number;
-  return { median, p90, max: sorted[n - 1] as number };
+  const median = n % 2 === 1 ? at(mid) : (at(mid - 1) + at(mid)) / 2;
+  return { median, p90: at(Math.max(1, Math.ceil(0.9 * n)) - 1), max: keys[keys.length - 1] as number };
 }
 
 /** An instant as ISO 8601 in a zone, with its offset ("2026-03-29T03:30:00+02:00"). */

@@ -90,7 +90,8 @@ export const FIGURES_VERSION = 1;
  * node for over a second, and its load shedding refused the next requests.
  */
 const MAX_RUN_DAYS = 7;
-const LIVE_KINDS = new Set(["targeted", "broadcast", "queue"]);
+/** Live requests: what a customer submitted to be answered by an agent now. */
+export const LIVE_KINDS: ReadonlySet<string> = new Set(["targeted", "broadcast", "queue"]);
 
 const toSeconds = (ms: number) => Math.round(ms / 1000);
 
@@ -117,33 +118,6 @@ export function addHist(into: Map<number, number>, h: Hist): void {
     const s = Number(k);
     into.set(s, (into.get(s) ?? 0) + (h[k] ?? 0));
   }
-}
-
-/**
- * The median (the middle value, or the mean of the two middles), p90 (the ⌈0.9·n⌉-th smallest)
- * and the maximum of a histogram, in seconds — the same definitions as over the plain values.
- */
-export function histPercentiles(h: Map<number, number>): {
-  median: number | null;
-  p90: number | null;
-  max: number | null;
-} {
-  const keys = [...h.keys()].filter((k) => (h.get(k) ?? 0) > 0).sort((a, b) => a - b);
-  let n = 0;
-  for (const k of keys) n += h.get(k) ?? 0;
-  if (n === 0) return { median: null, p90: null, max: null };
-  // The value at 0-based rank i.
-  const at = (i: number): number => {
-    let seen = 0;
-    for (const k of keys) {
-      seen += h.get(k) ?? 0;
-      if (i < seen) return k;
-    }
-    return keys[keys.length - 1] as number;
-  };
-  const mid = Math.floor(n / 2);
-  const median = n % 2 === 1 ? at(mid) : (at(mid - 1) + at(mid)) / 2;
-  return { median, p90: at(Math.max(1, Math.ceil(0.9 * n)) - 1), max: keys[keys.length - 1] as number };
 }
 
 interface RequestFact {

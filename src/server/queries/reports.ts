@@ -10,7 +10,7 @@ import type {
 import type { Actor, Deps } from "../commands/context.js";
 import type { Database } from "../db/schema.js";
 import { fieldError, notFound } from "../domain/errors.js";
-import { periodRange } from "../domain/reportPeriods.js";
+import { histPercentiles, periodRange } from "../domain/reportPeriods.js";
 import { assertAccountAccess } from "../policy.js";
 import { findAccount } from "../store/accounts.js";
 import { type AgentSpell, agentSpells, overlapLength, unionLength } from "../store/agentTime.js";
@@ -23,7 +23,7 @@ import {
   type DayCells,
   figuresOfDays,
   type HourCell,
-  histPercentiles,
+  LIVE_KINDS,
 } from "./reportDays.js";
 
 /**
@@ -47,8 +47,6 @@ interface Ctx {
   now: number;
 }
 
-/** Live requests: what a customer submitted to be answered by an agent now. */
-const LIVE_KINDS = new Set(["targeted", "broadcast", "queue"]);
 const SECOND = 1000;
 const seconds = (ms: number) => ms / SECOND;
 const num = (v: unknown): number => Number(v);
@@ -92,16 +90,16 @@ async function contextOf(deps: Deps, actor: Actor, accountId: string, filter: Re
 
 /**
  * The requests of the period (alias `r`): created in [from, to), of the portal if one is chosen,
- * and — with `byAgent` — those the chosen agent took or was asked by name.
+ * and of the chosen agent (those they took or were asked for by name).
  */
-function periodRequests(c: Ctx, byAgent = true): RawBuilder<SqlBool> {
+function periodRequests(c: Ctx): RawBuilder<SqlBool> {
   const parts = [
     sql`r.account_id = ${c.accountId}`,
     sql`r.created_at >= ${c.scope.from}`,
     sql`r.created_at < ${c.scope.to}`,
   ];
   if (c.scope.portalId !== null) parts.push(sql`r.portal_id = ${c.scope.portalId}`);
-  if (byAgent && c.scope.agentId !== null)
+  if (c.scope.agentId !== null)
     parts.push(sql`(r.agent_id = ${c.scope.agentId} or r.target_agent_id = ${c.scope.agentId})`);
   return sql<SqlBool>`(${sql.join(parts, sql` and `)})`;
 }
