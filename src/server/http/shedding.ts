@@ -206,7 +206,10 @@ export function installShedding(
       .type("application/json; charset=utf-8");
     return reply.send(SHED_BODY);
   });
-  monitor.start();
+  // Load is judged from when the node serves: before, a first start's synchronous work (the
+  // demo history) held the loop and the node shed its first requests for nothing; a server that
+  // never listens (one driven by inject, as in tests) is not judged at all.
+  app.addHook("onListen", async () => monitor.start());
   app.addHook("onClose", async () => monitor.stop());
 }
 
