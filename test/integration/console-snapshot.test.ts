@@ -32,6 +32,44 @@ describe.each(dialects())("the console snapshot after a reconnect on %s", (diale
     await world.close();
   });
 
+  it("counts each queue's line apart (a web account's console has no queues)", async () => {
+    const tenant = await seedTenant(world, "queues", "queue");
+    const quinn = await seedAgent(world, tenant, "quinn");
+    const billing = await createPortal(world, tenant, "question", [quinn]);
+    const technical = await createPortal(world, tenant, "question", [quinn]);
+    // Quinn is signed in: the requests wait in their lines (one of them offered to Quinn).
+    sockets.push(await onlineAgent(world, quinn));
+    const first = await ask(world, billing.slug, { name: "First", question: "q" });
+    world.clock.advance(1000);
+    await ask(world, billing.slug, { name: "Second", question: "q" });
+    world.clock.advance(1000);
+    const other = await ask(world, technical.slug, { name: "Other", question: "q" });
+    const res = await call(world.app, quinn.cookie, "GET", "/api/v1/console");
+    expect(res.status).toBe(200);
+    const snapshot = res.body as ConsoleSnapshot;
+    const byPortal = new Map(snapshot.queues.map((q) => [q.portalId, q]));
+    expect([...byPortal.keys()].sort()).toEqual([billing.id, technical.id].sort());
+    const requests = new Map(snapshot.incoming.map((r) => [r.id, r]));
+    expect(byPortal.get(billing.id)).toEqual({
+      portalId: billing.id,
+      length: 2,
+      oldestSince: requests.get(first.requestId)?.createdAt,
+    });
+    expect(byPortal.get(technical.id)).toEqual({
+      portalId: technical.id,
+      length: 1,
+      oldestSince: requests.get(other.requestId)?.createdAt,
+    });
+    const web = await seedTenant(world, "no-queues");
+    const wes = await seedAgent(world, web, "wes");
+    const question = await createPortal(world, web, "question", [wes]);
+    sockets.push(await onlineAgent(world, wes));
+    await ask(world, question.slug, { name: "Waits", question: "q" });
+    const webSnapshot = await call(world.app, wes.cookie, "GET", "/api/v1/console");
+    expect((webSnapshot.body as ConsoleSnapshot).incoming).toHaveLength(1);
+    expect((webSnapshot.body as ConsoleSnapshot).queues).toEqual([]);
+  });
+
   it("reflects the database exactly: what was taken or canceled meanwhile is gone, what came is there", async () => {
     const tenant = await seedTenant(world, "resync");
     const xena = await seedAgent(world, tenant, "xena");

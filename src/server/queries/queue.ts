@@ -4,7 +4,7 @@ import { estimateWaitMinutes, isQueuePortal, queuePositions } from "../domain/qu
 import { findAccount } from "../store/accounts.js";
 import { agentLoads } from "../store/agents.js";
 import { type OfferRecord, pendingOffersOfAgents } from "../store/offers.js";
-import { findPortal } from "../store/portals.js";
+import { portalTypes } from "../store/portals.js";
 import {
   findRequest,
   listWaiting,
@@ -70,12 +70,18 @@ export async function queueStats(deps: Deps, accountId: string, portalIds: strin
   const db = deps.db.kysely;
   const stats: QueueStat[] = [];
   const account = await findAccount(db, accountId);
-  if (!account) return stats;
-  for (const portalId of portalIds) {
-    const portal = await findPortal(db, accountId, portalId);
-    if (!portal || !isQueuePortal(account.mode, portal.type)) continue;
-    const waiting = await waitingInQueue(deps, accountId, [portalId]);
-    stats.push({ portalId, length: waiting.length, oldestSince: waiting[0]?.createdAt ?? null });
+  // Only a queue account has queues: the others' consoles need no portal read at all.
+  if (!account || account.mode !== "queue") return stats;
+  const types = await portalTypes(db, accountId, portalIds);
+  const queues = portalIds.filter((id) => {
+    const type = types.get(id);
+    return type !== undefined && isQueuePortal(account.mode, type);
+  });
+  // All their lines in one read, oldest first; each portal's is its share of it.
+  const waiting = await waitingInQueue(deps, accountId, queues);
+  for (const portalId of queues) {
+    const line = waiting.filter((r) => r.portalId === portalId);
+    stats.push({ portalId, length: line.length, oldestSince: line[0]?.createdAt ?? null });
   }
   return stats;
 }

@@ -132,6 +132,23 @@ export async function findPublicPortalBySlug(
   return portal;
 }
 
+/** The types of the account's portals among `portalIds` (deleted ones left out), in one read. */
+export async function portalTypes(
+  db: Kysely<Database>,
+  accountId: string,
+  portalIds: readonly string[],
+): Promise<Map<string, PortalRow["type"]>> {
+  if (portalIds.length === 0) return new Map();
+  const rows = await db
+    .selectFrom("portals")
+    .select(["id", "type"])
+    .where("account_id", "=", accountId)
+    .where("id", "in", [...portalIds])
+    .where("deleted_at", "is", null)
+    .execute();
+  return new Map(rows.map((r) => [r.id, r.type as PortalRow["type"]]));
+}
+
 export async function listPortals(db: Kysely<Database>, accountId: string): Promise<PortalRow[]> {
   const rows = await db
     .selectFrom("portals")
