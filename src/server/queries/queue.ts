@@ -71,7 +71,7 @@ export async function queueStats(deps: Deps, accountId: string, portalIds: strin
   const stats: QueueStat[] = [];
   const account = await findAccount(db, accountId);
   // Only a queue account has queues: the others' consoles need no portal read at all.
-  if (!account || account.mode !== "queue") return stats;
+  if (account?.mode !== "queue") return stats;
   const types = await portalTypes(db, accountId, portalIds);
   const queues = portalIds.filter((id) => {
     const type = types.get(id);
