@@ -17,6 +17,7 @@ import type { Db } from "./db/database.js";
 import { Reactions } from "./events/reactions.js";
 import { accountRoutes } from "./http/api/accounts.js";
 import { authRoutes } from "./http/api/auth.js";
+import { cannedRoutes } from "./http/api/canned.js";
 import { consoleRoutes } from "./http/api/console.js";
 import { customerRoutes } from "./http/api/customer.js";
 import { integrationRoutes } from "./http/api/integrations.js";
@@ -302,6 +303,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
       await api.register(userRoutes, { deps });
       await api.register(portalRoutes, { deps });
       await api.register(consoleRoutes, { deps });
+      await api.register(cannedRoutes, { deps });
       await api.register(teamRoutes, { deps });
       await api.register(customerRoutes, { deps });
       await api.register(integrationRoutes, { deps });

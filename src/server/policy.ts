@@ -297,3 +297,46 @@ export function tokenCreatorMayAct(
 export function isAssignedTo(user: Pick<Person, "portalIds">, portalId: string): boolean {
   return user.portalIds.includes(portalId);
 }
+
+/**
+ * Canned responses of the account (issue 18): every user of the account reads them (the console
+ * offers them to agents); managers, admins and the installation's operators write them. Another
+ * account's id answers 404, an agent's write 403.
+ */
+export function assertMayReadAccountCanned(
+  user: Pick<Person, "role" | "accountId">,
+  accountId: string,
+): void {
+  assertAccountAccess(user, accountId, "agent");
+}
+
+export function assertMayManageAccountCanned(
+  user: Pick<Person, "role" | "accountId">,
+  accountId: string,
+): void {
+  assertAccountAccess(user, accountId, "manager");
+}
+
+/**
+ * A personal canned response is its owner's alone: another agent's answers 404, exactly like one
+ * that does not exist; an account-wide one is not changed through the personal routes (403: it is
+ * changed in /admin, by managers and admins).
+ */
+export function assertOwnsPersonalCanned(
+  user: Pick<Person, "id">,
+  response: { ownerId: string | null },
+): void {
+  if (response.ownerId === null) {
+    throw new DomainError(
+      403,
+      "not_personal",
+      "This is one of the account's canned responses; managers and admins change it in the admin pages.",
+    );
+  }
+  if (response.ownerId !== user.id) throw notFound("Canned response");
+}
+
+/** The account-wide routes reach account-wide responses only: a personal one is not there (404). */
+export function assertAccountCanned(response: { ownerId: string | null }): void {
+  if (response.ownerId !== null) throw notFound("Canned response");
+}

@@ -1,3 +1,4 @@
+import type { BusinessHours } from "./businessHours.js";
 import type { ConnectionMode, ContactField, Language, Mode, PortalType, Principal, Role } from "./model.js";
 
 /** Payloads of the REST API under /api/v1, as the browser sees them. */
@@ -56,6 +57,8 @@ export interface Portal {
   agentIds: string[];
   /** Who is emailed an offline message or a request nobody answered (at most 10 addresses). */
   notifyEmails: string[];
+  /** The portal's business hours (issue 16); null: open around the clock. */
+  businessHours: BusinessHours | null;
   createdAt: number;
   updatedAt: number;
 }

@@ -354,6 +354,8 @@ export type AgentServerMessage =
     }
   /** The supervisor view's lists changed (managers and admins): fetch GET /api/v1/supervisor. */
   | { type: "supervisor.changed" }
+  /** An admin changed the account's settings the console follows: screen sharing allowed or not. */
+  | { type: "account.settings"; upgradeEnabled: boolean }
   /** The customer answered the survey of an ended session of this agent. */
   | { type: "session.rated"; sessionId: string; rating: number; comment: string | null }
   | { type: "ack"; ref: string; seq?: number }

@@ -635,6 +635,73 @@ describe.each(dialects())("the OpenAPI document matches what the server answers,
     }
   });
 
+  it("canned responses: the account's and an agent's own, listed, changed and deleted", async () => {
+    const tenant = await seedTenant(world, "doccanned");
+    const agent = await seedAgent(world, tenant, "cora");
+    const params = { accountId: tenant.account.id };
+    const body = { title: "Greeting", shortcut: "greet", text: "Hello {customer.name}!", language: "en" };
+    const shared = await send("POST", "/api/v1/accounts/{accountId}/canned-responses", {
+      cookie: tenant.adminCookie,
+      params,
+      payload: body,
+    });
+    expect(shared.statusCode).toBe(201);
+    const sharedId = json<{ id: string }>(shared).id;
+    const account = { ...params, cannedId: sharedId };
+    const changed = await send("PUT", "/api/v1/accounts/{accountId}/canned-responses/{cannedId}", {
+      cookie: tenant.adminCookie,
+      params: account,
+      payload: { ...body, title: "Hello" },
+    });
+    expect(changed.statusCode).toBe(200);
+    const listed = await send("GET", "/api/v1/accounts/{accountId}/canned-responses", {
+      cookie: agent.cookie,
+      params,
+    });
+    expect(json<unknown[]>(listed)).toHaveLength(1);
+    const own = await send("POST", "/api/v1/console/canned-responses", {
+      cookie: agent.cookie,
+      payload: { title: "Mine", text: "I am {agent.name}." },
+    });
+    expect(own.statusCode).toBe(201);
+    const mine = { cannedId: json<{ id: string }>(own).id };
+    const ownChanged = await send("PUT", "/api/v1/console/canned-responses/{cannedId}", {
+      cookie: agent.cookie,
+      params: mine,
+      payload: { title: "Mine", shortcut: "me", text: "I am {agent.name}.", language: null },
+    });
+    expect(ownChanged.statusCode).toBe(200);
+    const usable = await send("GET", "/api/v1/console/canned-responses", { cookie: agent.cookie });
+    expect(json<{ scope: string }[]>(usable).map((r) => r.scope)).toEqual(["account", "personal"]);
+    const unknown = await send("POST", "/api/v1/console/canned-responses", {
+      cookie: agent.cookie,
+      payload: { title: "Bad", text: "Hi {customer.nmae}" },
+    });
+    expect(unknown.statusCode).toBe(400);
+    const refused = await send("POST", "/api/v1/accounts/{accountId}/canned-responses", {
+      cookie: agent.cookie,
+      params,
+      payload: body,
+    });
+    expect(refused.statusCode).toBe(403);
+    expect(
+      (
+        await send("DELETE", "/api/v1/console/canned-responses/{cannedId}", {
+          cookie: agent.cookie,
+          params: mine,
+        })
+      ).statusCode,
+    ).toBe(204);
+    expect(
+      (
+        await send("DELETE", "/api/v1/accounts/{accountId}/canned-responses/{cannedId}", {
+          cookie: tenant.adminCookie,
+          params: account,
+        })
+      ).statusCode,
+    ).toBe(204);
+  });
+
   it("413 and 415 on every route with a body, as documented", async () => {
     const big = JSON.stringify({ text: "x".repeat(300 * 1024) });
     for (const op of api.operations().filter((o) => BODY_METHODS.includes(o.method))) {

@@ -184,6 +184,7 @@ const samples: { [K in BusEvent["type"]]: Extract<BusEvent, { type: K }> } = {
   },
   pointer: { type: "pointer", requestId: request.id, agentId: "a1", x: 0.25, y: 0.75 },
   "portals.changed": { type: "portals.changed", accountId: "acc-1" },
+  "account.settings": { type: "account.settings", accountId: "acc-1", upgradeEnabled: false },
   "signed-out": { type: "signed-out", userId: "a1", authSession: "hash-of-the-token" },
   "sign-ins.changed": { type: "sign-ins.changed", userId: "a1" },
 };

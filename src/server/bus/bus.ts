@@ -86,6 +86,8 @@ export type BusEvent =
   | { type: "rtc"; requestId: string; agentId: string; from: Side; signal: RtcSignal; peer?: string }
   | { type: "pointer"; requestId: string; agentId: string; x: number; y: number }
   | { type: "portals.changed"; accountId: string }
+  /** On the account's channel: settings every console of the account follows (screen sharing on or off). */
+  | { type: "account.settings"; accountId: string; upgradeEnabled: boolean }
   /**
    * A sign-in ended (sign-out) or all of a user's did (disabled, password reset); on the user's
    * channel. `authSession` is the stored token hash of the one sign-in; absent: every sign-in.

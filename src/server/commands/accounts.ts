@@ -98,7 +98,7 @@ export async function updateAccount(
   patch: AccountPatch,
 ): Promise<Account> {
   await accountFor(deps, actor, accountId, "admin");
-  const updated = await deps.db.kysely.transaction().execute(async (trx) => {
+  const { previous, updated } = await deps.db.kysely.transaction().execute(async (trx) => {
     const current = await lockAccount(trx, accountId);
     if (!current) throw new Error("account vanished inside its own transaction");
     const next: Account = {
@@ -120,8 +120,11 @@ export async function updateAccount(
       );
     }
     await updateAccountRow(trx, next);
-    return next;
+    return { previous: current, updated: next };
   });
-  await deps.events.emit({ type: "portals.changed", accountId });
+  await deps.events.emit(
+    { type: "portals.changed", accountId },
+    { type: "account.changed", account: updated, previous },
+  );
   return updated;
 }

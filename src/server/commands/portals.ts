@@ -4,6 +4,7 @@ import type { Account, Portal } from "../../shared/api.js";
 import { type ConnectionMode, defaultFields, type Language, type PortalType } from "../../shared/model.js";
 import { isUniqueViolation } from "../db/database.js";
 import type { Database } from "../db/schema.js";
+import { type BusinessHoursInput, checkBusinessHours } from "../domain/businessHours.js";
 import { DomainError, fieldError, notFound } from "../domain/errors.js";
 import {
   assertConnectionModeAllowed,
@@ -44,6 +45,8 @@ export interface PortalInput {
   greeting?: string;
   agentIds?: string[];
   notifyEmails?: string[];
+  /** null: open around the clock. */
+  businessHours?: BusinessHoursInput | null;
 }
 
 export type PortalPatch = Partial<Omit<PortalInput, "type">> & { type?: PortalType };
@@ -124,6 +127,7 @@ export async function insertNewPortal(
     greeting: input.greeting?.trim() ?? "",
     agentIds,
     notifyEmails: normaliseEmails(input.notifyEmails ?? []),
+    businessHours: input.businessHours ? checkBusinessHours(input.businessHours) : null,
     createdAt: now,
     updatedAt: now,
   };
@@ -186,6 +190,12 @@ export async function updatePortal(
       greeting: patch.greeting !== undefined ? patch.greeting.trim() : current.greeting,
       notifyEmails:
         patch.notifyEmails !== undefined ? normaliseEmails(patch.notifyEmails) : current.notifyEmails,
+      businessHours:
+        patch.businessHours === undefined
+          ? current.businessHours
+          : patch.businessHours === null
+            ? null
+            : checkBusinessHours(patch.businessHours),
       updatedAt: deps.now(),
     };
     await save(trx, next, false);

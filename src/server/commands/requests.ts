@@ -1,4 +1,6 @@
 import { randomBytes, randomUUID } from "node:crypto";
+import type { BusinessHours } from "../../shared/businessHours.js";
+import { nextOpening, openAt } from "../domain/businessHours.js";
 import { checkOfflineMessage, checkSubmission } from "../domain/contact.js";
 import { DomainError, fieldError } from "../domain/errors.js";
 import { isQueuePortal } from "../domain/queue.js";
@@ -37,6 +39,24 @@ const noAgents = () =>
   );
 
 /**
+ * Outside the portal's business hours nobody is asked: the customer is told when it opens next
+ * (`opensAt`, epoch ms, null when it does not within a year) and offered the offline message.
+ */
+function assertOpen(portal: { businessHours: BusinessHours | null }, now: number): void {
+  const hours = portal.businessHours;
+  if (hours === null) return;
+  const state = openAt(hours, now);
+  if (state.open) return;
+  const opensAt = nextOpening(hours, now);
+  throw new DomainError(
+    409,
+    "closed",
+    state.closure?.message ||
+      "We are closed right now. Leave a message and we will get back to you when we are open again.",
+  ).withParams({ opensAt: opensAt ?? "", timeZone: hours.timeZone });
+}
+
+/**
  * A customer asks for help (BEHAVIOUR.md §3/§4): pick-agent alerts only the chosen agent,
  * question/button alert every available agent of the portal, a queue portal puts them in line.
  * Refuses when nobody can answer, so the page can offer the offline message instead.
@@ -51,6 +71,7 @@ export async function submitRequest(deps: Deps, input: SubmitInput): Promise<Cus
       "This portal connects with a session code; enter the code instead.",
     );
   }
+  assertOpen(portal, deps.now());
   const submission = checkSubmission(portal.type, portal.fields, input.values);
   const account = await accountOfPortal(deps, portal);
   const queued = isQueuePortal(account.mode, portal.type);
@@ -125,6 +146,7 @@ export async function leaveOfflineMessage(
   const db = deps.db.kysely;
   const portal = await openPortal(deps, slug);
   const submission = checkOfflineMessage(values);
+  const now = deps.now();
   const left = await db.transaction().execute(async (trx) => {
     const row = await insertWithSessionNumber(trx, {
       id: randomUUID(),
@@ -141,8 +163,9 @@ export async function leaveOfflineMessage(
       language,
       customerTokenHash: hashToken(randomBytes(24).toString("base64url")),
       codeId: null,
-      createdAt: deps.now(),
+      createdAt: now,
       deadlineAt: null,
+      outsideHours: portal.businessHours !== null && !openAt(portal.businessHours, now).open,
     });
     const request = await findRequest(trx, portal.accountId, row.id);
     if (!request) throw new Error("request vanished after insert");

@@ -27,6 +27,8 @@ import * as m010 from "./migrations/010_reports.js";
 import * as m011 from "./migrations/011_report_indexes.js";
 import * as m012 from "./migrations/012_report_history.js";
 import * as m013 from "./migrations/013_report_rollups.js";
+import * as m014 from "./migrations/014_canned_responses.js";
+import * as m015 from "./migrations/015_business_hours.js";
 import type { Database } from "./schema.js";
 
 export type Dialect = "sqlite" | "postgres";
@@ -70,6 +72,8 @@ const migrations: Record<string, Migration> = {
   "011_report_indexes": m011,
   "012_report_history": m012,
   "013_report_rollups": m013,
+  "014_canned_responses": m014,
+  "015_business_hours": m015,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

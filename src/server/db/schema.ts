@@ -57,6 +57,8 @@ export interface PortalTable {
   greeting: Generated<string>;
   /** JSON array of the addresses offline messages and unanswered requests are emailed to. */
   notify_emails: Generated<string>;
+  /** The business hours as JSON (migration 015); null: open around the clock. */
+  business_hours: string | null;
   /** Deleted portals keep their history (reports) but are gone from every page and list. */
   deleted_at: number | null;
 }
@@ -96,6 +98,8 @@ export interface RequestTable {
   deadline_at: number | null;
   customer_gone_at: number | null;
   round: Generated<number>;
+  /** 1: an offline message left while the portal was closed (migration 015). */
+  outside_hours: Generated<number>;
 }
 
 export interface RequestEventTable {
@@ -253,6 +257,7 @@ export interface Database {
   agent_intervals: AgentIntervalTable;
   report_versions: ReportVersionTable;
   report_days: ReportDayTable;
+  canned_responses: CannedResponseTable;
 }
 
 /** A spell of an agent's time: signed in (one console connection) or Available. */
@@ -361,4 +366,20 @@ export interface ReportDayTable {
   definition: number;
   /** The figures as JSON (src/server/queries/reportDays.ts). */
   data: string;
+}
+
+/** A canned response (migration 014): account-wide (owner_id null) or one agent's personal one. */
+export interface CannedResponseTable {
+  id: string;
+  account_id: string;
+  owner_id: string | null;
+  title: string;
+  shortcut: string | null;
+  /** The text with its placeholders ({customer.name} …). */
+  body: string;
+  /** en | de; null: any language. */
+  language: string | null;
+  created_by: string | null;
+  created_at: number;
+  updated_at: number;
 }

@@ -80,7 +80,7 @@ export function checkSubmission(
     }
   }
   if (Object.keys(problems).length > 0) {
-    throw new DomainError(400, "validation", "Please check the marked fields.", problems);
+    throw new DomainError(400, "validation", "Please correct the marked fields.", problems);
   }
   return {
     customerName: contact.name ?? "",

@@ -1,4 +1,5 @@
 import type { Kysely } from "kysely";
+import type { Account } from "../../shared/api.js";
 import type { ChatMessage, SessionView } from "../../shared/protocol.js";
 import type { Database } from "../db/schema.js";
 import type { OfferRecord } from "../store/offers.js";
@@ -96,6 +97,8 @@ export type DomainEvent =
   | { type: "agent.capacityChanged"; accountId: string; agentId: string; portalIds: string[] }
   /** Something customers see at the account's portals changed (settings, names, pictures). */
   | { type: "portals.changed"; accountId: string }
+  /** An admin saved the account's settings: `account` as stored now, `previous` as it was before. */
+  | { type: "account.changed"; account: Account; previous: Account }
   /** What a user's sign-ins stand for changed: name, role, portals, limit, disabled or enabled. */
   | { type: "user.changed"; userId: string }
   /** Sign-ins ended in the database: one (`authSession`, its stored token hash) or all of the user's. */

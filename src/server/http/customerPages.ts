@@ -3,7 +3,7 @@ import fs from "node:fs";
 import path from "node:path";
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { Type } from "typebox";
-import { type Problem, textsFor } from "../../shared/i18n/portal.js";
+import { fill, type Problem, textsFor } from "../../shared/i18n/portal.js";
 import { LANGUAGES, type Language } from "../../shared/model.js";
 import type { AgentStatus } from "../../shared/protocol.js";
 import { channels } from "../bus/bus.js";
@@ -14,7 +14,7 @@ import type { Deps } from "../commands/context.js";
 import { emailTranscriptToCustomer } from "../commands/mail.js";
 import { cancelRequest, leaveOfflineMessage, submitRequest } from "../commands/requests.js";
 import { DomainError } from "../domain/errors.js";
-import { portalAvailability } from "../queries/portalAvailability.js";
+import { portalAvailability, portalHoursNow } from "../queries/portalAvailability.js";
 import { queuePositionOf } from "../queries/queue.js";
 import { customerStatusOf, messagesSince } from "../queries/sessions.js";
 import type { PortalAgent } from "../store/agents.js";
@@ -56,6 +56,32 @@ export function parseForm(body: string): Form {
 
 function asLanguage(value: string | null | undefined, fallback: Language): Language {
   return (LANGUAGES as readonly string[]).includes(value ?? "") ? (value as Language) : fallback;
+}
+
+/**
+ * What the offline form says outside the portal's business hours (null while open): "closed", the
+ * closure's message, and when it opens next — in the portal's language and its zone's wall time.
+ */
+function closedTexts(portal: PublicPortal, now: number): { offlineTitle: string; notice: string } | null {
+  const hours = portalHoursNow(portal, now);
+  if (!hours.closed) return null;
+  const t = textsFor(portal.language);
+  const when =
+    hours.opensAt === null
+      ? null
+      : new Intl.DateTimeFormat(portal.language, {
+          timeZone: hours.timeZone,
+          weekday: "long",
+          day: "numeric",
+          month: "long",
+          hour: "2-digit",
+          minute: "2-digit",
+        }).format(hours.opensAt);
+  const next = when === null ? t.closedNoOpening : fill(t.closedOpensAt, { when, zone: hours.timeZone });
+  return {
+    offlineTitle: t.closedTitle,
+    notice: hours.closure?.message ? `${hours.closure.message} ${next}` : next,
+  };
 }
 
 const STATUS_ORDER: Record<AgentStatus, number> = { available: 0, busy: 1, offline: 2 };
@@ -143,6 +169,21 @@ export async function installCustomerPages(app: FastifyInstance, deps: Deps, web
       view: PortalView | null,
       extra: Partial<PortalPageModel> = {},
     ): Promise<PortalPageModel> => {
+      // Outside business hours: the offline form, saying so and when the portal opens next.
+      const closed = view === "thanks" ? null : closedTexts(portal, deps.now());
+      if (closed) {
+        return {
+          portal,
+          lang: portal.language,
+          view: "offline",
+          agents: [],
+          anyAvailable: false,
+          values: {},
+          errors: {},
+          ...extra,
+          ...closed,
+        };
+      }
       const { anyAvailable, agents: loads } =
         portal.type === "code" ? { anyAvailable: true, agents: [] } : await portalAvailability(deps, portal);
       return {
@@ -196,7 +237,7 @@ export async function installCustomerPages(app: FastifyInstance, deps: Deps, web
         } catch (err) {
           if (!(err instanceof DomainError)) throw err;
           if (err.retryAfterSeconds !== undefined) reply.header("retry-after", String(err.retryAfterSeconds));
-          if (err.code === "no_agents") {
+          if (err.code === "no_agents" || err.code === "closed") {
             // Nobody can answer any more: offer the offline form, keeping what was typed.
             const t = textsFor(portal.language);
             const model = await portalModel(portal, "offline", {
@@ -341,7 +382,7 @@ export async function installCustomerPages(app: FastifyInstance, deps: Deps, web
       // A deleted portal's customers still reach their own request (transcript, survey).
       const portal = await findPortal(db, r.accountId, r.portalId, { includeDeleted: true });
       if (!portal) throw new DomainError(404, "not_found", "Request not found.");
-      const lang = asLanguage(await findRequestLanguage(db, r.id), portal.language);
+      const lang = asLanguage(await findRequestLanguage(db, r.accountId, r.id), portal.language);
       const hasSession = r.state === "accepted" || r.state === "ended";
       const messages = hasSession ? await messagesSince(deps, customerParty(r), r.id, 0) : [];
       const queue =

@@ -1,4 +1,5 @@
-import { Type } from "typebox";
+import { type TSchema, Type } from "typebox";
+import { WEEKDAYS } from "../../shared/businessHours.js";
 import {
   COLOR_PATTERN,
   CONNECTION_MODES,
@@ -102,6 +103,56 @@ const FieldSchema = Type.Object(
   strict,
 );
 
+const IntervalSchema = Type.Object(
+  {
+    start: Type.String({ maxLength: 5, description: "HH:MM, local time" }),
+    end: Type.String({ maxLength: 5, description: "HH:MM after the start, at most 24:00" }),
+  },
+  strict,
+);
+const weekdays = <T extends TSchema>(item: () => T) =>
+  Object.fromEntries(WEEKDAYS.map((d) => [d, item()])) as Record<(typeof WEEKDAYS)[number], T>;
+
+/** Business hours as saved (src/shared/businessHours.ts). */
+function BusinessHoursSchema() {
+  return Type.Object({
+    timeZone: Type.String(),
+    weekly: Type.Object(weekdays(() => Type.Array(IntervalSchema))),
+    closures: Type.Array(Type.Object({ from: Type.String(), to: Type.String(), message: Type.String() })),
+  });
+}
+
+/** Business hours as sent: a missing weekday is closed all day; a closure's `to` defaults to its `from`. */
+function BusinessHoursInputSchema() {
+  return Type.Object(
+    {
+      timeZone: Type.String({ maxLength: 100, description: "IANA time zone, e.g. Europe/Berlin" }),
+      weekly: Type.Object(
+        weekdays(() => Type.Optional(Type.Array(IntervalSchema, { maxItems: 50 }))),
+        strict,
+      ),
+      closures: Type.Optional(
+        Type.Array(
+          Type.Object(
+            {
+              from: Type.Optional(
+                Type.String({ maxLength: 20, description: "YYYY-MM-DD, the first closed day" }),
+              ),
+              to: Type.Optional(
+                Type.String({ maxLength: 20, description: "YYYY-MM-DD, the last closed day" }),
+              ),
+              message: Type.Optional(Type.String({ maxLength: 2000 })),
+            },
+            strict,
+          ),
+          { maxItems: 200 },
+        ),
+      ),
+    },
+    strict,
+  );
+}
+
 export const PortalSchema = Type.Object({
   id: Type.String(),
   accountId: Type.String(),
@@ -129,6 +180,7 @@ export const PortalSchema = Type.Object({
   greeting: Type.String(),
   agentIds: Type.Array(Type.String()),
   notifyEmails: Type.Array(Type.String()),
+  businessHours: Type.Union([BusinessHoursSchema(), Type.Null()]),
   createdAt: Type.Number(),
   updatedAt: Type.Number(),
 });
@@ -220,6 +272,8 @@ const portalFields = {
   greeting: Type.Optional(Type.String({ maxLength: LIMITS.greeting })),
   agentIds: Type.Optional(Type.Array(Id, { maxItems: 500 })),
   notifyEmails: Type.Optional(Type.Array(Email, { maxItems: 10 })),
+  /** null: open around the clock. The rules (overlaps, zones, closures) are the domain's, naming each field. */
+  businessHours: Type.Optional(Type.Union([BusinessHoursInputSchema(), Type.Null()])),
 };
 
 export const NewPortalBody = Type.Object(portalFields, strict);

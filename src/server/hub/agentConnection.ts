@@ -35,6 +35,9 @@ const queueStatFrames = new SharedFrames<EventOf<"queue.stat">>(
 const supervisorFrames = new SharedFrames<EventOf<"supervisor.changed">>(
   (): AgentServerMessage => ({ type: "supervisor.changed" }),
 );
+const accountSettingsFrames = new SharedFrames<EventOf<"account.settings">>(
+  (e): AgentServerMessage => ({ type: "account.settings", upgradeEnabled: e.upgradeEnabled }),
+);
 const teamAlertFrames = new SharedFrames<EventOf<"team.alert">>(
   (e): AgentServerMessage => ({ type: "team.alert", alert: e.alert }),
 );
@@ -352,6 +355,10 @@ export class AgentConnection implements Connection {
         return;
       case "supervisor.changed":
         if (maySupervise(this.actor.user)) this.sendFrame(supervisorFrames.of(event));
+        return;
+      case "account.settings":
+        if (channel === channels.account(event.accountId) && event.accountId === this.actor.user.accountId)
+          this.sendFrame(accountSettingsFrames.of(event));
         return;
       case "session.rated":
         if (event.userId === me) {

@@ -1,4 +1,5 @@
 import type { Reaction, StagedReaction } from "../events/reactions.js";
+import { accountSettingsReaction } from "./accountSettings.js";
 import { announceReaction } from "./announce.js";
 import { metricsReaction } from "./metrics.js";
 import { notificationsReaction } from "./notifications.js";
@@ -23,6 +24,8 @@ export const reactions: readonly Reaction[] = [
   // Then this node's memory of the decision, so accepts queued behind the winner need no database.
   outcomesReaction,
   announceReaction,
+  // The account's settings that open consoles follow (screen sharing on or off).
+  accountSettingsReaction,
   // Teamwork in a session: team alerts, notices, the session's new shape, its system lines.
   teamReaction,
   queueDispatchReaction,

@@ -1,5 +1,6 @@
 import type { Kysely, Selectable } from "kysely";
 import type { Portal } from "../../shared/api.js";
+import type { BusinessHours } from "../../shared/businessHours.js";
 import type { ConnectionMode, ContactField, Language, PortalType } from "../../shared/model.js";
 import type { Database, PortalTable } from "../db/schema.js";
 
@@ -24,6 +25,7 @@ function toPortalRow(r: Selectable<PortalTable>, agentIds: string[]): PortalRow 
     greeting: r.greeting,
     agentIds,
     notifyEmails: JSON.parse(r.notify_emails) as string[],
+    businessHours: r.business_hours === null ? null : (JSON.parse(r.business_hours) as BusinessHours),
     createdAt: r.created_at,
     updatedAt: r.updated_at,
   };
@@ -62,6 +64,7 @@ function columns(p: PortalRow) {
     max_wait_seconds: p.maxWaitSeconds,
     greeting: p.greeting,
     notify_emails: JSON.stringify(p.notifyEmails),
+    business_hours: p.businessHours === null ? null : JSON.stringify(p.businessHours),
     updated_at: p.updatedAt,
   };
 }

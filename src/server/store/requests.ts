@@ -23,6 +23,8 @@ export interface NewRequestRow {
   codeId: string | null;
   createdAt: number;
   deadlineAt: number | null;
+  /** An offline message left while the portal was closed (its business hours). */
+  outsideHours?: boolean;
 }
 
 /** Inserts the request; false (nothing written) when its session number is taken already. */
@@ -49,6 +51,7 @@ export async function insertRequest(db: Kysely<Database>, r: NewRequestRow): Pro
       state_at: r.createdAt,
       deadline_at: r.deadlineAt,
       customer_gone_at: null,
+      outside_hours: r.outsideHours ? 1 : 0,
     })
     // A taken number is no error: inside a PostgreSQL transaction an error would end the transaction.
     .onConflict((oc) => oc.column("session_number").doNothing())
@@ -284,8 +287,17 @@ export async function listOverdue(
 }
 
 /** The language of the pages the customer asked from (en, de …), for their status page. */
-export async function findRequestLanguage(db: Kysely<Database>, requestId: string): Promise<string | null> {
-  const r = await db.selectFrom("requests").select("language").where("id", "=", requestId).executeTakeFirst();
+export async function findRequestLanguage(
+  db: Kysely<Database>,
+  accountId: string,
+  requestId: string,
+): Promise<string | null> {
+  const r = await db
+    .selectFrom("requests")
+    .select("language")
+    .where("account_id", "=", accountId)
+    .where("id", "=", requestId)
+    .executeTakeFirst();
   return r?.language ?? null;
 }
 

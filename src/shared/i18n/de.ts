@@ -148,6 +148,8 @@ export const de: Catalog = {
   "account.intro":
     "Wie dieses Konto heißt, wie Anfragen seine Agenten erreichen und welche Sitzungsfunktionen es bietet.",
   "account.name": "Name des Kontos",
+  "account.notSaved":
+    "Es wurde nichts gespeichert. Das Formular zeigt wieder die gespeicherten Einstellungen.",
   "account.modeHint":
     "Der Modus bestimmt, welche Portaltypen das Konto haben kann. Ein Wechsel ist nur möglich, solange kein Portal einen Typ hat, den der neue Modus nicht erlaubt.",
   "account.mode.web": "Web",
@@ -207,6 +209,8 @@ export const de: Catalog = {
   "portals.name": "Name",
   "portals.nameHint": "Erscheint in der Kopfleiste des Portals und in der Agenten-Konsole.",
   "portals.slugHint": "Die Adresse des Portals lautet dann {url}",
+  "portals.slugHintPending":
+    "Verwenden Sie 3–64 Kleinbuchstaben, Ziffern und Bindestriche; Anfang und Ende sind Buchstabe oder Ziffer. Die Adresse des Portals erscheint hier, sobald das Kürzel gültig ist.",
   "portals.typeHint.pick-agent":
     "Kunden wählen einen der Agenten des Portals; nur dieser wird benachrichtigt.",
   "portals.typeHint.question": "Kunden füllen die Kontaktfelder aus und stellen eine Frage.",

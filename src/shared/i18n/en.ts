@@ -147,6 +147,7 @@ export const en = {
   "account.intro":
     "What this account is called, how requests reach its agents, and which session features it offers.",
   "account.name": "Account name",
+  "account.notSaved": "Nothing was saved. The form shows the stored settings again.",
   "account.modeHint":
     "The mode decides which portal types the account can have. Switching is only possible while no portal has a type the new mode does not allow.",
   "account.mode.web": "Web",
@@ -203,6 +204,8 @@ export const en = {
   "portals.name": "Name",
   "portals.nameHint": "Shown in the portal's top bar and in the agent console.",
   "portals.slugHint": "The portal's address will be {url}",
+  "portals.slugHintPending":
+    "Use 3–64 lowercase letters, digits and dashes, starting and ending with a letter or digit. The portal's address shows here once the slug is valid.",
   "portals.typeHint.pick-agent": "Customers choose one of the portal's agents; only that agent is alerted.",
   "portals.typeHint.question": "Customers fill in the contact fields and a question.",
   "portals.typeHint.button": "Customers press one button (plus any required fields) to reach an agent.",

@@ -8,7 +8,7 @@ const en = {
   poweredBy: "Secure support by Helpgate",
   required: "required",
   optional: "optional",
-  summaryTitle: "Please check the marked fields",
+  summaryTitle: "Please correct the marked fields.",
   errorGeneric: "That did not work. Please try again.",
   errorNetwork: "The server cannot be reached. Check your connection and try again.",
   sending: "Sending…",
@@ -44,6 +44,9 @@ const en = {
   codeSubmit: "Connect",
 
   offlineTitle: "No agent is available right now",
+  closedTitle: "We are closed right now",
+  closedOpensAt: "We open again {when} ({zone} time). Leave us a message and we will answer by email.",
+  closedNoOpening: "Leave us a message and we will answer by email as soon as we can.",
   offlineText: "Leave us a message and we will answer by email as soon as we can.",
   offlineAfterSubmit:
     "In the meantime every agent has become busy. Leave us a message instead — what you typed is kept.",
@@ -70,7 +73,7 @@ const en = {
   queueWaitUnderMinute: "under a minute",
   queueWaitUnknown: "not known yet",
   sessionId: "Session ID",
-  sessionIdHint: "Mention this number if you call us.",
+  sessionIdHint: "Mention your session ID if you call us.",
   timeWaited: "Time waited",
   cancelRequest: "Cancel request",
   refreshNote: "This page updates itself every 10 seconds.",
@@ -165,7 +168,7 @@ const de: PortalTexts = {
   poweredBy: "Sicherer Support mit Helpgate",
   required: "Pflichtfeld",
   optional: "optional",
-  summaryTitle: "Bitte prüfen Sie die markierten Felder",
+  summaryTitle: "Bitte korrigieren Sie die markierten Felder.",
   errorGeneric: "Das hat nicht geklappt. Bitte versuchen Sie es noch einmal.",
   errorNetwork:
     "Der Server ist nicht erreichbar. Prüfen Sie Ihre Verbindung und versuchen Sie es noch einmal.",
@@ -202,6 +205,10 @@ const de: PortalTexts = {
   codeSubmit: "Verbinden",
 
   offlineTitle: "Gerade ist kein Mitarbeiter erreichbar",
+  closedTitle: "Wir haben gerade geschlossen",
+  closedOpensAt:
+    "Wir sind wieder für Sie da: {when} (Zeitzone {zone}). Hinterlassen Sie uns eine Nachricht – wir antworten per E-Mail.",
+  closedNoOpening: "Hinterlassen Sie uns eine Nachricht – wir antworten so bald wie möglich per E-Mail.",
   offlineText: "Hinterlassen Sie uns eine Nachricht – wir antworten so bald wie möglich per E-Mail.",
   offlineAfterSubmit:
     "Inzwischen sind alle Mitarbeiter beschäftigt. Hinterlassen Sie uns stattdessen eine Nachricht – Ihre Eingaben bleiben erhalten.",
@@ -228,7 +235,7 @@ const de: PortalTexts = {
   queueWaitUnderMinute: "unter einer Minute",
   queueWaitUnknown: "noch unbekannt",
   sessionId: "Sitzungs-ID",
-  sessionIdHint: "Nennen Sie diese Nummer, wenn Sie uns anrufen.",
+  sessionIdHint: "Nennen Sie Ihre Sitzungs-ID, wenn Sie uns anrufen.",
   timeWaited: "Wartezeit",
   cancelRequest: "Anfrage abbrechen",
   refreshNote: "Diese Seite aktualisiert sich alle 10 Sekunden.",

@@ -6,6 +6,7 @@ import { api } from "./api.js";
 import { Loading } from "./components/Status.js";
 import { AccountPage } from "./pages/Account.js";
 import { AccountsPage } from "./pages/Accounts.js";
+import { CannedPage } from "./pages/canned/CannedPage.js";
 import { DeliveriesPage } from "./pages/integrations/Deliveries.js";
 import { IntegrationsPage } from "./pages/integrations/Overview.js";
 import { NewTokenPage, TokensPage } from "./pages/integrations/Tokens.js";
@@ -27,6 +28,8 @@ function Page({ route }: { route: Route }) {
   if (route.page === "notFound") return <NotFound />;
   if (!account) return isOperator.value ? <AccountsPage /> : <NotFound />;
   if (route.page === "reports") return <ReportsPage key={account.id} account={account} />;
+  // Canned responses: managers too (canReport holds for everyone who gets this far).
+  if (route.page === "canned") return <CannedPage key={account.id} account={account} />;
   // Managers see the reports and nothing else of /admin.
   if (!canAdmin.value) {
     const user = me.value?.user;

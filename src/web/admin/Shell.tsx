@@ -4,6 +4,7 @@ import { t } from "../common/i18n.js";
 import { api } from "./api.js";
 import { LanguageSwitch } from "./components/LanguageSwitch.js";
 import { Link } from "./Link.js";
+import { cx } from "./pages/canned/texts.js";
 import { rx } from "./reportTexts.js";
 import { navigate, parseRoute, path, sectionOf } from "./router.js";
 import {
@@ -114,6 +115,7 @@ export function SideNav() {
               </>
             ) : null}
             {canReport.value ? <NavLink href="/admin/reports">{rx("nav.reports")}</NavLink> : null}
+            {canReport.value ? <NavLink href="/admin/canned">{cx("nav.canned")}</NavLink> : null}
             {canAdmin.value ? (
               <>
                 <NavLink href="/admin/integrations">{tx("nav.integrations")}</NavLink>

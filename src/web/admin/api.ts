@@ -21,6 +21,7 @@ import type {
   WebhookEventType,
   WebhookWithSecret,
 } from "../../shared/api.js";
+import type { BusinessHoursInput } from "../../shared/businessHours.js";
 import type { ConnectionMode, FieldKind, Language, Mode, PortalType, Role } from "../../shared/model.js";
 import { apiRequest } from "../common/api.js";
 
@@ -76,6 +77,8 @@ export interface PortalInput {
   maxWaitSeconds?: number;
   greeting?: string;
   notifyEmails?: string[];
+  /** null: open around the clock. */
+  businessHours?: BusinessHoursInput | null;
 }
 
 export interface WebhookInput {
@@ -149,6 +152,7 @@ export const api = {
       "/accounts",
       input,
     ),
+  account: (accountId: string) => apiRequest<Account>("GET", a(accountId)),
   updateAccount: (accountId: string, input: Partial<AccountInput>) =>
     apiRequest<Account>("PATCH", a(accountId), input),
 

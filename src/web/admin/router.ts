@@ -40,6 +40,7 @@ export type Route =
   | { page: "tokens" }
   | { page: "newToken" }
   | { page: "reports" }
+  | { page: "canned" }
   | { page: "notFound" };
 
 /** /admin/integrations[/webhooks/new | /webhooks/:id | /deliveries | /tokens | /tokens/new]. */
@@ -72,6 +73,8 @@ export function parseRoute(pathname: string): Route {
       return id === undefined ? { page: "account" } : { page: "notFound" };
     case "reports":
       return id === undefined ? { page: "reports" } : { page: "notFound" };
+    case "canned":
+      return id === undefined ? { page: "canned" } : { page: "notFound" };
     case "accounts":
       return id === undefined ? { page: "accounts" } : { page: "notFound" };
     case "users":
@@ -102,6 +105,8 @@ export function sectionOf(route: Route): string {
       return "/admin/accounts";
     case "reports":
       return "/admin/reports";
+    case "canned":
+      return "/admin/canned";
     case "integrations":
     case "newWebhook":
     case "webhook":

@@ -1,5 +1,6 @@
 import { useLayoutEffect, useRef } from "preact/hooks";
 import type { ChatMessage, OfferView, RequestView } from "../../shared/protocol.js";
+import { customerLabel } from "./customer.js";
 import { formatDuration, formatSessionNumber, formatTime } from "./format.js";
 import { t } from "./i18n.js";
 import { LockIcon } from "./icons.js";
@@ -63,7 +64,7 @@ export function AlertPopups() {
 }
 
 function AlertPopup({ r }: { r: RequestView }) {
-  const name = r.customerName || t("noName");
+  const name = customerLabel(r);
   const titleId = `alert-${r.id}-title`;
   const descId = `alert-${r.id}-desc`;
   const n = now.value;
@@ -118,7 +119,7 @@ function AlertPopup({ r }: { r: RequestView }) {
 /** The queue offer this agent alone holds: yellow like broadcast, with its countdown. */
 function OfferPopup({ o }: { o: OfferView }) {
   const r = o.request;
-  const name = r.customerName || t("noName");
+  const name = customerLabel(r);
   const titleId = `offer-${o.id}-title`;
   const descId = `offer-${o.id}-desc`;
   const n = now.value;
@@ -168,7 +169,7 @@ function OfferPopup({ o }: { o: OfferView }) {
 }
 
 function teamTitle(p: TeamPopup): string {
-  const name = p.alert.request.customerName || t("noName");
+  const name = customerLabel(p.alert.request);
   return p.alert.kind === "transfer" ? t("teamTitleTransfer", { name }) : t("teamTitleInvite", { name });
 }
 
@@ -200,7 +201,7 @@ function TeamAlertPopup({ p }: { p: TeamPopup }) {
           <span class={`alert-kind ${transfer ? "kind-transfer" : "kind-invite"}`}>
             {transfer ? t("kind_transfer") : t("kind_invitation")}
           </span>{" "}
-          {r.customerName || t("noName")}
+          {customerLabel(r)}
         </h2>
       </header>
       <div id={descId} class="alert-body">
@@ -220,7 +221,7 @@ function TeamAlertPopup({ p }: { p: TeamPopup }) {
             <span class="alert-note-label">{t("transferNoteFrom", { from })}</span> {a.note}
           </blockquote>
         )}
-        <Excerpt messages={a.messages} question={r.question} id={a.id} />
+        <Excerpt messages={a.messages} question={r.question} id={a.id} customer={customerLabel(r)} />
         {closed ? (
           <p class="alert-closed">
             {closed.byName ? t("takenBy", { name: closed.byName }) : t(`teamClosed_${closed.reason}`)}
@@ -270,7 +271,17 @@ function TeamAlertPopup({ p }: { p: TeamPopup }) {
 }
 
 /** The conversation so far, scrolled to its end; private notes and agents-only lines stand out. */
-function Excerpt({ messages, question, id }: { messages: ChatMessage[]; question: string; id: string }) {
+function Excerpt({
+  messages,
+  question,
+  id,
+  customer,
+}: {
+  messages: ChatMessage[];
+  question: string;
+  id: string;
+  customer: string;
+}) {
   const ref = useRef<HTMLOListElement>(null);
   useLayoutEffect(() => {
     const el = ref.current;
@@ -291,14 +302,14 @@ function Excerpt({ messages, question, id }: { messages: ChatMessage[]; question
         )}
         {messages.length === 0 && <li class="ex ex-system">{t("noMessagesYet")}</li>}
         {messages.map((m) => (
-          <ExcerptLine key={m.seq} m={m} />
+          <ExcerptLine key={m.seq} m={m} customer={customer} />
         ))}
       </ol>
     </div>
   );
 }
 
-function ExcerptLine({ m }: { m: ChatMessage }) {
+function ExcerptLine({ m, customer }: { m: ChatMessage; customer: string }) {
   const time = <span class="ex-time">{formatTime(m.at)}</span>;
   if (m.sender === "system") {
     return (
@@ -320,8 +331,7 @@ function ExcerptLine({ m }: { m: ChatMessage }) {
   }
   return (
     <li class={m.sender === "customer" ? "ex ex-customer" : "ex ex-agent"}>
-      {time} <span class="ex-author">{m.authorName || (m.sender === "customer" ? t("customer") : "")}:</span>{" "}
-      {m.body}
+      {time} <span class="ex-author">{m.sender === "customer" ? customer : m.authorName}:</span> {m.body}
     </li>
   );
 }

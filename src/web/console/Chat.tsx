@@ -1,7 +1,10 @@
 import type { ComponentChildren } from "preact";
 import { useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
 import { LIMITS } from "../../shared/model.js";
-import type { ChatMessage } from "../../shared/protocol.js";
+import type { ChatMessage, RequestView } from "../../shared/protocol.js";
+import { CannedCombobox, useCannedPicker } from "./CannedPicker.js";
+import { ct } from "./cannedTexts.js";
+import { customerLabel } from "./customer.js";
 import { EndForm } from "./EndForm.js";
 import { transcriptUrl } from "./ended.js";
 import { formatSessionNumber, formatTime } from "./format.js";
@@ -56,7 +59,7 @@ function Linkified({ text }: { text: string }) {
 export function Chat({ tab }: { tab: SessionTab }) {
   const s = tab.session;
   const r = s.request;
-  const name = r.customerName || t("noName");
+  const name = customerLabel(r);
   const chat = chatOf(s.id);
   const logRef = useRef<HTMLDivElement>(null);
   const [ending, setEnding] = useState(false);
@@ -205,7 +208,7 @@ export function Chat({ tab }: { tab: SessionTab }) {
               : t("sessionStarted", { time: formatTime(s.startedAt) })}
           </li>
           {chat.messages.map((m) => (
-            <Message key={m.seq} m={m} sessionId={s.id} />
+            <Message key={m.seq} m={m} sessionId={s.id} customer={name} />
           ))}
           {chat.pending.map((p) => (
             <Pending key={p.ref} sessionId={s.id} p={p} />
@@ -223,7 +226,7 @@ export function Chat({ tab }: { tab: SessionTab }) {
       </div>
       {!closed && <TypingNote sessionId={s.id} name={name} />}
       {tab.ended && !tab.left && role === "owner" && <EndForm sessionId={s.id} />}
-      {!closed && <Composer sessionId={s.id} name={name} notesOnly={role === "monitor"} />}
+      {!closed && <Composer sessionId={s.id} request={r} name={name} notesOnly={role === "monitor"} />}
       {dialog === "transfer" && (
         <TransferDialog session={s} onClose={() => setDialog(null)} returnFocus={backToTitle} />
       )}
@@ -252,7 +255,7 @@ function receiptText(sessionId: string, seq: number): string {
   return t("sent");
 }
 
-function Message({ m, sessionId }: { m: ChatMessage; sessionId: string }) {
+function Message({ m, sessionId, customer }: { m: ChatMessage; sessionId: string; customer: string }) {
   if (m.sender === "system") {
     const agentsOnly = m.visibility === "agents";
     return (
@@ -272,7 +275,8 @@ function Message({ m, sessionId }: { m: ChatMessage; sessionId: string }) {
   return (
     <li class={cls}>
       <div class="msg-meta">
-        <span class="msg-author">{mine ? t("you") : m.authorName || t("customer")}</span>
+        {/* The customer as the console names them everywhere (their name, or "Customer 230 521 685"). */}
+        <span class="msg-author">{mine ? t("you") : m.sender === "customer" ? customer : m.authorName}</span>
         <time dateTime={new Date(m.at).toISOString()}>{formatTime(m.at)}</time>
         {agent && <span class="msg-status">{receiptText(sessionId, m.seq)}</span>}
       </div>
@@ -357,7 +361,8 @@ const drafts = new Map<string, string>();
 /** Whether the send box writes a private note, by session (a monitor only writes notes). */
 const noteModes = new Map<string, boolean>();
 
-function Composer({ sessionId, name, notesOnly }: { sessionId: string; name: string; notesOnly: boolean }) {
+function Composer(props: { sessionId: string; request: RequestView; name: string; notesOnly: boolean }) {
+  const { sessionId, name, notesOnly } = props;
   const [text, setTextState] = useState(drafts.get(sessionId) ?? "");
   const setText = (value: string) => {
     drafts.set(sessionId, value);
@@ -372,6 +377,8 @@ function Composer({ sessionId, name, notesOnly }: { sessionId: string; name: str
   const [error, setError] = useState<string | null>(null);
   const inputId = `compose-${sessionId}`;
   const inputRef = useRef<HTMLTextAreaElement>(null);
+  // Canned responses: `/` opens the picker (CannedPicker.tsx); choosing one fills the box, never sends.
+  const picker = useCannedPicker({ sessionId, request: props.request, text, setText, inputRef });
   const submit = () => {
     const problem = sendChat(sessionId, text, note ? "note" : "message");
     if (!note) agentSent(sessionId);
@@ -427,31 +434,35 @@ function Composer({ sessionId, name, notesOnly }: { sessionId: string; name: str
       <label for={inputId} class="visually-hidden">
         {label}
       </label>
-      <textarea
-        id={inputId}
-        ref={inputRef}
-        rows={2}
-        value={text}
-        maxLength={LIMITS.chatMessage}
-        placeholder={note ? t("notePlaceholder") : t("messageTo", { name })}
-        aria-describedby={`${inputId}-hint${error ? ` ${inputId}-error` : ""}`}
-        onInput={(e) => {
-          setText(e.currentTarget.value);
-          // A private note is no business of the customer's: no typing mark for it.
-          if (!note) agentTyping(sessionId);
-        }}
-        onKeyDown={(e) => {
-          if (e.key === "Enter" && !e.shiftKey && !e.isComposing) {
-            e.preventDefault();
-            submit();
-          }
-        }}
-      />
+      <CannedCombobox picker={picker}>
+        <textarea
+          {...picker.inputProps}
+          id={inputId}
+          ref={inputRef}
+          rows={2}
+          value={text}
+          maxLength={LIMITS.chatMessage}
+          placeholder={note ? t("notePlaceholder") : t("messageTo", { name })}
+          aria-describedby={`${inputId}-hint${error ? ` ${inputId}-error` : ""}`}
+          onInput={(e) => {
+            setText(e.currentTarget.value);
+            // A private note is no business of the customer's: no typing mark for it.
+            if (!note) agentTyping(sessionId);
+          }}
+          onKeyDown={(e) => {
+            if (picker.onKeyDown(e)) return;
+            if (e.key === "Enter" && !e.shiftKey && !e.isComposing) {
+              e.preventDefault();
+              submit();
+            }
+          }}
+        />
+      </CannedCombobox>
       <button type="submit" class={note ? "btn btn-note" : "btn btn-primary"}>
         {note ? t("addNote") : t("send")}
       </button>
       <p id={`${inputId}-hint`} class="hint composer-hint">
-        {note ? t("noteHint") : t("enterHint")}
+        {note ? t("noteHint") : t("enterHint")} {ct("slashHint")}
       </p>
       {error && (
         <p id={`${inputId}-error`} class="form-error" role="alert">

@@ -1,4 +1,5 @@
 import { Chat } from "./Chat.js";
+import { customerLabel } from "./customer.js";
 import { t } from "./i18n.js";
 import { EyeIcon } from "./icons.js";
 import { activeTab, isClosed, type SessionTab, showTab, tabs } from "./state.js";
@@ -43,7 +44,7 @@ export function SessionTabs() {
 }
 
 function TabButton({ tab, selected }: { tab: SessionTab; selected: boolean }) {
-  const name = tab.session.request.customerName || t("noName");
+  const name = customerLabel(tab.session.request);
   const id = tab.session.id;
   const closed = isClosed(tab);
   const role = tab.session.role;

@@ -1,4 +1,6 @@
 import { useEffect, useRef } from "preact/hooks";
+import { cannedManagerOpen } from "./CannedManager.js";
+import { ct } from "./cannedTexts.js";
 import { t } from "./i18n.js";
 import { beep, enableNotifications, notificationPermission } from "./notify.js";
 import { changeSettings, settings } from "./settings.js";
@@ -51,6 +53,18 @@ export function SettingsPanel({ onClose }: { onClose: () => void }) {
       </label>
       <button type="button" class="btn" onClick={() => beep()}>
         {t("testSound")}
+      </button>
+      <h3>{ct("managerTitle")}</h3>
+      <button
+        type="button"
+        class="btn"
+        aria-haspopup="dialog"
+        onClick={() => {
+          cannedManagerOpen.value = true;
+          onClose();
+        }}
+      >
+        {ct("managerOpen")}
       </button>
       <h3>{t("desktopNotifications")}</h3>
       <p class="muted">{status}</p>

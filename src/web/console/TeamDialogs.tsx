@@ -1,6 +1,7 @@
 import { useEffect, useState } from "preact/hooks";
 import type { ColleagueView, PortalTargetView, SessionView } from "../../shared/protocol.js";
 import { api } from "./api.js";
+import { customerLabel } from "./customer.js";
 import { errorText } from "./errors.js";
 import { type MessageKey, t } from "./i18n.js";
 import { Modal } from "./Modal.js";
@@ -120,7 +121,7 @@ export function TransferDialog({
   const [target, setTarget] = useState<string | null>(null);
   const [note, setNote] = useState("");
   const { busy, error, setError, run } = useSend(onClose);
-  const name = session.request.customerName || t("noName");
+  const name = customerLabel(session.request);
   const agents = [...(data?.agents ?? [])].sort(colleagueOrder);
   const portals = [...(data?.portals ?? [])].sort(byName);
   const idBase = `transfer-${session.id}`;
@@ -299,7 +300,7 @@ export function InviteDialog({
   const { data, error: loadError } = useColleagues();
   const [picked, setPicked] = useState<ReadonlySet<string>>(new Set());
   const { busy, error, setError, run } = useSend(onClose);
-  const name = session.request.customerName || t("noName");
+  const name = customerLabel(session.request);
   const members = new Map(session.members.map((m) => [m.userId, m]));
   const inSession = session.members.filter((m) => m.role === "participant").length;
   const room = Math.max(0, MAX_PARTICIPANTS - inSession);

@@ -1,4 +1,5 @@
 import { useRef, useState } from "preact/hooks";
+import { CannedManagerHost } from "./CannedManager.js";
 import { t } from "./i18n.js";
 import { LanguageSwitch } from "./LanguageSwitch.js";
 import { setAvailable, signOut } from "./live.js";
@@ -65,6 +66,7 @@ export function TopBar() {
           {t("signOut")}
         </button>
       </div>
+      <CannedManagerHost returnFocus={() => settingsButton.current} />
       {settingsOpen && (
         <SettingsPanel
           onClose={() => {

@@ -1,4 +1,5 @@
 import { formatSessionNumber } from "../../shared/protocol.js";
+import { formatClock, formatDateAndTime } from "../../shared/time.js";
 import { lang } from "./i18n.js";
 
 export { formatSessionNumber };
@@ -6,25 +7,14 @@ export { formatSessionNumber };
 /** "123456789" → "123 456 789" (codes have the same shape as session numbers). */
 export const formatCode = formatSessionNumber;
 
-const timeFormats = new Map<string, Intl.DateTimeFormat>();
-function formatter(key: string, options: Intl.DateTimeFormatOptions): Intl.DateTimeFormat {
-  const id = `${lang.value}|${key}`;
-  let f = timeFormats.get(id);
-  if (!f) {
-    f = new Intl.DateTimeFormat(lang.value, options);
-    timeFormats.set(id, f);
-  }
-  return f;
-}
-
-/** A clock time such as "14:05" (or "2:05 PM"), in the console's language. */
+/** A clock time such as "14:05" (or "2:05 PM"), in the console's language: the customer pages' formatter. */
 export function formatTime(ms: number): string {
-  return formatter("time", { hour: "numeric", minute: "2-digit" }).format(ms);
+  return formatClock(ms, lang.value);
 }
 
 /** Date and time, for things that may be older than today (offline messages). */
 export function formatDateTime(ms: number): string {
-  return formatter("datetime", { dateStyle: "medium", timeStyle: "short" }).format(ms);
+  return formatDateAndTime(ms, lang.value);
 }
 
 /** Today's time only; other days with their date. */

@@ -88,7 +88,8 @@ const en = {
   decline: "Decline",
   open: "Open",
   openSessionWith: "session with {name}",
-  noName: "(no name)",
+  /** A customer who gave no name, told apart by their session number ("Customer 230 521 685"). */
+  customerNumbered: "Customer {number}",
   noQuestion: "(no question)",
   forYou: "for you",
 
@@ -247,7 +248,7 @@ const en = {
   sent: "Sent",
   notSent: "Not sent: {message}",
   retry: "Retry",
-  enterHint: "Enter sends, Shift+Enter adds a line.",
+  enterHint: "Enter sends, Shift+Enter starts a new line.",
   you: "You",
   customer: "Customer",
   question: "Question",
@@ -517,10 +518,10 @@ const de: Catalog = {
 
   incomingEmpty: "Niemand wartet.",
   incomingEmptyUnavailable: "Niemand wartet. Schalten Sie auf Verfügbar, um Anfragen zu erhalten.",
-  colTimer: "Zeit",
+  colTimer: "Wartezeit",
   colPortal: "Portal",
   colSessionId: "Sitzungs-ID",
-  colPosted: "Uhrzeit",
+  colPosted: "Eingegangen",
   colName: "Name",
   colQuestion: "Frage",
   colActions: "Aktionen",
@@ -538,7 +539,7 @@ const de: Catalog = {
   decline: "Ablehnen",
   open: "Öffnen",
   openSessionWith: "Sitzung mit {name}",
-  noName: "(ohne Namen)",
+  customerNumbered: "Kunde {number}",
   noQuestion: "(keine Frage)",
   forYou: "für Sie",
 
@@ -583,7 +584,7 @@ const de: Catalog = {
   kind_invitation: "Einladung",
   kind_transfer: "Übergabe",
 
-  detailsEmpty: "Wählen Sie eine Zeile, um ihre Details zu sehen.",
+  detailsEmpty: "Wählen Sie eine Zeile aus, um die Details anzuzeigen.",
   detailsOf: "Anfrage {id}",
   fieldName: "Name",
   fieldEmail: "E-Mail",
@@ -689,7 +690,7 @@ const de: Catalog = {
   sent: "Gesendet",
   notSent: "Nicht gesendet: {message}",
   retry: "Erneut senden",
-  enterHint: "Enter sendet, Umschalt+Enter fügt eine Zeile ein.",
+  enterHint: "Eingabetaste sendet, Umschalt+Eingabetaste beginnt eine neue Zeile.",
   you: "Sie",
   customer: "Kunde",
   question: "Frage",

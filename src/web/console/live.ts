@@ -9,13 +9,14 @@ import type {
   TeamAlert,
 } from "../../shared/protocol.js";
 import { ApiFailure, api, whenSignedOut } from "./api.js";
+import { customerLabel } from "./customer.js";
 import { rateEnded, setEnded } from "./ended.js";
 import { errorText } from "./errors.js";
 import { t } from "./i18n.js";
 import { beep, closeDesktop, notifyDesktop, notifyTeam } from "./notify.js";
 import { customerReceipt, customerSpoke, customerTyped, setPresenceSender, tellReceipt } from "./presence.js";
 import { settings } from "./settings.js";
-import { onRtc, onShare, setShareConfig, setShareSender, shareEnded } from "./share.js";
+import { onRtc, onShare, setShareConfig, setShareSender, setUpgradeEnabled, shareEnded } from "./share.js";
 import { ReconnectingSocket } from "./socket.js";
 import {
   ALERT_VISIBLE_MS,
@@ -287,6 +288,10 @@ function handle(msg: AgentServerMessage): void {
     case "supervisor.changed":
       if (isSupervisor()) refreshSupervisorSoon();
       return;
+    case "account.settings":
+      // An admin switched screen sharing on or off: "Request screen sharing" follows at once.
+      setUpgradeEnabled(msg.upgradeEnabled);
+      return;
     case "session.rated":
       // Not listed yet (the summary comes with the next stats fetch): fetch it now.
       if (!rateEnded(msg.sessionId, msg.rating, msg.comment)) refreshStatsSoon();
@@ -348,8 +353,8 @@ function teamNotice(sessionId: string, kind: Parameters<typeof addTeamNotice>[1]
   // The tab shows it; when another tab is in front, the banner says it too.
   if (activeTab.value !== sessionId) {
     const tab = tabs.value.find((x) => x.session.id === sessionId);
-    const customer = tab?.session.request.customerName || t("noName");
-    showNotice(`${t(`notice_${kind}`, { name })} (${customer})`);
+    const customer = tab ? ` (${customerLabel(tab.session.request)})` : "";
+    showNotice(`${t(`notice_${kind}`, { name })}${customer}`);
   }
 }
 

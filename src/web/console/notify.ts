@@ -1,5 +1,6 @@
 import { signal } from "@preact/signals";
 import type { RequestView, TeamAlert } from "../../shared/protocol.js";
+import { customerLabel } from "./customer.js";
 import { t } from "./i18n.js";
 
 /** The ways an alert reaches an agent who is not looking: a beep and a desktop notification. */
@@ -73,7 +74,7 @@ const shown = new Map<string, Notification>();
 export function notifyDesktop(r: RequestView): void {
   if (currentPermission() !== "granted") return;
   if (document.visibilityState === "visible" && document.hasFocus()) return;
-  const name = r.customerName || t("noName");
+  const name = customerLabel(r);
   try {
     const n = new Notification(
       r.kind === "targeted" ? t("desktopTitleTargeted", { name }) : t("desktopTitle", { name }),
@@ -93,7 +94,7 @@ export function notifyDesktop(r: RequestView): void {
 export function notifyTeam(a: TeamAlert): void {
   if (currentPermission() !== "granted") return;
   if (document.visibilityState === "visible" && document.hasFocus()) return;
-  const name = a.request.customerName || t("noName");
+  const name = customerLabel(a.request);
   const tag = `team-${a.id}`;
   try {
     const n = new Notification(

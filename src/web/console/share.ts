@@ -57,6 +57,11 @@ export function setShareConfig(enabled: boolean, servers: IceServer[]): void {
   iceServers = servers;
 }
 
+/** The account's screen-sharing switch, as an admin just set it (the ICE servers stay). */
+export function setUpgradeEnabled(enabled: boolean): void {
+  upgradeEnabled.value = enabled;
+}
+
 function update(sessionId: string, change: Partial<ShareView>): void {
   const before = shares.value[sessionId] ?? { state: "stopped", reason: null, byMe: false, stream: null };
   shares.value = { ...shares.value, [sessionId]: { ...before, ...change } };

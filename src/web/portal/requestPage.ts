@@ -11,6 +11,7 @@ import {
 } from "../../shared/i18n/portal.js";
 import { LIMITS } from "../../shared/model.js";
 import type { ChatMessage, CustomerServerMessage, CustomerStatus } from "../../shared/protocol.js";
+import { formatClock } from "../../shared/time.js";
 import { $, $$, el } from "./dom.js";
 import { CustomerPresence } from "./presence.js";
 import { CustomerShare } from "./share.js";
@@ -29,7 +30,6 @@ export function startRequestPage(t: PortalTexts, lang: string): void {
   if (!first) return;
   const requestId = first.dataset.request ?? "";
   const apiBase = `/api/v1/customer/requests/${encodeURIComponent(requestId)}`;
-  const clock = new Intl.DateTimeFormat(lang, { hour: "2-digit", minute: "2-digit" });
 
   let main = first;
   let state = main.dataset.state ?? "";
@@ -81,7 +81,7 @@ export function startRequestPage(t: PortalTexts, lang: string): void {
       );
     }
     const time = el("time", { datetime: new Date(m.at).toISOString(), "data-at": String(m.at) });
-    time.textContent = clock.format(m.at);
+    time.textContent = formatClock(m.at, lang);
     const name = m.sender === "customer" ? t.chatYou : m.authorName;
     const meta = name ? [el("span", { class: "msg-author" }, name), " ", time] : [time];
     const li = el("li", { class: `msg msg-${m.sender}`, "data-seq": String(m.seq) });
@@ -119,7 +119,7 @@ export function startRequestPage(t: PortalTexts, lang: string): void {
       lastSeq = Math.max(lastSeq, seq);
     }
     for (const time of $$<HTMLTimeElement>("time[data-at]", main)) {
-      time.textContent = clock.format(Number(time.dataset.at));
+      time.textContent = formatClock(Number(time.dataset.at), lang);
     }
     const scroll = scroller();
     if (scroll) scroll.scrollTop = scroll.scrollHeight;

@@ -2,10 +2,11 @@ import { splitLinks } from "../../../shared/chatText.js";
 import { messageText, type PortalTexts } from "../../../shared/i18n/portal.js";
 import type { Language } from "../../../shared/model.js";
 import type { ChatMessage } from "../../../shared/protocol.js";
+import { formatClock } from "../../../shared/time.js";
 
-/** Server-side clock text; the bundle rewrites it in the customer's own time zone. */
+/** Server-side clock text (the console's formatter); the bundle rewrites it in the customer's own time zone. */
 function clock(lang: Language, at: number): string {
-  return new Intl.DateTimeFormat(lang, { hour: "2-digit", minute: "2-digit" }).format(new Date(at));
+  return formatClock(at, lang);
 }
 
 /** Message text as text; only http(s) links become anchors (never HTML from what someone typed). */

@@ -23,6 +23,8 @@ export interface PortalPageModel {
   general?: string | null;
   /** Replaces the usual offline text, e.g. after a submit found nobody available any more. */
   notice?: string | null;
+  /** Replaces the offline form's title, e.g. "We are closed right now" outside business hours. */
+  offlineTitle?: string | null;
 }
 
 export function brandOf(portal: PublicPortal): Brand {
@@ -274,7 +276,7 @@ function OfflineForm({ model, t }: { model: PortalPageModel; t: PortalTexts }) {
   return (
     <section class="offline" aria-labelledby="offline-title">
       <div class="notice">
-        <h2 id="offline-title">{t.offlineTitle}</h2>
+        <h2 id="offline-title">{model.offlineTitle ?? t.offlineTitle}</h2>
         <p>{model.notice ?? t.offlineText}</p>
       </div>
       <form

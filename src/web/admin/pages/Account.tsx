@@ -105,6 +105,34 @@ export function AccountPage({ account }: { account: Account }) {
   const [saved, setSaved] = useState(false);
   const form = useRef<HTMLFormElement>(null);
 
+  /** Puts an account's stored settings into the form. */
+  function show(stored: Account) {
+    setName(stored.name);
+    setMode(stored.mode);
+    setWebChat(stored.webChatEnabled);
+    setUpgrade(stored.upgradeEnabled);
+    setTellMonitored(stored.tellCustomerMonitored);
+    setOfferTimeout(String(stored.offerTimeoutSeconds));
+    setTimeZone(stored.timeZone);
+  }
+
+  /**
+   * A save the server refused as a whole (409: a switch or mode the account's portals do not
+   * allow) changed nothing: the form goes back to what is stored, read afresh, so no switch shows
+   * a state the account does not have. The refusal's message stays at its field.
+   */
+  async function showStored(err: ApiFailure) {
+    const errors = accountErrors(err);
+    setErrors({ ...errors, general: t("account.notSaved") });
+    try {
+      const stored = await api.account(account.id);
+      storeAccount(stored);
+      show(stored);
+    } catch {
+      show(account);
+    }
+  }
+
   async function submit(e: Event) {
     e.preventDefault();
     setSaved(false);
@@ -142,7 +170,8 @@ export function AccountPage({ account }: { account: Account }) {
       setErrors(NO_ERRORS);
       setSaved(true);
     } catch (err) {
-      setErrors(accountErrors(err));
+      if (err instanceof ApiFailure && err.status === 409) await showStored(err);
+      else setErrors(accountErrors(err));
       focusFirstInvalid(form.current);
     } finally {
       setBusy(false);

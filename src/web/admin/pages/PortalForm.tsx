@@ -26,6 +26,7 @@ import { navigate } from "../router.js";
 import { me } from "../session.js";
 import { xFormErrors as formErrors, tx, xFailureText } from "../texts.js";
 import { typeNames } from "./Account.js";
+import { BusinessHoursEditor } from "./BusinessHoursEditor.js";
 import { FieldsEditor } from "./FieldsEditor.js";
 import { PortalPreview } from "./PortalPreview.js";
 import {
@@ -37,6 +38,7 @@ import {
   inputOf,
   isColour,
   isQueuePortal,
+  isValidSlug,
   MAX_WAIT_MAX_MINUTES,
   MAX_WAIT_MIN_MINUTES,
   NOTIFY_EMAILS_MAX,
@@ -163,7 +165,11 @@ function PortalEditor({
           <Field
             id="portal-slug"
             label={t("portals.slug")}
-            hint={t("portals.slugHint", { url: `${base}${draft.slug.trim() || "…"}` })}
+            hint={
+              isValidSlug(draft.slug)
+                ? t("portals.slugHint", { url: `${base}${draft.slug.trim()}` })
+                : t("portals.slugHintPending")
+            }
             error={e.slug}
           >
             {(c) => (
@@ -410,6 +416,15 @@ function PortalEditor({
             </div>
           </ChoiceGroup>
         </section>
+
+        {draft.type === "code" ? null : (
+          <BusinessHoursEditor
+            hours={draft.hours}
+            onChange={(hours) => set("hours", hours)}
+            errors={e}
+            defaultTimeZone={account.timeZone}
+          />
+        )}
 
         <section class="panel" aria-labelledby="notify-title">
           <h2 id="notify-title" class="panel-title">

@@ -1,4 +1,10 @@
 import type { Account, Portal } from "../../../shared/api.js";
+import {
+  type BusinessHoursInput,
+  type HoursInterval,
+  WEEKDAYS,
+  type Weekday,
+} from "../../../shared/businessHours.js";
 import type { PortalTexts } from "../../../shared/i18n/portal.js";
 import {
   COLOR_PATTERN,
@@ -49,6 +55,38 @@ export interface PortalDraft {
   maxWaitMinutes: string;
   /** Who is emailed offline messages and unanswered requests: one per line or comma separated. */
   notifyEmails: string;
+  /** Business hours as the editor holds them; null: open around the clock. */
+  hours: HoursDraft | null;
+}
+
+/** The business-hours editor's state: the API's shape, every weekday present. */
+export interface HoursDraft {
+  timeZone: string;
+  weekly: Record<Weekday, HoursInterval[]>;
+  closures: { from: string; to: string; message: string }[];
+}
+
+/** What "Open at set hours" starts with: Monday to Friday, 09:00–17:00, in the account's zone. */
+export function defaultHours(timeZone: string): HoursDraft {
+  const weekly = Object.fromEntries(
+    WEEKDAYS.map((d) => [d, d === "sat" || d === "sun" ? [] : [{ start: "09:00", end: "17:00" }]]),
+  ) as Record<Weekday, HoursInterval[]>;
+  return { timeZone, weekly, closures: [] };
+}
+
+function hoursInput(h: HoursDraft | null): BusinessHoursInput | null {
+  if (h === null) return null;
+  return {
+    timeZone: h.timeZone.trim(),
+    weekly: Object.fromEntries(
+      WEEKDAYS.map((d) => [d, h.weekly[d].map((i) => ({ start: i.start.trim(), end: i.end.trim() }))]),
+    ),
+    closures: h.closures.map((c) => ({
+      from: c.from,
+      ...(c.to.trim() === "" ? {} : { to: c.to }),
+      message: c.message,
+    })),
+  };
 }
 
 /** At most this many notification addresses per portal (the server's limit). */
@@ -119,6 +157,13 @@ export function draftOf(portal: Portal | null, account: Account): PortalDraft {
       greeting: portal.greeting,
       maxWaitMinutes: String(Math.round(portal.maxWaitSeconds / 60)),
       notifyEmails: (portal.notifyEmails ?? []).join("\n"),
+      hours: portal.businessHours
+        ? {
+            timeZone: portal.businessHours.timeZone,
+            weekly: portal.businessHours.weekly,
+            closures: portal.businessHours.closures.map((c) => ({ ...c, to: c.to === c.from ? "" : c.to })),
+          }
+        : null,
     };
   }
   const type = portalTypesFor(account.mode)[0] ?? "question";
@@ -138,6 +183,7 @@ export function draftOf(portal: Portal | null, account: Account): PortalDraft {
     greeting: "",
     maxWaitMinutes: String(DEFAULT_MAX_WAIT_MINUTES),
     notifyEmails: "",
+    hours: null,
   };
 }
 
@@ -167,6 +213,15 @@ export function optionList(text: string): string[] {
     .split("\n")
     .map((o) => o.trim())
     .filter((o) => o !== "");
+}
+
+/**
+ * Whether the server would take this slug (length and pattern, after trimming). Only then does the
+ * form preview the portal's address: an invalid slug must not look like a working link.
+ */
+export function isValidSlug(slug: string): boolean {
+  const s = slug.trim();
+  return s.length >= LIMITS.slugMin && s.length <= LIMITS.slugMax && new RegExp(SLUG_PATTERN).test(s);
 }
 
 /** A slug suggestion from the portal's name: "Web Shop — Hilfe" → "web-shop-hilfe". */
@@ -265,6 +320,7 @@ export function inputOf(d: PortalDraft, queue = false): PortalInput {
     enabled: d.enabled,
     agentIds: d.agentIds,
     notifyEmails: emailList(d.notifyEmails),
+    businessHours: hoursInput(d.hours),
   };
 }
 
@@ -293,6 +349,8 @@ const TOP_LEVEL = [
 export function placePortalProblem(field: string): string | null {
   if (TOP_LEVEL.includes(field)) return field;
   if (field.startsWith("notifyEmails.")) return "notifyEmails";
+  // Business hours: each problem at its own input (the editor reads the server's paths).
+  if (field === "businessHours" || field.startsWith("businessHours.")) return field;
   const m = /^fields\.(\d+)(?:\.(label|options|kind|required))?/.exec(field);
   if (!m) return null;
   const part = m[2];

@@ -1,3 +1,4 @@
+import { customerLabel } from "../customer.js";
 import { endedSessions, transcriptUrl } from "../ended.js";
 import { formatDuration, formatSessionNumber, formatTime } from "../format.js";
 import { hasKey, t } from "../i18n.js";
@@ -73,7 +74,7 @@ export function History() {
               </td>
               <td data-label={t("colName")}>
                 <button type="button" class="link-button" onClick={() => select(r)}>
-                  {r.customerName || t("noName")}
+                  {customerLabel(r)}
                 </button>
               </td>
               <td data-label={t("colPortal")}>{r.portalName}</td>
@@ -111,7 +112,7 @@ function EndedSessions() {
         >
           {list.map((s) => (
             <tr key={s.id}>
-              <td data-label={t("colName")}>{s.request.customerName || t("noName")}</td>
+              <td data-label={t("colName")}>{customerLabel(s.request)}</td>
               <td class="nowrap mono" data-label={t("colSessionId")}>
                 {formatSessionNumber(s.request.sessionNumber)}
               </td>
@@ -138,7 +139,7 @@ function EndedSessions() {
                 <TranscriptEmailButton
                   sessionId={s.id}
                   short
-                  what={t("emailTranscriptFor", { name: s.request.customerName || t("noName") })}
+                  what={t("emailTranscriptFor", { name: customerLabel(s.request) })}
                 />
               </td>
             </tr>

@@ -1,3 +1,4 @@
+import { customerLabel } from "../customer.js";
 import { formatSessionNumber, formatTime } from "../format.js";
 import { t } from "../i18n.js";
 import { openSessions, showTab } from "../state.js";
@@ -18,7 +19,7 @@ export function InSession() {
           actions
         >
           {list.map((s) => {
-            const name = s.request.customerName || t("noName");
+            const name = customerLabel(s.request);
             return (
               <SelectableRow key={s.id} request={s.request}>
                 <td data-label={t("colName")}>

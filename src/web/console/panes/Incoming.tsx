@@ -1,4 +1,5 @@
 import type { RequestView } from "../../../shared/protocol.js";
+import { customerLabel } from "../customer.js";
 import { formatSessionNumber, formatTime } from "../format.js";
 import { t } from "../i18n.js";
 import { accept, acceptOffer } from "../live.js";
@@ -36,7 +37,7 @@ export function Incoming() {
 }
 
 function IncomingRow({ r }: { r: RequestView }) {
-  const name = r.customerName || t("noName");
+  const name = customerLabel(r);
   const targeted = r.kind === "targeted";
   const held = offer.value;
   const offered = held && held.request.id === r.id ? held : null;

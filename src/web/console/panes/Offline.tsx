@@ -1,3 +1,4 @@
+import { customerLabel } from "../customer.js";
 import { formatWhen } from "../format.js";
 import { t } from "../i18n.js";
 import { now, offline, select } from "../state.js";
@@ -21,7 +22,7 @@ export function Offline() {
               </td>
               <td data-label={t("colName")}>
                 <button type="button" class="link-button" onClick={() => select(r)}>
-                  {r.customerName || t("noName")}
+                  {customerLabel(r)}
                 </button>
               </td>
               <td data-label={t("colEmail")}>

@@ -1,5 +1,6 @@
 import { useState } from "preact/hooks";
 import type { LiveSessionRow, RequestView } from "../../../shared/protocol.js";
+import { customerLabel } from "../customer.js";
 import { formatDuration, formatSessionNumber } from "../format.js";
 import { hasKey, t } from "../i18n.js";
 import { EyeIcon } from "../icons.js";
@@ -103,7 +104,7 @@ export function Supervisor() {
       )}
       {confirm && (
         <ConfirmDialog
-          title={t("takeOverTitle", { name: confirm.request.customerName || t("noName") })}
+          title={t("takeOverTitle", { name: customerLabel(confirm.request) })}
           text={t("takeOverText", { agent: confirm.agentName })}
           confirm={t("takeOver")}
           danger
@@ -134,7 +135,7 @@ function LiveRow({
   onTakeOver: () => void;
 }) {
   const me = user.value?.id;
-  const name = row.request.customerName || t("noName");
+  const name = customerLabel(row.request);
   const mineOwner = row.agentId === me;
   const monitoring = row.monitors.some((m) => m.userId === me);
   const joined = row.participants.some((p) => p.userId === me);
@@ -244,7 +245,7 @@ function WaitingRow({ r }: { r: RequestView }) {
       <td class="nowrap" data-label={t("colTimer")}>
         <RequestTimer createdAt={r.createdAt} deadlineAt={r.deadlineAt} targeted={r.kind === "targeted"} />
       </td>
-      <td data-label={t("colName")}>{r.customerName || t("noName")}</td>
+      <td data-label={t("colName")}>{customerLabel(r)}</td>
       <td data-label={t("colPortal")}>{r.portalName}</td>
       <td data-label={t("fieldKind")}>{kindLabel(r.kind)}</td>
       <td class="question-cell" data-label={t("colQuestion")}>
