@@ -253,7 +253,10 @@ export interface ReportSummary {
   canceled: { total: number; under30s: number; under2m: number; under5m: number; over5m: number };
   /** Still waiting at the period's end (not counted as missed). */
   waiting: number;
+  /** Offline messages (of any kind), those left outside business hours included. */
   offline: number;
+  /** Of `offline`, the ones left while the portal was closed (its business hours): not missed. */
+  outsideHours: number;
   /** accepted / (submitted − waiting); null when nothing was decided. */
   answerRate: number | null;
   timeToAccept: Percentiles;
@@ -304,6 +307,8 @@ export interface PortalReportRow {
   noResponse: number;
   canceled: number;
   offline: number;
+  /** Of `offline`, the ones left while the portal was closed. */
+  outsideHours: number;
   medianTimeToAccept: number | null;
 }
 

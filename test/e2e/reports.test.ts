@@ -62,6 +62,20 @@ describe.skipIf(!inject("chromium"))("reports (/admin/reports)", () => {
 
   beforeAll(async () => {
     world = await startWorld("sqlite");
+    // The history below spans up to six hours a day: started late in Berlin's day, a day's last
+    // requests would fall on the next day. Start it at the next 08:00 in Berlin, whatever the
+    // hour the suite runs at.
+    const berlinHour = (t: number) =>
+      Number(
+        new Intl.DateTimeFormat("en-GB", {
+          timeZone: "Europe/Berlin",
+          hour: "2-digit",
+          hourCycle: "h23",
+        }).format(t),
+      );
+    let eight = Math.ceil(world.clock.now() / 3_600_000) * 3_600_000;
+    while (berlinHour(eight) !== 8) eight += 3_600_000;
+    world.clock.advance(eight - world.clock.now());
     browser = await launchBrowser();
     tenant = await seedTenant(world, "reports");
     anna = await seedAgent(world, tenant, "anna");
@@ -179,10 +193,11 @@ describe.skipIf(!inject("chromium"))("reports (/admin/reports)", () => {
     const { context, page } = await newPerson(browser);
     const errors = watch(page);
     await signIn(page, managerEmail);
-    // A manager's /admin is the reports page, and nothing else is in the navigation.
+    // A manager's /admin is the reports page; the navigation has only what managers may do
+    // (the reports and the account's canned responses).
     await page.getByRole("heading", { level: 1, name: "Reports" }).waitFor();
     const nav = page.locator("nav.sidenav");
-    await expect(nav.getByRole("link").allTextContents()).resolves.toEqual(["Reports"]);
+    await expect(nav.getByRole("link").allTextContents()).resolves.toEqual(["Reports", "Canned responses"]);
     await page.getByText("Days in Europe/Berlin.").waitFor();
     // The default is the last 7 days (five earlier days of history and today); today alone:
     await page.locator(".chart-canvas canvas").first().waitFor();

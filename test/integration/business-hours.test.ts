@@ -158,6 +158,24 @@ describe.each(dialects())("business hours of a portal on %s", (dialect) => {
       .where("state", "=", "offline")
       .execute();
     expect(rows).toEqual([{ customer_name: "Weekend", state: "offline", outside_hours: 1 }]);
+
+    // Reports count it apart: an offline message, left outside hours, not a missed request.
+    const cookie = await login(world.app, tenant.admin.email);
+    const q = "period=custom&from=2026-12-05&to=2026-12-05";
+    const base = `/api/v1/accounts/${tenant.account.id}/reports`;
+    const summary = await call(world.app, cookie, "GET", `${base}/summary?${q}&portalId=${portal.id}`);
+    expect(summary.status).toBe(200);
+    expect(summary.body).toMatchObject({ submitted: 0, noResponse: 0, offline: 1, outsideHours: 1 });
+    const portals = await call(world.app, cookie, "GET", `${base}/portals?${q}`);
+    expect((portals.body as { rows: { portalId: string; outsideHours: number }[] }).rows).toContainEqual(
+      expect.objectContaining({ portalId: portal.id, offline: 1, outsideHours: 1 }),
+    );
+    const csv = await world.app.server.inject({
+      method: "GET",
+      url: `${base}/summary.csv?${q}&portalId=${portal.id}`,
+      headers: { cookie },
+    });
+    expect(csv.body).toContain("\r\noutsideHours,1\r\n");
   });
 
   it("on a closure day shows its message and opens after it; German pages in German", async () => {

@@ -591,12 +591,13 @@ describe.each(dialects())("reports on %s", (dialect) => {
         r.noResponse,
         r.canceled,
         r.offline,
+        r.outsideHours,
         r.medianTimeToAccept,
       ]),
     ).toEqual([
-      ["code portal", 0, 0, 0, 0, 0, 0, null],
-      ["queue portal", 2, 1, 0, 1, 0, 0, 120],
-      ["web portal", 11, 4, 1, 1, 4, 1, 35],
+      ["code portal", 0, 0, 0, 0, 0, 0, 0, null],
+      ["queue portal", 2, 1, 0, 1, 0, 0, 0, 120],
+      ["web portal", 11, 4, 1, 1, 4, 1, 0, 35],
     ]);
     const rows = await csv("portals.csv");
     expect(rows.slice(1)).toEqual(
@@ -610,6 +611,7 @@ describe.each(dialects())("reports on %s", (dialect) => {
           r.noResponse,
           r.canceled,
           r.offline,
+          r.outsideHours,
           r.medianTimeToAccept,
           r.deleted ? "yes" : "",
         ].map(cellOf),

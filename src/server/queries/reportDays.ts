@@ -83,7 +83,9 @@ export const AGENTS_KEY = "+";
  * day is recomputed when next read (a kept day whose requests never change again would otherwise
  * keep the old definition for good).
  */
-export const FIGURES_VERSION = 1;
+export const FIGURES_VERSION = 2;
+/** The state an offline message left outside business hours is counted under (a kept day's `c`). */
+export const OUTSIDE_HOURS_STATE = "offline:outside-hours";
 /**
  * At most this many days are read and computed at once, with a return to the event loop between
  * runs: on SQLite (synchronous) a month of a million-request history read in one go held the
@@ -134,6 +136,8 @@ interface RequestFact {
   ended_at: number | null;
   outcome: string | null;
   rating: number | null;
+  /** 1: an offline message left while the portal was closed. */
+  outside_hours: number;
 }
 
 const n0 = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
@@ -161,6 +165,7 @@ async function readRange(db: Kysely<Database>, accountId: string, from: number, 
       "s.ended_at",
       "s.outcome",
       "s.rating",
+      "r.outside_hours",
     ])
     .where(inRange)
     .execute();
@@ -193,6 +198,7 @@ async function readRange(db: Kysely<Database>, accountId: string, from: number, 
         started_at: n0(r.started_at),
         ended_at: n0(r.ended_at),
         rating: n0(r.rating),
+        outside_hours: Number(r.outside_hours),
       }),
     ),
     declines: declines.map((d) => ({
@@ -241,7 +247,8 @@ function cancelBucket(r: RequestFact): number {
 /** One request into a cell: its state, its session, its hour. */
 function addRequest(cell: Cell, r: RequestFact, hour: string, counts: Map<string, number>): void {
   const bucket = cancelBucket(r);
-  const key = `${r.kind}\u0000${r.state}\u0000${bucket}`;
+  const state = r.state === "offline" && r.outside_hours === 1 ? OUTSIDE_HOURS_STATE : r.state;
+  const key = `${r.kind}\u0000${state}\u0000${bucket}`;
   counts.set(key, (counts.get(key) ?? 0) + 1);
   const live = LIVE_KINDS.has(r.kind);
   if (r.started_at !== null) {

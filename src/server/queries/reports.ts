@@ -24,6 +24,7 @@ import {
   figuresOfDays,
   type HourCell,
   LIVE_KINDS,
+  OUTSIDE_HOURS_STATE,
 } from "./reportDays.js";
 
 /**
@@ -190,6 +191,7 @@ interface Tally {
   canceled: ReportSummary["canceled"];
   waiting: number;
   offline: number;
+  outsideHours: number;
 }
 
 function tally(counts: readonly StateCount[]): Tally {
@@ -202,10 +204,12 @@ function tally(counts: readonly StateCount[]): Tally {
     canceled: { total: 0, under30s: 0, under2m: 0, under5m: 0, over5m: 0 },
     waiting: 0,
     offline: 0,
+    outsideHours: 0,
   };
   for (const c of counts) {
-    if (c.state === "offline") {
+    if (c.state === "offline" || c.state === OUTSIDE_HOURS_STATE) {
       t.offline += c.n;
+      if (c.state === OUTSIDE_HOURS_STATE) t.outsideHours += c.n;
       continue;
     }
     if (c.kind === "code") {
@@ -454,6 +458,7 @@ export async function reportPortals(
           noResponse: t.noResponse,
           canceled: t.canceled.total,
           offline: t.offline,
+          outsideHours: t.outsideHours,
           medianTimeToAccept: sum ? medianOf(sum.waits) : null,
         };
       }),

@@ -53,6 +53,10 @@ const SummarySchema = Type.Object({
   canceled: Type.Object({ total: Count, under30s: Count, under2m: Count, under5m: Count, over5m: Count }),
   waiting: Count,
   offline: Count,
+  outsideHours: Type.Integer({
+    minimum: 0,
+    description: "Of offline, the messages left while the portal was closed (business hours)",
+  }),
   answerRate: Type.Union([Type.Number(), Type.Null()]),
   timeToAccept: Type.Object({ median: Seconds, p90: Seconds, max: Seconds }),
   sessionDuration: Type.Object({ median: Seconds, p90: Seconds }),
@@ -97,6 +101,7 @@ const PortalRowSchema = Type.Object({
   noResponse: Count,
   canceled: Count,
   offline: Count,
+  outsideHours: Count,
   medianTimeToAccept: Seconds,
 });
 const VolumeRowSchema = Type.Object({
@@ -167,6 +172,7 @@ export function summaryCsvRows(s: ReportSummary): CsvCell[][] {
     ["canceledOver5m", s.canceled.over5m],
     ["waiting", s.waiting],
     ["offline", s.offline],
+    ["outsideHours", s.outsideHours],
     ["answerRate", num(s.answerRate)],
     ["timeToAcceptMedian", num(s.timeToAccept.median)],
     ["timeToAcceptP90", num(s.timeToAccept.p90)],
@@ -219,6 +225,7 @@ export const PORTAL_CSV_HEADER = [
   "noResponse",
   "canceled",
   "offline",
+  "outsideHours",
   "medianTimeToAcceptSeconds",
   "deleted",
 ];
@@ -231,6 +238,7 @@ const portalCells = (r: PortalReportRow): CsvCell[] => [
   r.noResponse,
   r.canceled,
   r.offline,
+  r.outsideHours,
   r.medianTimeToAccept,
   r.deleted ? "yes" : "",
 ];

@@ -381,7 +381,11 @@ function Summary({ summary: s }: { summary: ReportSummary }) {
             d: count(c.over5m),
           })}
         />
-        <Tile label={rx("rp.sum.offline")} value={count(s.offline)} />
+        <Tile
+          label={rx("rp.sum.offline")}
+          value={count(s.offline)}
+          sub={s.outsideHours > 0 ? rx("rp.sum.outsideHours", { n: count(s.outsideHours) }) : undefined}
+        />
         <Tile label={rx("rp.sum.waiting")} value={count(s.waiting)} />
         <Tile label={rx("rp.sum.answerRate")} value={percent(s.answerRate)} tone="good" />
       </dl>
