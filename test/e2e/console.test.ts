@@ -289,6 +289,14 @@ describe.skipIf(!inject("chromium"))("agent console (/console)", () => {
     const tab = page.getByRole("tab", { name: /Carla/ });
     await tab.waitFor();
     expect(await tab.getAttribute("aria-selected")).toBe("true");
+    // Focus lands in the new session's message box, not on the page's body.
+    await expect
+      .poll(() =>
+        page.evaluate(
+          () => document.activeElement?.getAttribute("aria-label") ?? document.activeElement?.id ?? "",
+        ),
+      )
+      .toMatch(/^(Message to Carla|compose-)/);
     await popup.waitFor({ state: "detached" });
     await row.waitFor({ state: "detached" });
     await expect.poll(() => page.title()).toBe("Helpgate console");

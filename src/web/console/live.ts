@@ -476,11 +476,28 @@ export async function setAvailable(next: boolean): Promise<void> {
   }
 }
 
+/**
+ * After an Accept, focus goes to the new session's message box (it used to fall to the page's
+ * body when the pop-up or the list row holding the button went away): the box appears with the
+ * tab's next render, so it is looked for over a few frames.
+ */
+function focusComposer(sessionId: string): void {
+  let frames = 0;
+  const look = () => {
+    const box = document.getElementById(`compose-${sessionId}`);
+    if (box) box.focus();
+    else if (++frames < 30) requestAnimationFrame(look);
+  };
+  requestAnimationFrame(look);
+}
+
 export async function accept(requestId: string): Promise<void> {
   accepting.add(requestId);
   stopRinging(requestId);
   try {
-    sessionStarted(await api.accept(requestId), true);
+    const session = await api.accept(requestId);
+    sessionStarted(session, true);
+    focusComposer(session.id);
   } catch (err) {
     showNotice(errorText(err));
     // Taken by someone else or no longer waiting: it is gone for this agent too.
@@ -517,7 +534,9 @@ export async function acceptOffer(offerId: string): Promise<void> {
   offer.value = null;
   closeDesktop(held.request.id);
   try {
-    sessionStarted(await api.acceptOffer(offerId), true);
+    const session = await api.acceptOffer(offerId);
+    sessionStarted(session, true);
+    focusComposer(session.id);
   } catch (err) {
     showNotice(errorText(err));
   } finally {
