@@ -2,7 +2,7 @@ import axe from "axe-core";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import type { Portal } from "../../src/shared/api.js";
-import { call, PASSWORD } from "../support/app.js";
+import { call, login, PASSWORD } from "../support/app.js";
 import { launchBrowser, newPerson, screenshot } from "../support/browser.js";
 import {
   type Agent,
@@ -160,14 +160,9 @@ describe.skipIf(!inject("chromium"))("business hours (/admin/portals/<id>, /p/<s
       ["de", 390],
     ] as const) {
       if (lang === "de") {
-        const cookie = await call(world.app, null, "POST", "/api/v1/auth/login", {
-          email: tenant.admin.email,
-          password: PASSWORD,
-        });
-        const session = cookie.res.cookies.find((c) => c.name === "hg_session");
         const patched = await call(
           world.app,
-          `hg_session=${session?.value ?? ""}`,
+          await login(world.app, tenant.admin.email),
           "PATCH",
           `/api/v1/accounts/${tenant.account.id}/portals/${portal.id}`,
           { language: "de" },

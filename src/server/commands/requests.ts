@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import type { BusinessHours } from "../../shared/businessHours.js";
-import { nextOpening, openAt } from "../domain/businessHours.js";
+import { hoursNow } from "../domain/businessHours.js";
 import { checkOfflineMessage, checkSubmission } from "../domain/contact.js";
 import { DomainError, fieldError } from "../domain/errors.js";
 import { isQueuePortal } from "../domain/queue.js";
@@ -42,18 +42,15 @@ const noAgents = () =>
  * Outside the portal's business hours nobody is asked: the customer is told when it opens next
  * (`opensAt`, epoch ms, null when it does not within a year) and offered the offline message.
  */
-function assertOpen(portal: { businessHours: BusinessHours | null }, now: number): void {
-  const hours = portal.businessHours;
-  if (hours === null) return;
-  const state = openAt(hours, now);
-  if (state.open) return;
-  const opensAt = nextOpening(hours, now);
+function assertOpen(portal: { businessHours: BusinessHours | null; type: string }, now: number): void {
+  const hours = hoursNow(portal, now);
+  if (!hours.closed) return;
   throw new DomainError(
     409,
     "closed",
-    state.closure?.message ||
+    hours.closure?.message ||
       "We are closed right now. Leave a message and we will get back to you when we are open again.",
-  ).withParams({ opensAt: opensAt ?? "", timeZone: hours.timeZone });
+  ).withParams({ opensAt: hours.opensAt ?? "", timeZone: hours.timeZone });
 }
 
 /**
@@ -165,7 +162,7 @@ export async function leaveOfflineMessage(
       codeId: null,
       createdAt: now,
       deadlineAt: null,
-      outsideHours: portal.businessHours !== null && !openAt(portal.businessHours, now).open,
+      outsideHours: hoursNow(portal, now).closed,
     });
     const request = await findRequest(trx, portal.accountId, row.id);
     if (!request) throw new Error("request vanished after insert");

@@ -220,3 +220,30 @@ export function nextOpening(hours: BusinessHours, at: number): number | null {
   }
   return null;
 }
+
+export type HoursNow =
+  | { closed: false }
+  | {
+      closed: true;
+      /** The closure that applies today, if any (its message is shown). */
+      closure: Closure | null;
+      /** When the portal opens next (null: not within a year). */
+      opensAt: number | null;
+      timeZone: string;
+    };
+
+/**
+ * Whether a portal is outside its business hours now, and when it opens: the one rule behind the
+ * refused submit, the closed page and "nobody available". Code portals are never closed (the
+ * agent is on the phone with the customer).
+ */
+export function hoursNow(
+  portal: { businessHours: BusinessHours | null; type: string },
+  now: number,
+): HoursNow {
+  const hours = portal.businessHours;
+  if (hours === null || portal.type === "code") return { closed: false };
+  const state = openAt(hours, now);
+  if (state.open) return { closed: false };
+  return { closed: true, closure: state.closure, opensAt: nextOpening(hours, now), timeZone: hours.timeZone };
+}

@@ -13,8 +13,9 @@ import { redeemCode } from "../commands/codes.js";
 import type { Deps } from "../commands/context.js";
 import { emailTranscriptToCustomer } from "../commands/mail.js";
 import { cancelRequest, leaveOfflineMessage, submitRequest } from "../commands/requests.js";
+import { hoursNow } from "../domain/businessHours.js";
 import { DomainError } from "../domain/errors.js";
-import { portalAvailability, portalHoursNow } from "../queries/portalAvailability.js";
+import { portalAvailability } from "../queries/portalAvailability.js";
 import { queuePositionOf } from "../queries/queue.js";
 import { customerStatusOf, messagesSince } from "../queries/sessions.js";
 import type { PortalAgent } from "../store/agents.js";
@@ -63,7 +64,7 @@ function asLanguage(value: string | null | undefined, fallback: Language): Langu
  * closure's message, and when it opens next — in the portal's language and its zone's wall time.
  */
 function closedTexts(portal: PublicPortal, now: number): { offlineTitle: string; notice: string } | null {
-  const hours = portalHoursNow(portal, now);
+  const hours = hoursNow(portal, now);
   if (!hours.closed) return null;
   const t = textsFor(portal.language);
   const when =

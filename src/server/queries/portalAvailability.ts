@@ -1,7 +1,6 @@
-import type { Closure } from "../../shared/businessHours.js";
 import { accountOfPortal } from "../commands/access.js";
 import type { Deps } from "../commands/context.js";
-import { nextOpening, openAt } from "../domain/businessHours.js";
+import { hoursNow } from "../domain/businessHours.js";
 import { isQueuePortal } from "../domain/queue.js";
 import { type AgentLoadRow, agentLoads, anyAgentAvailable } from "../store/agents.js";
 import type { PublicPortal } from "../store/portals.js";
@@ -16,7 +15,7 @@ export async function portalAvailability(deps: Deps, portal: PublicPortal) {
   const account = await accountOfPortal(deps, portal);
   const queued = isQueuePortal(account.mode, portal.type);
   // Outside business hours nobody can be asked, whoever is signed in.
-  if (portalHoursNow(portal, deps.now()).closed)
+  if (hoursNow(portal, deps.now()).closed)
     return { anyAvailable: false, queued, agents: [] as AgentLoadRow[] };
   if (portal.type !== "pick-agent") {
     // Only pick-agent pages list the agents; the others need one yes or no on every page view,
@@ -31,24 +30,4 @@ export async function portalAvailability(deps: Deps, portal: PublicPortal) {
     ? loads.some((a) => a.status !== "offline")
     : loads.some((a) => a.status === "available");
   return { anyAvailable, queued, agents: loads };
-}
-
-export type HoursNow =
-  | { closed: false }
-  | {
-      closed: true;
-      /** The closure that applies today, if any (its message is shown). */
-      closure: Closure | null;
-      /** When the portal opens next (null: not within a year). */
-      opensAt: number | null;
-      timeZone: string;
-    };
-
-/** Whether the portal is outside its business hours now, and when it opens (code portals: never closed). */
-export function portalHoursNow(portal: PublicPortal, now: number): HoursNow {
-  const hours = portal.businessHours;
-  if (hours === null || portal.type === "code") return { closed: false };
-  const state = openAt(hours, now);
-  if (state.open) return { closed: false };
-  return { closed: true, closure: state.closure, opensAt: nextOpening(hours, now), timeZone: hours.timeZone };
 }
